@@ -1,0 +1,126 @@
+"""Audit events: frozen, slotted records handed to the audit hooks.
+
+They carry names, counts and fingerprints, never a secret or a token value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+__all__ = [
+    "AuditEvent",
+    "CacheBackendEvent",
+    "SecretFailed",
+    "SecretFetched",
+    "SecretRotation",
+    "TokenFailed",
+    "TokenIssued",
+    "TokenRequested",
+    "TokenRetried",
+]
+
+TokenRequestReason = Literal["cold", "renewal", "expired", "invalidated", "secret-changed"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuditEvent:
+    """Base of every audit event."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TokenRequested(AuditEvent):
+    """A token request is about to be sent to the token endpoint."""
+
+    client_id: str
+    token_endpoint: str
+    scopes: tuple[str, ...]
+    reason: TokenRequestReason
+    secret_fingerprint: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TokenIssued(AuditEvent):
+    """The token endpoint issued a token."""
+
+    client_id: str
+    token_endpoint: str
+    scopes: tuple[str, ...]
+    lifetime_seconds: float
+    expires_at: datetime
+    token_fingerprint: str
+    lifetime_defaulted: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TokenFailed(AuditEvent):
+    """Getting a token failed for good (after retries and any secret re-read)."""
+
+    client_id: str
+    token_endpoint: str
+    error_type: str
+    message: str
+    oauth_error: str | None = None
+    status: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TokenRetried(AuditEvent):
+    """A token request failed transiently and will be sent again after `delay_seconds`."""
+
+    client_id: str
+    token_endpoint: str
+    attempt: int
+    delay_seconds: float
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SecretFetched(AuditEvent):
+    """A secret was read from its source.
+
+    `cached` is true when the source answered from its own cache, `stale` when
+    it served a value past its TTL because the backend was failing.
+    """
+
+    reference: str
+    scheme: str
+    secret_fingerprint: str
+    fresh: bool
+    cached: bool = False
+    stale: bool = False
+    version: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SecretFailed(AuditEvent):
+    """Reading a secret from its source failed."""
+
+    reference: str
+    scheme: str
+    error_type: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SecretRotation(AuditEvent):
+    """A rotation happened: the secret value changed, or credflow switched candidates.
+
+    `kind` is `changed` (a fresh read returned a new value), `candidate-fallback`
+    (a non-primary candidate worked) or `fallback-ended` (the primary works again).
+    """
+
+    reference: str
+    kind: Literal["changed", "candidate-fallback", "fallback-ended"]
+    secret_fingerprint: str
+    candidate: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CacheBackendEvent(AuditEvent):
+    """A shared token cache became unavailable (`degraded`) or came back (`recovered`)."""
+
+    backend: str
+    kind: Literal["degraded", "recovered"]
+    message: str

@@ -1,0 +1,410 @@
+"""Loading plugins and the typed facade the engine calls instead of `pm.hook`.
+
+`PluginHost` owns a pluggy `PluginManager`: it registers the built-in
+plugins, loads the `credflow` entry points (filtered by
+`CREDFLOW_LOAD_PLUGINS` / `CREDFLOW_BLOCK_PLUGINS`, traced with
+`CREDFLOW_TRACE_PLUGINS=1`), checks every hook implementation names a real
+hook, collects what plugins register, and exposes one typed method per use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+import threading
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from importlib import metadata
+from types import MappingProxyType
+from typing import Any, cast
+
+import pluggy
+
+from . import hookspecs
+from .cache import CacheContext, TokenCacheBackend, TokenCacheFactory
+from .errors import PluginError, SecretSourceError, UnknownSecretSchemeError
+from .events import AuditEvent, SecretFailed, SecretFetched
+from .reference import SecretReference
+from .secret import SecretValue
+from .source import SecretSource, SecretSourceFactory, SourceContext
+
+__all__ = ["PluginHost", "Registration", "default_plugin_host"]
+
+logger = logging.getLogger("credflow.plugins")
+
+ENTRY_POINT_GROUP = "credflow"
+LOAD_ENV = "CREDFLOW_LOAD_PLUGINS"
+BLOCK_ENV = "CREDFLOW_BLOCK_PLUGINS"
+TRACE_ENV = "CREDFLOW_TRACE_PLUGINS"
+
+# Where the schemes of credflow's own plugin packages come from, for the
+# "no plugin serves this scheme" error.
+KNOWN_SCHEME_PACKAGES = {
+    "aws-sm": "credflow[aws]",
+    "vault": "credflow[vault]",
+    "azure-kv": "credflow[azure]",
+}
+KNOWN_CACHE_PACKAGES = {"redis": "credflow[redis]"}
+
+_AUDIT_HOOKS = {
+    "TokenRequested": "credflow_token_requested",
+    "TokenIssued": "credflow_token_issued",
+    "TokenFailed": "credflow_token_failed",
+    "TokenRetried": "credflow_token_retried",
+    "SecretFetched": "credflow_secret_fetched",
+    "SecretFailed": "credflow_secret_failed",
+    "SecretRotation": "credflow_secret_rotation",
+    "CacheBackendEvent": "credflow_cache_backend",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    """Something a plugin registered: a secret scheme or a token-cache backend."""
+
+    kind: str  # "secret-source" or "token-cache"
+    name: str
+    factory: Callable[[Any], Any]
+    plugin: str
+    distribution: str | None
+    version: str | None
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedPlugin:
+    """A plugin the host loaded, for `credflow plugins`."""
+
+    name: str
+    distribution: str | None
+    version: str | None
+
+
+def _split_env(name: str) -> set[str] | None:
+    raw = os.environ.get(name)
+    if raw is None:
+        return None
+    return {part.strip() for part in raw.split(",") if part.strip()}
+
+
+class PluginHost:
+    """The plugin manager with a typed method for every hook the engine uses.
+
+    `source_settings` maps a scheme to its `[sources.<scheme>]` table.
+    `load_entry_points=False` registers only the built-in plugins and the
+    `plugins` given (tests).
+    """
+
+    def __init__(
+        self,
+        *,
+        source_settings: Mapping[str, Mapping[str, Any]] | None = None,
+        plugins: tuple[object, ...] = (),
+        load_entry_points: bool = True,
+    ) -> None:
+        self._source_settings = {k: MappingProxyType(dict(v)) for k, v in (source_settings or {}).items()}
+        self._pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+        self._pm.add_hookspecs(hookspecs)
+        self._plugins: list[LoadedPlugin] = []
+        self._registrations: dict[tuple[str, str], Registration] = {}
+        self._sources: dict[str, SecretSource] = {}
+        self._sources_lock = threading.Lock()
+        self._current_plugin: tuple[str, str | None, str | None] = ("", None, None)
+
+        from .audit import AuditLogPlugin
+        from .sources import env as env_source
+        from .sources import file as file_source
+
+        self._register_plugin(_BuiltinResolver(self), "credflow.resolver", None)
+        self._register_plugin(_BuiltinCaches(), "credflow.memory-cache", None)
+        self._register_plugin(env_source, "credflow.env", None)
+        self._register_plugin(file_source, "credflow.file", None)
+        self._register_plugin(AuditLogPlugin(), "credflow.audit", None)
+        for index, plugin in enumerate(plugins):
+            name = getattr(plugin, "__name__", None) or f"{type(plugin).__name__}-{index}"
+            self._register_plugin(plugin, name, None)
+        if load_entry_points:
+            self._load_entry_points()
+        try:
+            self._pm.check_pending()
+        except pluggy.PluginValidationError as exc:
+            raise PluginError(f"a credflow plugin implements an unknown hook: {exc}") from exc
+        if os.environ.get(TRACE_ENV, "") not in ("", "0", "false"):
+            self._pm.trace.root.setwriter(sys.stderr.write)
+            self._pm.enable_tracing()
+        self._collect_registrations()
+
+    # --- loading ----------------------------------------------------------
+
+    def _register_plugin(self, plugin: object, name: str, dist: metadata.Distribution | None) -> None:
+        try:
+            self._pm.register(plugin, name=name)
+        except (ValueError, pluggy.PluginValidationError) as exc:
+            raise PluginError(f"plugin {name!r} could not be registered: {exc}") from exc
+        dist_name = dist.metadata["Name"] if dist is not None else None
+        version = dist.version if dist is not None else None
+        self._plugins.append(LoadedPlugin(name, dist_name, version))
+
+    def _load_entry_points(self) -> None:
+        allow = _split_env(LOAD_ENV)
+        block = _split_env(BLOCK_ENV) or set()
+        for entry_point in metadata.entry_points(group=ENTRY_POINT_GROUP):
+            dist = entry_point.dist
+            names = {entry_point.name}
+            if dist is not None:
+                names.add(dist.metadata["Name"])
+            if allow is not None and not names & allow:
+                continue
+            if names & block:
+                continue
+            try:
+                plugin = entry_point.load()
+            except Exception as exc:
+                raise PluginError(
+                    f"plugin {entry_point.name!r} ({entry_point.value}) failed to import: "
+                    f"{type(exc).__name__}: {exc}. Uninstall it, or set "
+                    f"{BLOCK_ENV}={entry_point.name} to skip it."
+                ) from exc
+            self._register_plugin(plugin, entry_point.name, dist)
+
+    def _collect_registrations(self) -> None:
+        for impl in self._pm.hook.credflow_register_secret_sources.get_hookimpls():
+            self._current_plugin = self._plugin_identity(impl.plugin_name)
+            impl.function(register=self._register_secret_source)
+        for impl in self._pm.hook.credflow_register_token_caches.get_hookimpls():
+            self._current_plugin = self._plugin_identity(impl.plugin_name)
+            impl.function(register=self._register_token_cache)
+        self._current_plugin = ("", None, None)
+
+    def _plugin_identity(self, plugin_name: str) -> tuple[str, str | None, str | None]:
+        for loaded in self._plugins:
+            if loaded.name == plugin_name:
+                return (loaded.name, loaded.distribution, loaded.version)
+        return (plugin_name, None, None)
+
+    def _add_registration(self, kind: str, name: str, factory: Callable[[Any], Any], description: str) -> None:
+        if not isinstance(name, str) or not name:
+            raise PluginError(f"plugin {self._current_plugin[0]!r} registered a {kind} with no name")
+        if not callable(factory):
+            raise PluginError(f"plugin {self._current_plugin[0]!r} registered {kind} {name!r} with a non-callable factory")
+        existing = self._registrations.get((kind, name))
+        if existing is not None:
+            raise PluginError(
+                f"{kind} {name!r} is registered twice: by {existing.plugin!r} and by "
+                f"{self._current_plugin[0]!r}; uninstall or block one of them ({BLOCK_ENV})"
+            )
+        plugin, dist, version = self._current_plugin
+        self._registrations[(kind, name)] = Registration(kind, name, factory, plugin, dist, version, description)
+
+    def _register_secret_source(self, scheme: str, factory: SecretSourceFactory, *, description: str = "") -> None:
+        self._add_registration("secret-source", scheme, factory, description)
+
+    def _register_token_cache(self, name: str, factory: TokenCacheFactory, *, description: str = "") -> None:
+        self._add_registration("token-cache", name, factory, description)
+
+    # --- introspection ----------------------------------------------------
+
+    @property
+    def plugins(self) -> tuple[LoadedPlugin, ...]:
+        """Every plugin loaded, built-in ones first."""
+        return tuple(self._plugins)
+
+    @property
+    def registrations(self) -> tuple[Registration, ...]:
+        """Every secret scheme and token-cache backend registered."""
+        return tuple(self._registrations.values())
+
+    @property
+    def secret_schemes(self) -> frozenset[str]:
+        """The secret-reference schemes some plugin serves."""
+        return frozenset(name for kind, name in self._registrations if kind == "secret-source")
+
+    @property
+    def cache_backends(self) -> frozenset[str]:
+        """The token-cache backend names some plugin serves."""
+        return frozenset(name for kind, name in self._registrations if kind == "token-cache")
+
+    @property
+    def plugin_manager(self) -> pluggy.PluginManager:
+        """The underlying pluggy manager (for tracing and tests; the engine does not use it)."""
+        return self._pm
+
+    # --- secret sources ---------------------------------------------------
+
+    def secret_source(self, scheme: str) -> SecretSource:
+        """Return the source for `scheme`, creating it on first use."""
+        source = self._sources.get(scheme)
+        if source is not None:
+            return source
+        registration = self._registrations.get(("secret-source", scheme))
+        if registration is None:
+            raise self._unknown_scheme(scheme)
+        with self._sources_lock:
+            source = self._sources.get(scheme)
+            if source is None:
+                context = SourceContext(
+                    scheme=scheme,
+                    settings=self._source_settings.get(scheme, MappingProxyType({})),
+                    resolve=self.resolve_reference_text,
+                    emit=self.emit,
+                )
+                source = cast(SecretSource, registration.factory(context))
+                if not callable(getattr(source, "fetch", None)):
+                    raise PluginError(
+                        f"plugin {registration.plugin!r} returned a {scheme}: source without fetch()"
+                    )
+                self._sources[scheme] = source
+        return source
+
+    def _unknown_scheme(self, scheme: str, reference: str | None = None) -> UnknownSecretSchemeError:
+        installed = ", ".join(sorted(self.secret_schemes)) or "none"
+        hint = KNOWN_SCHEME_PACKAGES.get(scheme)
+        install = f" Install it with: pip install '{hint}'." if hint else ""
+        return UnknownSecretSchemeError(
+            f"no installed plugin serves secret references of scheme {scheme!r}"
+            f" (installed schemes: {installed}).{install}",
+            reference=reference,
+        )
+
+    def resolve_reference_text(self, text: str) -> SecretValue:
+        """Parse and resolve a reference string (for sources whose credentials are secrets)."""
+        return self.resolve_secret(SecretReference.parse(text), fresh=False)
+
+    def resolve_secret(self, reference: SecretReference, *, fresh: bool) -> SecretValue:
+        """Resolve `reference` through the resolution hook, auditing the outcome."""
+        try:
+            value = self._pm.hook.credflow_resolve_secret(reference=reference, fresh=fresh)
+            if value is None:
+                raise self._unknown_scheme(reference.scheme, str(reference))
+        except Exception as exc:
+            raise self._secret_failure(reference, exc) from exc
+        self._secret_fetched(reference, value, fresh)
+        return cast(SecretValue, value)
+
+    async def aresolve_secret(self, reference: SecretReference, *, fresh: bool) -> SecretValue:
+        """Resolve `reference` without blocking the event loop, auditing the outcome."""
+        try:
+            pending = self._pm.hook.credflow_aresolve_secret(reference=reference, fresh=fresh)
+            if pending is None:
+                raise self._unknown_scheme(reference.scheme, str(reference))
+            value = await pending
+        except Exception as exc:
+            raise self._secret_failure(reference, exc) from exc
+        self._secret_fetched(reference, value, fresh)
+        return cast(SecretValue, value)
+
+    def _secret_fetched(self, reference: SecretReference, value: SecretValue, fresh: bool) -> None:
+        self.emit(
+            SecretFetched(
+                reference=str(reference),
+                scheme=reference.scheme,
+                secret_fingerprint=value.fingerprint,
+                fresh=fresh,
+                cached=value.cached,
+                stale=value.stale,
+                version=value.version,
+            )
+        )
+
+    def _secret_failure(self, reference: SecretReference, exc: Exception) -> SecretSourceError:
+        if isinstance(exc, SecretSourceError):
+            error = exc
+            if error.reference is None:
+                error.reference = str(reference)
+        else:
+            error = SecretSourceError(
+                f"reading secret {reference} failed: {type(exc).__name__}: {exc}",
+                reference=str(reference),
+            )
+        self.emit(
+            SecretFailed(
+                reference=str(reference),
+                scheme=reference.scheme,
+                error_type=type(error).__name__,
+                message=str(error),
+            )
+        )
+        return error
+
+    # --- token caches -----------------------------------------------------
+
+    def token_cache(self, name: str, settings: Mapping[str, Any] | None = None) -> TokenCacheBackend:
+        """Create the token-cache backend registered as `name`."""
+        registration = self._registrations.get(("token-cache", name))
+        if registration is None:
+            installed = ", ".join(sorted(self.cache_backends))
+            hint = KNOWN_CACHE_PACKAGES.get(name)
+            install = f" Install it with: pip install '{hint}'." if hint else ""
+            raise PluginError(
+                f"no installed plugin provides the token cache backend {name!r}"
+                f" (installed: {installed}).{install}"
+            )
+        context = CacheContext(
+            name=name,
+            settings=MappingProxyType(dict(settings or {})),
+            resolve=self.resolve_reference_text,
+            emit=self.emit,
+        )
+        return cast(TokenCacheBackend, registration.factory(context))
+
+    # --- audit ------------------------------------------------------------
+
+    def emit(self, event: AuditEvent) -> None:
+        """Send an audit event to its hook. A failing audit plugin is logged, never raised."""
+        hook_name = _AUDIT_HOOKS[type(event).__name__]
+        try:
+            getattr(self._pm.hook, hook_name)(event=event)
+        except Exception:
+            logger.exception("an audit plugin failed on %s", type(event).__name__)
+
+
+class _BuiltinResolver:
+    """Resolves references through the registered source; runs after any plugin's resolver."""
+
+    def __init__(self, host: PluginHost) -> None:
+        self._host = host
+
+    @hookspecs.hookimpl(trylast=True)
+    def credflow_resolve_secret(self, reference: SecretReference, fresh: bool) -> SecretValue:
+        return self._host.secret_source(reference.scheme).fetch(reference, fresh=fresh)
+
+    @hookspecs.hookimpl(trylast=True)
+    def credflow_aresolve_secret(self, reference: SecretReference, fresh: bool) -> Awaitable[SecretValue]:
+        source = self._host.secret_source(reference.scheme)
+        afetch = getattr(source, "afetch", None)
+        if afetch is not None:
+            return cast(Awaitable[SecretValue], afetch(reference, fresh=fresh))
+        return asyncio.to_thread(source.fetch, reference, fresh=fresh)
+
+
+class _BuiltinCaches:
+    """Registers the in-process `memory` token cache."""
+
+    def __init__(self) -> None:
+        from .cache import MemoryTokenCache
+
+        self._memory = MemoryTokenCache()
+
+    @hookspecs.hookimpl
+    def credflow_register_token_caches(self, register: hookspecs.RegisterTokenCache) -> None:
+        register(
+            "memory",
+            lambda context: self._memory,
+            description="in-process cache shared by the engines of one process",
+        )
+
+
+_default_host: PluginHost | None = None
+_default_host_lock = threading.Lock()
+
+
+def default_plugin_host() -> PluginHost:
+    """The process-wide host with entry-point plugins, created on first use."""
+    global _default_host  # noqa: PLW0603 - one lazily built host per process, like logging's root
+    if _default_host is None:
+        with _default_host_lock:
+            if _default_host is None:
+                _default_host = PluginHost()
+    return _default_host

@@ -1,0 +1,1 @@
+"""The built-in secret sources, registered through the same hooks as external plugins."""

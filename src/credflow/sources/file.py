@@ -1,0 +1,106 @@
+"""`file:/path[#key]`: a secret in a file, as mounted by Kubernetes, Docker or systemd.
+
+The whole file (trailing newline stripped) is the secret, or with `#key` one
+field of a JSON object. A file is re-read only when its identity changes
+(device, inode, size, modification time after following symlinks), so a
+Kubernetes atomic `..data` symlink swap is seen on the next acquisition
+without a watcher, and an unchanged file costs one `stat`.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+
+from ..errors import SecretAccessDeniedError, SecretNotFoundError, SecretSourceError
+from ..hookspecs import RegisterSecretSource, hookimpl
+from ..reference import SecretReference
+from ..secret import SecretValue
+from ..source import SourceContext
+from ._values import select_value
+
+__all__ = ["FileSecretSource"]
+
+_MAX_SECRET_FILE_BYTES = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class _FileIdentity:
+    device: int
+    inode: int
+    size: int
+    mtime_ns: int
+
+    @classmethod
+    def of(cls, stat: os.stat_result) -> _FileIdentity:
+        return cls(stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
+class FileSecretSource:
+    """Reads secret files, re-reading only files whose identity changed."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, tuple[_FileIdentity, str]] = {}
+        self._lock = threading.Lock()
+
+    def fetch(self, reference: SecretReference, *, fresh: bool) -> SecretValue:
+        path = reference.body
+        if not os.path.isabs(path):
+            raise SecretSourceError(
+                f"secret {reference}: file references need an absolute path "
+                "(file:/run/secrets/name)",
+                reference=str(reference),
+            )
+        try:
+            identity = _FileIdentity.of(os.stat(path))
+            seen = self._seen.get(path)
+            if not fresh and seen is not None and seen[0] == identity:
+                raw = seen[1]
+            else:
+                raw = self._read(path, reference)
+                with self._lock:
+                    self._seen[path] = (identity, raw)
+        except FileNotFoundError:
+            raise SecretNotFoundError(
+                f"secret {reference}: file {path} does not exist", reference=str(reference)
+            ) from None
+        except PermissionError:
+            raise SecretAccessDeniedError(
+                f"secret {reference}: no permission to read {path} "
+                f"(running as uid {os.getuid()})",
+                reference=str(reference),
+            ) from None
+        except IsADirectoryError:
+            raise SecretSourceError(
+                f"secret {reference}: {path} is a directory, not a file", reference=str(reference)
+            ) from None
+        return select_value(raw, reference, where=f"file {path}")
+
+    @staticmethod
+    def _read(path: str, reference: SecretReference) -> str:
+        with open(path, "rb") as handle:
+            data = handle.read(_MAX_SECRET_FILE_BYTES + 1)
+        if len(data) > _MAX_SECRET_FILE_BYTES:
+            raise SecretSourceError(
+                f"secret {reference}: file {path} is larger than 1 MiB; is it the right file?",
+                reference=str(reference),
+            )
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise SecretSourceError(
+                f"secret {reference}: file {path} is not UTF-8 text", reference=str(reference)
+            ) from None
+        # Editors and `echo` add a final newline that is never part of the secret.
+        return text.removesuffix("\n").removesuffix("\r")
+
+
+@hookimpl
+def credflow_register_secret_sources(register: RegisterSecretSource) -> None:
+    """Serve the `file` scheme."""
+
+    def factory(context: SourceContext) -> FileSecretSource:
+        return FileSecretSource()
+
+    register("file", factory, description="files, whole or one key of a JSON object")
