@@ -1,0 +1,37 @@
+"""A local OAuth2 authorization server for tests and development.
+
+`AuthServer` issues client-credentials tokens over real HTTP on a loopback
+port; `ServerCounters` tells what it saw; `ManualClock` moves its time.
+Needs the `testing` extra (Authlib, Flask). Names load lazily so that the
+pytest plugin in this package imports without that extra installed.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .clock import ManualClock
+    from .counters import ServerCounters
+    from .server import AuthServer
+
+__all__ = ["AuthServer", "ManualClock", "ServerCounters"]
+
+_MODULE_OF = {
+    "AuthServer": ".server",
+    "ManualClock": ".clock",
+    "ServerCounters": ".counters",
+}
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module = _MODULE_OF[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    return getattr(importlib.import_module(module, __name__), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

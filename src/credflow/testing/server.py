@@ -1,0 +1,371 @@
+"""`AuthServer`: a local OAuth2 authorization server in a background thread."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from .app import API_PATH, INTROSPECTION_PATH, JWKS_PATH, TOKEN_PATH, create_app
+from .clients import SUPPORTED_AUTH_METHODS
+from .clock import Clock
+from .counters import ServerCounters
+from .faults import InjectedFailure
+from .state import ServerState
+from .tokens import generate_signing_key
+
+__all__ = ["DEFAULT_TEST_SCOPES", "TEST_CLIENT_ID", "AuthServer"]
+
+logger = logging.getLogger("credflow.testing")
+
+TEST_CLIENT_ID = "test-client"
+DEFAULT_TEST_SCOPES = ("api.read", "api.write")
+_UNSPECIFIED_HOSTS = ("", "0.0.0.0", "::")  # noqa: S104  # names, not binds
+
+
+class AuthServer:
+    """An OAuth2 client-credentials authorization server on a loopback port.
+
+    Built on Authlib's Flask server components and served by werkzeug's
+    threaded server. It issues RFC 9068 JWT access tokens, publishes its keys,
+    answers RFC 7662 introspection and RFC 8414 discovery, and guards a small
+    protected API (see `credflow.testing.app` for its scope rule).
+
+    Use it as a context manager, or call `start` and `stop`::
+
+        with AuthServer(token_lifetime=60) as server:
+            server.add_client("billing", "s3cret", scopes=["api.read"])
+            ...
+
+    `clock` (seconds since the epoch) stamps tokens and ends secret grace
+    windows; pass a `ManualClock` to expire them without sleeping.
+    With `test_client=True`, the client `test_client_id` is registered with
+    the random secret `test_client_secret`, both auth methods, and the scopes
+    "api.read" and "api.write".
+
+    Neither secrets nor tokens are ever logged. With `log_requests`, each
+    request line goes to the "credflow.testing" logger at INFO level.
+    """
+
+    def __init__(
+        self,
+        *,
+        token_lifetime: int = 3600,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        clock: Clock = time.time,
+        refresh_in: int | None = None,
+        latency: float = 0.0,
+        test_client: bool = False,
+        log_requests: bool = False,
+    ) -> None:
+        _check_lifetime(token_lifetime)
+        self._host = host
+        self._port = port
+        self._log_requests = log_requests
+        self._state = ServerState(
+            clock=clock,
+            signing_key=generate_signing_key(),
+            token_lifetime=token_lifetime,
+            refresh_in=refresh_in,
+            latency=latency,
+        )
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+        self._connections = _OpenConnections()
+        self.test_client_id = TEST_CLIENT_ID
+        self.test_client_secret = secrets.token_urlsafe(24)
+        if test_client:
+            self.add_client(
+                self.test_client_id, self.test_client_secret, scopes=DEFAULT_TEST_SCOPES
+            )
+
+    # -- lifecycle --------------------------------------------------------
+
+    def start(self) -> Self:
+        """Bind the port and serve in a daemon thread; a stopped server may start again.
+
+        A restarted server keeps its port, signing key, clients and counters,
+        like a real server coming back after an outage.
+        """
+        if self._server is not None:
+            raise RuntimeError("the server is already running")
+        self._state.stopping.clear()
+        self._connections.reopen()
+        server = make_server(
+            self._host,
+            self._port,
+            _NotYetBound(),
+            threaded=True,
+            request_handler=_request_handler(self._connections, self._log_requests),
+        )
+        # stop() cuts in-flight requests off by shutting their sockets down,
+        # like a server that dies; it need not wait for their threads.
+        server.block_on_close = False  # type: ignore[attr-defined]  # socketserver.ThreadingMixIn
+        self._port = server.server_port
+        server.app = create_app(self._state, self.issuer)
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"credflow-auth-server-{self._port}",
+            daemon=True,
+        )
+        self._thread.start()
+        logger.debug("auth server listening at %s", self.issuer)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and drop open connections; does nothing if not running."""
+        server, thread = self._server, self._thread
+        if server is None or thread is None:
+            return
+        server.shutdown()
+        self._connections.shut_down_all()
+        # Wake requests sleeping out `latency`; their sockets are already gone.
+        self._state.stopping.set()
+        server.server_close()
+        thread.join()
+        self._server = self._thread = None
+        logger.debug("auth server at %s stopped", self.issuer)
+
+    @property
+    def running(self) -> bool:
+        """Whether the server is accepting requests."""
+        return self._server is not None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- where it answers -------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        """The bound port (0 until the first start when a random port was asked for)."""
+        return self._port
+
+    @property
+    def issuer(self) -> str:
+        """The issuer identifier and base URL, e.g. "http://127.0.0.1:54321"."""
+        if self._port == 0:
+            raise RuntimeError("the server has no port yet: start it first")
+        host = "127.0.0.1" if self._host in _UNSPECIFIED_HOSTS else self._host
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self._port}"
+
+    @property
+    def token_endpoint(self) -> str:
+        """The token endpoint URL."""
+        return self.issuer + TOKEN_PATH
+
+    @property
+    def jwks_uri(self) -> str:
+        """The URL of the JSON Web Key Set that verifies access tokens."""
+        return self.issuer + JWKS_PATH
+
+    @property
+    def introspection_endpoint(self) -> str:
+        """The RFC 7662 introspection endpoint URL."""
+        return self.issuer + INTROSPECTION_PATH
+
+    @property
+    def discovery_url(self) -> str:
+        """The RFC 8414 metadata URL."""
+        return self.issuer + "/.well-known/oauth-authorization-server"
+
+    @property
+    def api_url(self) -> str:
+        """The base URL of the protected API."""
+        return self.issuer + API_PATH
+
+    # -- clients and secrets ----------------------------------------------
+
+    def add_client(
+        self,
+        client_id: str,
+        secret: str,
+        *,
+        scopes: Iterable[str] = (),
+        auth_methods: Sequence[str] = SUPPORTED_AUTH_METHODS,
+        token_lifetime: int | None = None,
+    ) -> None:
+        """Register a client; `token_lifetime` overrides the server's for its tokens."""
+        self._state.clients.add(
+            client_id,
+            secret,
+            scopes=scopes,
+            auth_methods=auth_methods,
+            token_lifetime=token_lifetime,
+        )
+
+    def remove_client(self, client_id: str) -> None:
+        """Forget a client; tokens already issued to it stay valid until they expire."""
+        self._state.clients.remove(client_id)
+
+    def rotate_secret(self, client_id: str, new_secret: str, *, grace_seconds: float = 0.0) -> None:
+        """Accept `new_secret`; old secrets stay accepted `grace_seconds` (0: revoked now)."""
+        self._state.clients.rotate_secret(client_id, new_secret, grace_seconds)
+
+    def revoke_secret(self, client_id: str, secret: str) -> None:
+        """Stop accepting `secret` now. Tokens issued with it stay valid until they expire."""
+        self._state.clients.revoke_secret(client_id, secret)
+
+    # -- behaviour knobs --------------------------------------------------
+
+    @property
+    def token_lifetime(self) -> int:
+        """Seconds an access token lives, unless its client overrides it."""
+        return self._state.token_lifetime
+
+    @token_lifetime.setter
+    def token_lifetime(self, seconds: int) -> None:
+        _check_lifetime(seconds)
+        self._state.token_lifetime = seconds
+
+    @property
+    def refresh_in(self) -> int | None:
+        """When set, token responses carry `"refresh_in": <seconds>`."""
+        return self._state.refresh_in
+
+    @refresh_in.setter
+    def refresh_in(self, seconds: int | None) -> None:
+        self._state.refresh_in = seconds
+
+    @property
+    def latency(self) -> float:
+        """Seconds the token endpoint waits before it answers."""
+        return self._state.latency
+
+    @latency.setter
+    def latency(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("latency cannot be negative")
+        self._state.latency = seconds
+
+    def fail_next(
+        self,
+        count: int = 1,
+        *,
+        status: int = 503,
+        retry_after: str | int | datetime | None = None,
+        error: str | None = None,
+        body: str | None = None,
+    ) -> None:
+        """Answer the next `count` token requests with `status` instead of a token.
+
+        The body is a JSON OAuth error (`error` defaults from the status:
+        `temporarily_unavailable` for 429 and 503, `server_error` for other
+        5xx), or `body` verbatim. `retry_after` sets the Retry-After header:
+        seconds, an HTTP-date string, or an aware datetime. Calls queue up.
+        """
+        failure = InjectedFailure.build(status, error=error, retry_after=retry_after, body=body)
+        self._state.faults.add(count, failure)
+
+    def clear_failures(self) -> None:
+        """Drop every failure still queued by `fail_next`."""
+        self._state.faults.clear()
+
+    @property
+    def pending_failures(self) -> int:
+        """How many token requests will still get an injected failure."""
+        return self._state.faults.pending
+
+    @property
+    def counters(self) -> ServerCounters:
+        """What the server has seen so far."""
+        return self._state.counters
+
+    def __repr__(self) -> str:
+        where = self.issuer if self._port else "unbound"
+        return f"<AuthServer {where} running={self.running}>"
+
+
+def _check_lifetime(seconds: int) -> None:
+    if seconds <= 0:
+        raise ValueError("token_lifetime must be a positive number of seconds")
+
+
+class _NotYetBound:
+    """The WSGI app until the port, and so the issuer, is known."""
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+        return [b"starting"]
+
+
+class _OpenConnections:
+    """Sockets of requests in flight, so that stop() can cut them off."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._sockets: set[socket.socket] = set()
+        self._shut = False
+
+    def reopen(self) -> None:
+        with self._lock:
+            self._shut = False
+
+    def add(self, sock: socket.socket) -> None:
+        with self._lock:
+            if not self._shut:
+                self._sockets.add(sock)
+                return
+        # Accepted just before stop(): it dies with the rest.
+        _shut_down(sock)
+
+    def discard(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.discard(sock)
+
+    def shut_down_all(self) -> None:
+        with self._lock:
+            self._shut = True
+            sockets, self._sockets = self._sockets, set()
+        for sock in sockets:
+            _shut_down(sock)
+
+
+def _shut_down(sock: socket.socket) -> None:
+    # OSError: the peer closed it first.
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+def _request_handler(connections: _OpenConnections, log_requests: bool) -> type[WSGIRequestHandler]:
+    class _RequestHandler(WSGIRequestHandler):
+        # Not werkzeug's logger: it would attach a stderr handler on first
+        # use. Request lines carry no secret (those travel in headers and
+        # bodies), but they stay at DEBUG unless asked for.
+        def log(self, type: str, message: str, *args: Any) -> None:
+            level = logging.INFO if log_requests and type == "info" else logging.DEBUG
+            if type == "error":
+                level = logging.WARNING
+            logger.log(level, "%s - " + message, self.address_string(), *args)
+
+        def setup(self) -> None:
+            super().setup()
+            connections.add(self.connection)
+
+        def finish(self) -> None:
+            connections.discard(self.connection)
+            super().finish()
+
+    return _RequestHandler
