@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from .auth import HttpxAuth, RequestsAuth
 from .cache import CacheContext, CacheScope, MemoryTokenCache, TokenCacheBackend, TokenCacheFactory
+from .clock import Clock, ManualClock, SystemClock
+from .config import CachePolicy, ClientConfig, RotationPolicy
+from .engine import TokenEngine
 from .errors import (
     ApiError,
     ConfigError,
@@ -23,9 +27,16 @@ from .errors import (
 from .hookspecs import RegisterSecretSource, RegisterTokenCache, hookimpl
 from .plugins import PluginHost, default_plugin_host
 from .reference import SecretReference
+from .retry import RetryPolicy, set_testing
 from .secret import SecretValue, fingerprint
 from .secret_cache import SecretCache
-from .source import AsyncSecretSource, RotatingSecretSource, SecretSource, SecretSourceFactory, SourceContext
+from .source import (
+    AsyncSecretSource,
+    RotatingSecretSource,
+    SecretSource,
+    SecretSourceFactory,
+    SourceContext,
+)
 from .token import Token
 
 __version__ = "0.1.0"
@@ -34,19 +45,27 @@ __all__ = [
     "ApiError",
     "AsyncSecretSource",
     "CacheContext",
+    "CachePolicy",
     "CacheScope",
+    "ClientConfig",
+    "Clock",
     "ConfigError",
     "CredentialsRejectedError",
     "CredflowError",
+    "HttpxAuth",
     "InsecureTransportError",
+    "ManualClock",
     "MemoryTokenCache",
     "OAuthError",
     "PluginError",
     "PluginHost",
     "RegisterSecretSource",
     "RegisterTokenCache",
+    "RequestsAuth",
     "RetriesExhaustedError",
+    "RetryPolicy",
     "RotatingSecretSource",
+    "RotationPolicy",
     "SecretAccessDeniedError",
     "SecretCache",
     "SecretNotFoundError",
@@ -57,16 +76,19 @@ __all__ = [
     "SecretSourceUnavailableError",
     "SecretValue",
     "SourceContext",
+    "SystemClock",
     "Token",
     "TokenCacheBackend",
     "TokenCacheFactory",
     "TokenEndpointError",
+    "TokenEngine",
     "TokenResponseError",
     "UnknownSecretSchemeError",
     "__version__",
     "default_plugin_host",
     "fingerprint",
     "hookimpl",
+    "set_testing",
 ]
 
 import logging as _logging

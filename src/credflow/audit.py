@@ -44,17 +44,25 @@ class AuditLogPlugin:
     @hookimpl
     def credflow_token_requested(self, event: TokenRequested) -> None:
         _log(
-            logging.INFO, event, "token requested client_id=%s endpoint=%s scopes=%s reason=%s secret=%s",
-            event.client_id, event.token_endpoint, " ".join(event.scopes), event.reason,
+            logging.INFO,
+            event,
+            "token requested client_id=%s endpoint=%s scopes=%s reason=%s secret=%s",
+            event.client_id,
+            event.token_endpoint,
+            " ".join(event.scopes),
+            event.reason,
             event.secret_fingerprint,
         )
 
     @hookimpl
     def credflow_token_issued(self, event: TokenIssued) -> None:
         _log(
-            logging.INFO, event,
+            logging.INFO,
+            event,
             "token issued client_id=%s scopes=%s lifetime=%ss%s token=%s",
-            event.client_id, " ".join(event.scopes), round(event.lifetime_seconds),
+            event.client_id,
+            " ".join(event.scopes),
+            round(event.lifetime_seconds),
             " (default lifetime: no expires_in)" if event.lifetime_defaulted else "",
             event.token_fingerprint,
         )
@@ -62,25 +70,38 @@ class AuditLogPlugin:
     @hookimpl
     def credflow_token_failed(self, event: TokenFailed) -> None:
         _log(
-            logging.WARNING, event, "token request failed client_id=%s endpoint=%s error=%s: %s",
-            event.client_id, event.token_endpoint, event.oauth_error or event.error_type,
+            logging.WARNING,
+            event,
+            "token request failed client_id=%s endpoint=%s error=%s: %s",
+            event.client_id,
+            event.token_endpoint,
+            event.oauth_error or event.error_type,
             event.message,
         )
 
     @hookimpl
     def credflow_token_retried(self, event: TokenRetried) -> None:
         _log(
-            logging.INFO, event, "token request retry client_id=%s attempt=%d in %.2fs: %s",
-            event.client_id, event.attempt, event.delay_seconds, event.reason,
+            logging.INFO,
+            event,
+            "token request retry client_id=%s attempt=%d in %.2fs: %s",
+            event.client_id,
+            event.attempt,
+            event.delay_seconds,
+            event.reason,
         )
 
     @hookimpl
     def credflow_secret_fetched(self, event: SecretFetched) -> None:
         source = "stale cache" if event.stale else "cache" if event.cached else "backend"
         _log(
-            logging.WARNING if event.stale else logging.INFO, event,
+            logging.WARNING if event.stale else logging.INFO,
+            event,
             "secret fetched reference=%s from=%s fresh=%s secret=%s%s",
-            event.reference, source, event.fresh, event.secret_fingerprint,
+            event.reference,
+            source,
+            event.fresh,
+            event.secret_fingerprint,
             " (backend failing; serving the last good value)" if event.stale else "",
         )
 
@@ -91,14 +112,22 @@ class AuditLogPlugin:
     @hookimpl
     def credflow_secret_rotation(self, event: SecretRotation) -> None:
         _log(
-            logging.WARNING if event.kind == "candidate-fallback" else logging.INFO, event,
+            logging.WARNING if event.kind == "candidate-fallback" else logging.INFO,
+            event,
             "secret rotation %s reference=%s candidate=%s secret=%s",
-            event.kind, event.reference, event.candidate or "-", event.secret_fingerprint,
+            event.kind,
+            event.reference,
+            event.candidate or "-",
+            event.secret_fingerprint,
         )
 
     @hookimpl
     def credflow_cache_backend(self, event: CacheBackendEvent) -> None:
         _log(
-            logging.WARNING if event.kind == "degraded" else logging.INFO, event,
-            "token cache %s %s: %s", event.backend, event.kind, event.message,
+            logging.WARNING if event.kind == "degraded" else logging.INFO,
+            event,
+            "token cache %s %s: %s",
+            event.backend,
+            event.kind,
+            event.message,
         )

@@ -85,6 +85,10 @@ class TokenCacheBackend(Protocol):
     def unlock(self, scope: CacheScope, owner: str) -> None: ...
 
 
+def _no_resolver(reference: str) -> SecretValue:
+    raise RuntimeError("this CacheContext cannot resolve secret references")
+
+
 @dataclass(frozen=True, slots=True)
 class CacheContext:
     """What a token-cache factory is given: its settings table and helpers.
@@ -95,12 +99,8 @@ class CacheContext:
 
     name: str
     settings: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
-    resolve: Callable[[str], SecretValue] = field(default=lambda ref: _no_resolver(ref))
+    resolve: Callable[[str], SecretValue] = field(default=_no_resolver)
     emit: Callable[[AuditEvent], None] = field(default=lambda event: None)
-
-
-def _no_resolver(reference: str) -> SecretValue:
-    raise RuntimeError("this CacheContext cannot resolve secret references")
 
 
 TokenCacheFactory = Callable[[CacheContext], TokenCacheBackend]

@@ -116,9 +116,7 @@ class CredentialsRejectedError(OAuthError):
 class RetriesExhaustedError(TokenEndpointError):
     """The token endpoint stayed unreachable or failing through every retry."""
 
-    def __init__(
-        self, message: str, *, endpoint: str, attempts: int, status: int | None = None
-    ) -> None:
+    def __init__(self, message: str, *, endpoint: str, attempts: int, status: int | None = None) -> None:
         super().__init__(message, endpoint=endpoint, status=status)
         self.attempts = attempts
 

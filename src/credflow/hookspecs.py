@@ -49,9 +49,7 @@ hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 class RegisterSecretSource(Protocol):
     """The `register` callable handed to `credflow_register_secret_sources`."""
 
-    def __call__(
-        self, scheme: str, factory: SecretSourceFactory, *, description: str = ""
-    ) -> None: ...
+    def __call__(self, scheme: str, factory: SecretSourceFactory, *, description: str = "") -> None: ...
 
 
 class RegisterTokenCache(Protocol):
@@ -111,9 +109,7 @@ def credflow_resolve_secret(reference: SecretReference, fresh: bool) -> SecretVa
 
 
 @hookspec(firstresult=True)
-def credflow_aresolve_secret(
-    reference: SecretReference, fresh: bool
-) -> Awaitable[SecretValue] | None:
+def credflow_aresolve_secret(reference: SecretReference, fresh: bool) -> Awaitable[SecretValue] | None:
     """Resolve a secret reference on the asynchronous path; return an awaitable.
 
     Same contract as `credflow_resolve_secret`, but return an awaitable (for

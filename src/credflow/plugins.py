@@ -184,11 +184,15 @@ class PluginHost:
                 return (loaded.name, loaded.distribution, loaded.version)
         return (plugin_name, None, None)
 
-    def _add_registration(self, kind: str, name: str, factory: Callable[[Any], Any], description: str) -> None:
+    def _add_registration(
+        self, kind: str, name: str, factory: Callable[[Any], Any], description: str
+    ) -> None:
         if not isinstance(name, str) or not name:
             raise PluginError(f"plugin {self._current_plugin[0]!r} registered a {kind} with no name")
         if not callable(factory):
-            raise PluginError(f"plugin {self._current_plugin[0]!r} registered {kind} {name!r} with a non-callable factory")
+            raise PluginError(
+                f"plugin {self._current_plugin[0]!r} registered {kind} {name!r} with a non-callable factory"
+            )
         existing = self._registrations.get((kind, name))
         if existing is not None:
             raise PluginError(
@@ -196,9 +200,13 @@ class PluginHost:
                 f"{self._current_plugin[0]!r}; uninstall or block one of them ({BLOCK_ENV})"
             )
         plugin, dist, version = self._current_plugin
-        self._registrations[(kind, name)] = Registration(kind, name, factory, plugin, dist, version, description)
+        self._registrations[(kind, name)] = Registration(
+            kind, name, factory, plugin, dist, version, description
+        )
 
-    def _register_secret_source(self, scheme: str, factory: SecretSourceFactory, *, description: str = "") -> None:
+    def _register_secret_source(
+        self, scheme: str, factory: SecretSourceFactory, *, description: str = ""
+    ) -> None:
         self._add_registration("secret-source", scheme, factory, description)
 
     def _register_token_cache(self, name: str, factory: TokenCacheFactory, *, description: str = "") -> None:

@@ -9,9 +9,9 @@ source plugin; what the body, key and parameters mean is up to that plugin.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
 from urllib.parse import parse_qsl
 
 from .errors import ConfigError

@@ -61,6 +61,10 @@ class RotatingSecretSource(Protocol):
     def rotation_candidates(self, reference: SecretReference) -> Sequence[SecretReference]: ...
 
 
+def _no_resolver(reference: str) -> SecretValue:
+    raise RuntimeError("this SourceContext cannot resolve nested secret references")
+
+
 @dataclass(frozen=True, slots=True)
 class SourceContext:
     """What a secret-source factory is given.
@@ -73,12 +77,8 @@ class SourceContext:
 
     scheme: str
     settings: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
-    resolve: Callable[[str], SecretValue] = field(default=lambda ref: _no_resolver(ref))
+    resolve: Callable[[str], SecretValue] = field(default=_no_resolver)
     emit: Callable[[AuditEvent], None] = field(default=lambda event: None)
-
-
-def _no_resolver(reference: str) -> SecretValue:
-    raise RuntimeError("this SourceContext cannot resolve nested secret references")
 
 
 SecretSourceFactory = Callable[[SourceContext], SecretSource]

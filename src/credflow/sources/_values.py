@@ -39,8 +39,7 @@ def select_value(
         if reference.key not in document:
             keys = ", ".join(sorted(map(str, document))) or "none"
             raise SecretNotFoundError(
-                f"secret {reference}: key {reference.key!r} not found in {where} "
-                f"(keys present: {keys})",
+                f"secret {reference}: key {reference.key!r} not found in {where} (keys present: {keys})",
                 reference=str(reference),
             )
         selected = document[reference.key]
@@ -52,7 +51,5 @@ def select_value(
             )
         value = selected
     if not value:
-        raise SecretSourceError(
-            f"secret {reference}: {where} is empty", reference=str(reference)
-        )
+        raise SecretSourceError(f"secret {reference}: {where} is empty", reference=str(reference))
     return SecretValue(value, version=version)

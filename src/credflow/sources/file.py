@@ -48,8 +48,7 @@ class FileSecretSource:
         path = reference.body
         if not os.path.isabs(path):
             raise SecretSourceError(
-                f"secret {reference}: file references need an absolute path "
-                "(file:/run/secrets/name)",
+                f"secret {reference}: file references need an absolute path (file:/run/secrets/name)",
                 reference=str(reference),
             )
         try:
@@ -67,8 +66,7 @@ class FileSecretSource:
             ) from None
         except PermissionError:
             raise SecretAccessDeniedError(
-                f"secret {reference}: no permission to read {path} "
-                f"(running as uid {os.getuid()})",
+                f"secret {reference}: no permission to read {path} (running as uid {os.getuid()})",
                 reference=str(reference),
             ) from None
         except IsADirectoryError:

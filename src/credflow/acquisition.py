@@ -1,0 +1,347 @@
+"""How one token is acquired, written once for both sync and async callers.
+
+`acquire()` is a generator: it does no I/O itself but yields *effects*
+(resolve a secret, post to the token endpoint, call the cache backend,
+sleep) and receives their results. The engine drives it with a sync driver
+(plain calls) or an async driver (awaits, worker threads for blocking
+plugins). The decisions — shared-cache look-up and lock, the token request,
+the re-read of a rejected secret, rotation candidates — live here, once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from .cache import CacheScope
+from .config import ClientConfig
+from .errors import (
+    ConfigError,
+    CredentialsRejectedError,
+    OAuthError,
+    SecretNotFoundError,
+    TokenEndpointError,
+)
+from .events import SecretRotation, TokenIssued, TokenRequested, TokenRequestReason
+from .protocol import (
+    RawResponse,
+    TokenRequest,
+    build_token_request,
+    metadata_urls,
+    parse_server_metadata,
+    parse_token_response,
+)
+from .reference import SecretReference
+from .rotation import CandidateOrder
+from .secret import SecretValue
+from .security import ensure_secure_url
+from .token import Token
+
+__all__ = [
+    "Acquisition",
+    "CacheCall",
+    "Effect",
+    "GetJson",
+    "ListCandidates",
+    "PostToken",
+    "ResolveSecret",
+    "Sleep",
+    "renewal_times",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ResolveSecret:
+    """Resolve `reference` (bypassing caches when `fresh`). Result: `SecretValue`."""
+
+    reference: SecretReference
+    fresh: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ListCandidates:
+    """Ask the source of `reference` for its rotation candidates. Result: list of references."""
+
+    reference: SecretReference
+
+
+@dataclass(frozen=True, slots=True)
+class PostToken:
+    """Send a token request, retrying transient failures. Result: `RawResponse`."""
+
+    request: TokenRequest
+
+
+@dataclass(frozen=True, slots=True)
+class GetJson:
+    """GET a metadata document, retrying transient failures. Result: `RawResponse`."""
+
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class CacheCall:
+    """Call `method(*args)` on the token cache backend. Result: what it returns."""
+
+    method: str
+    args: tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Sleep:
+    """Wait, while another process holds the shared fetch lock."""
+
+    seconds: float
+
+
+Effect = ResolveSecret | ListCandidates | PostToken | GetJson | CacheCall | Sleep
+Flow = Generator[Effect, Any, Any]
+
+# How long a process may hold the shared fetch lock: one full retry series and then some.
+_LOCK_MARGIN_SECONDS = 5.0
+
+
+def renewal_times(token: Token, config: ClientConfig) -> tuple[datetime, datetime]:
+    """When to start renewing `token`, and when to stop using it (both wall-clock).
+
+    Renew at `renew_fraction` of the lifetime, but at least `renew_min_ahead`
+    seconds before expiry as long as that is after half the lifetime; a
+    server's `refresh_in` hint wins. Stop using it `expiry_leeway` seconds
+    (at most 5% of the lifetime) before it expires.
+    """
+    policy = config.cache
+    lifetime = token.lifetime_seconds
+    usable_until = token.expires_at - timedelta(seconds=min(policy.expiry_leeway, lifetime * 0.05))
+    if token.refresh_at is not None:
+        renew_at = token.refresh_at
+    else:
+        after = min(lifetime * policy.renew_fraction, max(lifetime * 0.5, lifetime - policy.renew_min_ahead))
+        renew_at = token.issued_at + timedelta(seconds=after)
+    return min(renew_at, usable_until), usable_until
+
+
+class Acquisition:
+    """The per-client state the flow needs across acquisitions: discovery, candidates, last secret."""
+
+    def __init__(self, config: ClientConfig, cache_key: str, emit: Any, now: Any) -> None:
+        self.config = config
+        self.cache_key = cache_key
+        self._emit = emit
+        self._now = now
+        self._metadata: dict[str, Any] | None = None
+        fallbacks = [
+            SecretReference.parse(text, config_key="rotation.fallback_secrets")
+            for text in config.rotation.fallback_secrets
+        ]
+        self.candidates = CandidateOrder(config.secret_reference, fallbacks)
+        self._last_fingerprint: dict[SecretReference, str] = {}
+        self.last_secret: SecretValue | None = None
+
+    # --- the flow ---------------------------------------------------------
+
+    def acquire(self, reason: TokenRequestReason, avoid_fingerprint: str | None) -> Flow:
+        """Yield effects until a token is in hand; return it.
+
+        `avoid_fingerprint` is a token the API just rejected: never hand it back.
+        """
+        endpoint = yield from self._token_endpoint()
+        reference = self.candidates.current
+        secret: SecretValue = yield ResolveSecret(reference, False)
+        self._note_value(reference, secret)
+        scope = CacheScope(self.cache_key, self.config.client_id, secret)
+
+        def usable(token: Token | None) -> bool:
+            return (
+                token is not None
+                and token.fingerprint != avoid_fingerprint
+                and self._now() < renewal_times(token, self.config)[0]
+            )
+
+        shared: Token | None = yield CacheCall("load", (scope,))
+        if usable(shared):
+            return shared
+        lock_ttl = self.config.retry.deadline + self.config.timeout + _LOCK_MARGIN_SECONDS
+        owner: str | None = yield CacheCall("try_lock", (scope, lock_ttl))
+        if owner is None:
+            waited, delay = 0.0, 0.02
+            while waited < lock_ttl:
+                yield Sleep(delay)
+                waited, delay = waited + delay, min(delay * 2, 0.5)
+                shared = yield CacheCall("load", (scope,))
+                if usable(shared):
+                    return shared
+            # The holder died without publishing: its lock has expired, take over.
+            owner = yield CacheCall("try_lock", (scope, lock_ttl))
+        try:
+            token, used = yield from self._request(endpoint, reference, secret, reason)
+            yield CacheCall("store", (replace(scope, secret=used), token))
+            return token
+        finally:
+            if owner is not None:
+                yield CacheCall("unlock", (scope, owner))
+
+    def _request(
+        self, endpoint: str, reference: SecretReference, secret: SecretValue, reason: TokenRequestReason
+    ) -> Flow:
+        self._emit(
+            TokenRequested(
+                client_id=self.config.client_id,
+                token_endpoint=endpoint,
+                scopes=self.config.scopes,
+                reason=reason,
+                secret_fingerprint=secret.fingerprint,
+            )
+        )
+        try:
+            token = yield from self._exchange(endpoint, secret)
+            return self._succeeded(reference, secret, token)
+        except OAuthError as exc:
+            if exc.error != "invalid_client":
+                raise
+            rejection = exc
+        rotation = self.config.rotation
+        tried = {secret.fingerprint}
+        if rotation.reread_on_reject:
+            fresh: SecretValue = yield ResolveSecret(reference, True)
+            if fresh.fingerprint not in tried:
+                tried.add(fresh.fingerprint)
+                self._note_value(reference, fresh)
+                try:
+                    token = yield from self._exchange(endpoint, fresh)
+                    return self._succeeded(reference, fresh, token)
+                except OAuthError as exc:
+                    if exc.error != "invalid_client":
+                        raise
+                    rejection = exc
+        versions: Sequence[SecretReference] = ()
+        if rotation.try_versions:
+            versions = yield ListCandidates(self.candidates.primary)
+        for candidate in self.candidates.after_rejection(reference, versions):
+            try:
+                value: SecretValue = yield ResolveSecret(candidate, True)
+            except SecretNotFoundError:
+                continue  # e.g. no AWSPENDING version exists outside a rotation
+            if value.fingerprint in tried:
+                continue
+            tried.add(value.fingerprint)
+            try:
+                token = yield from self._exchange(endpoint, value)
+                return self._succeeded(candidate, value, token)
+            except OAuthError as exc:
+                if exc.error != "invalid_client":
+                    raise
+                rejection = exc
+        raise CredentialsRejectedError(
+            endpoint=endpoint,
+            status=rejection.status or 401,
+            error=rejection.error,
+            error_description=(
+                f"{rejection.error_description or 'client authentication failed'}; client_id "
+                f"{self.config.client_id!r} with the secret from {reference} was rejected"
+                + (" (re-read from its source: unchanged)" if rotation.reread_on_reject else "")
+                + (f", and {len(tried) - 1} other candidate value(s)" if len(tried) > 1 else "")
+                + ". Check the secret in the secret manager and at the authorization server"
+            ),
+            error_uri=rejection.error_uri,
+        )
+
+    def _succeeded(
+        self, reference: SecretReference, secret: SecretValue, token: Token
+    ) -> tuple[Token, SecretValue]:
+        self.last_secret = secret
+        kind = self.candidates.worked(reference)
+        if kind is not None:
+            self._emit(
+                SecretRotation(
+                    reference=str(self.candidates.primary),
+                    kind=kind,  # type: ignore[arg-type]
+                    secret_fingerprint=secret.fingerprint,
+                    candidate=str(reference),
+                )
+            )
+        return token, secret
+
+    def _exchange(self, endpoint: str, secret: SecretValue) -> Flow:
+        request = build_token_request(self.config, secret, endpoint)
+        issued_at = self._now()
+        raw: RawResponse = yield PostToken(request)
+        parsed = parse_token_response(
+            raw,
+            endpoint=endpoint,
+            issued_at=issued_at,
+            expected_token_type=self.config.token_type,
+            default_lifetime=self.config.default_lifetime,
+            max_lifetime=self.config.max_lifetime,
+        )
+        token = parsed.token
+        self._emit(
+            TokenIssued(
+                client_id=self.config.client_id,
+                token_endpoint=endpoint,
+                scopes=self.config.scopes,
+                lifetime_seconds=token.lifetime_seconds,
+                expires_at=token.expires_at,
+                token_fingerprint=token.fingerprint,
+                lifetime_defaulted=parsed.lifetime_defaulted,
+            )
+        )
+        return token
+
+    def _note_value(self, reference: SecretReference, secret: SecretValue) -> None:
+        before = self._last_fingerprint.get(reference)
+        self._last_fingerprint[reference] = secret.fingerprint
+        if before is not None and before != secret.fingerprint:
+            self._emit(
+                SecretRotation(
+                    reference=str(reference),
+                    kind="changed",
+                    secret_fingerprint=secret.fingerprint,
+                )
+            )
+
+    # --- discovery --------------------------------------------------------
+
+    def _token_endpoint(self) -> Flow:
+        if self.config.token_endpoint is not None:
+            return self.config.token_endpoint
+        if self._metadata is not None:
+            return self._metadata["token_endpoint"]
+        issuer = self.config.issuer
+        assert issuer is not None
+        for url in metadata_urls(issuer):
+            raw: RawResponse = yield GetJson(url)
+            if raw.status == 404:
+                continue
+            document = parse_server_metadata(raw, url=url, issuer=issuer)
+            self._check_metadata(document, url)
+            self._metadata = document
+            return document["token_endpoint"]
+        raise TokenEndpointError(
+            f"issuer {issuer}: no metadata at {' or '.join(metadata_urls(issuer))} (both 404); "
+            "check the issuer URL or set token_endpoint instead",
+            endpoint=issuer,
+            status=404,
+        )
+
+    def _check_metadata(self, document: dict[str, Any], url: str) -> None:
+        issuer = self.config.issuer
+        published = document.get("issuer")
+        if isinstance(published, str) and published.rstrip("/") != (issuer or "").rstrip("/"):
+            raise ConfigError(
+                f"issuer: {url} says its issuer is {published!r}, not {issuer!r}; "
+                "set issuer to exactly the value the server publishes"
+            )
+        methods = document.get("token_endpoint_auth_methods_supported", ["client_secret_basic"])
+        if isinstance(methods, list) and self.config.auth_method not in methods:
+            raise ConfigError(
+                f"auth_method: the authorization server at {issuer} supports "
+                f"{', '.join(map(str, methods)) or 'no'} client authentication methods, "
+                f"not {self.config.auth_method!r}; change auth_method"
+            )
+        ensure_secure_url(
+            document["token_endpoint"],
+            allow_insecure_http=self.config.allow_insecure_http,
+            what=f"token_endpoint discovered at {url}",
+        )

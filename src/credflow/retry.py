@@ -1,0 +1,131 @@
+"""Retrying the token endpoint: the one module that imports tenacity.
+
+`RetryPolicy` is a frozen value with opinionated defaults (5 attempts within
+30 seconds, exponential backoff with full jitter). A failure is retried only
+when it is `TransientError`: a connection error, a timeout, a 5xx or a 429.
+A server's `Retry-After` replaces the backoff, capped by what is left of the
+deadline. `set_testing()` removes the waits, for our tests and our users'.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, TypeVar
+
+import tenacity
+
+from .errors import ConfigError
+
+__all__ = ["RetryPolicy", "TransientError", "acall_with_retry", "call_with_retry", "set_testing"]
+
+T = TypeVar("T")
+
+_testing = False
+
+
+def set_testing(testing: bool = True) -> None:
+    """Switch off the waits between attempts (attempts and deadlines still apply)."""
+    global _testing  # noqa: PLW0603 - a process-wide switch, like stamina.set_testing
+    _testing = testing
+
+
+def is_testing() -> bool:
+    """Tell whether `set_testing(True)` is in force."""
+    return _testing
+
+
+class TransientError(Exception):
+    """A failure worth another attempt. `retry_after` is the server's wish, in seconds."""
+
+    def __init__(self, reason: str, *, status: int | None = None, retry_after: float | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+        self.retry_after = retry_after
+
+
+def _seconds(value: float | timedelta, name: str) -> float:
+    number = value.total_seconds() if isinstance(value, timedelta) else value
+    if isinstance(number, bool) or not isinstance(number, int | float) or number < 0:
+        raise ConfigError(f"retry.{name}: expected a non-negative number of seconds, got {value!r}")
+    return float(number)
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How the token endpoint is retried.
+
+    `attempts` counts the first try; `deadline` bounds the whole series
+    (seconds or `timedelta`); waits grow from `initial_backoff` doubling up to
+    `max_backoff`, each drawn uniformly from zero to that bound (full jitter).
+    """
+
+    attempts: int = 5
+    deadline: float = 30.0
+    initial_backoff: float = 0.2
+    max_backoff: float = 5.0
+
+    def __post_init__(self) -> None:
+        if isinstance(self.attempts, bool) or not isinstance(self.attempts, int) or self.attempts < 1:
+            raise ConfigError(f"retry.attempts: expected an integer of at least 1, got {self.attempts!r}")
+        for name in ("deadline", "initial_backoff", "max_backoff"):
+            object.__setattr__(self, name, _seconds(getattr(self, name), name))
+
+    def backoff(self, attempt: int) -> float:
+        """The full-jitter wait after failed attempt number `attempt` (1-based)."""
+        bound = min(self.max_backoff, self.initial_backoff * 2 ** (attempt - 1))
+        return random.uniform(0, bound)  # noqa: S311 - jitter, not cryptography
+
+
+OnRetry = Callable[[int, float, TransientError], None]
+
+
+def _tenacity_arguments(policy: RetryPolicy, on_retry: OnRetry | None) -> dict[str, Any]:
+    def wait(state: tenacity.RetryCallState) -> float:
+        if _testing:
+            return 0.0
+        error = state.outcome.exception() if state.outcome else None
+        delay = policy.backoff(state.attempt_number)
+        if isinstance(error, TransientError) and error.retry_after is not None:
+            delay = error.retry_after
+        remaining = policy.deadline - (state.seconds_since_start or 0.0)
+        return max(0.0, min(delay, remaining))
+
+    def stop(state: tenacity.RetryCallState) -> bool:
+        if state.attempt_number >= policy.attempts:
+            return True
+        return (state.seconds_since_start or 0.0) >= policy.deadline
+
+    def before_sleep(state: tenacity.RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        if on_retry is not None and isinstance(error, TransientError):
+            sleep = state.next_action.sleep if state.next_action else 0.0
+            on_retry(state.attempt_number, sleep, error)
+
+    return {
+        "stop": stop,
+        "wait": wait,
+        "retry": tenacity.retry_if_exception_type(TransientError),
+        "before_sleep": before_sleep,
+        "reraise": True,
+    }
+
+
+def call_with_retry(fn: Callable[[], T], policy: RetryPolicy, *, on_retry: OnRetry | None = None) -> T:
+    """Call `fn` until it returns, raises a non-transient error, or the policy gives up.
+
+    When it gives up, the last `TransientError` is raised.
+    """
+    retrying = tenacity.Retrying(**_tenacity_arguments(policy, on_retry))
+    return retrying(fn)
+
+
+async def acall_with_retry(
+    fn: Callable[[], Awaitable[T]], policy: RetryPolicy, *, on_retry: OnRetry | None = None
+) -> T:
+    """The asynchronous twin of `call_with_retry`; waits with `asyncio.sleep`."""
+    retrying = tenacity.AsyncRetrying(**_tenacity_arguments(policy, on_retry))
+    return await retrying(fn)

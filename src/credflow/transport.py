@@ -1,0 +1,109 @@
+"""Sending token-endpoint requests over httpx: thin, sync and async.
+
+The transport only moves bytes. It marks connection errors, timeouts, 5xx and
+429 answers as `TransientError` (with the server's `Retry-After`) so that
+`retry.py` can decide; every other answer is returned as a `RawResponse` for
+`protocol.py` to parse.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+import httpx
+
+from .protocol import RawResponse, TokenRequest, parse_retry_after
+from .retry import TransientError
+from .security import tls_context
+
+__all__ = ["TokenTransport"]
+
+
+def _raw(response: httpx.Response) -> RawResponse:
+    headers = {name.lower(): value for name, value in response.headers.items()}
+    if response.status_code >= 500 or response.status_code == 429:
+        raise TransientError(
+            f"HTTP {response.status_code} from {response.request.url}",
+            status=response.status_code,
+            retry_after=parse_retry_after(headers.get("retry-after"), datetime.now(UTC)),
+        )
+    return RawResponse(status=response.status_code, headers=headers, body=response.content)
+
+
+def _transient(exc: httpx.TransportError, url: str) -> TransientError:
+    kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "failed"
+    return TransientError(f"connection to {url} {kind}: {type(exc).__name__}")
+
+
+class TokenTransport:
+    """One reusable sync client; an async client per acquisition (they are bound to a loop)."""
+
+    def __init__(self, *, timeout: float, ca_bundle: str | None) -> None:
+        self._timeout = httpx.Timeout(timeout)
+        self._verify = tls_context(ca_bundle)
+        self._client: httpx.Client | None = None
+        self._lock = threading.Lock()
+
+    def _sync_client(self) -> httpx.Client:
+        client = self._client
+        if client is None:
+            with self._lock:
+                client = self._client
+                if client is None:
+                    client = self._client = httpx.Client(
+                        timeout=self._timeout, verify=self._verify, follow_redirects=False
+                    )
+        return client
+
+    def async_client(self) -> httpx.AsyncClient:
+        """A new async client; use it as an async context manager."""
+        return httpx.AsyncClient(timeout=self._timeout, verify=self._verify, follow_redirects=False)
+
+    def post(self, request: TokenRequest) -> RawResponse:
+        try:
+            response = self._sync_client().post(
+                request.url, headers=request.headers, data=_grouped(request.form)
+            )
+        except httpx.TransportError as exc:
+            raise _transient(exc, request.url) from None
+        return _raw(response)
+
+    async def apost(self, client: httpx.AsyncClient, request: TokenRequest) -> RawResponse:
+        try:
+            response = await client.post(request.url, headers=request.headers, data=_grouped(request.form))
+        except httpx.TransportError as exc:
+            raise _transient(exc, request.url) from None
+        return _raw(response)
+
+    def get(self, url: str) -> RawResponse:
+        try:
+            response = self._sync_client().get(url, headers={"Accept": "application/json"})
+        except httpx.TransportError as exc:
+            raise _transient(exc, url) from None
+        return _raw(response)
+
+    async def aget(self, client: httpx.AsyncClient, url: str) -> RawResponse:
+        try:
+            response = await client.get(url, headers={"Accept": "application/json"})
+        except httpx.TransportError as exc:
+            raise _transient(exc, url) from None
+        return _raw(response)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+
+
+def _grouped(form: tuple[tuple[str, str], ...]) -> dict[str, str | list[str]]:
+    # httpx sends a list value as a repeated parameter (RFC 8707 `resource`).
+    grouped: dict[str, str | list[str]] = {}
+    for name, value in form:
+        if name in grouped:
+            existing = grouped[name]
+            grouped[name] = [*existing, value] if isinstance(existing, list) else [existing, value]
+        else:
+            grouped[name] = value
+    return grouped
