@@ -128,4 +128,9 @@ async def acall_with_retry(
 ) -> T:
     """The asynchronous twin of `call_with_retry`; waits with `asyncio.sleep`."""
     retrying = tenacity.AsyncRetrying(**_tenacity_arguments(policy, on_retry))
-    return await retrying(fn)
+
+    # tenacity awaits only what it sees is a coroutine function; `fn` may be a lambda.
+    async def attempt() -> T:
+        return await fn()
+
+    return await retrying(attempt)
