@@ -77,6 +77,7 @@ def create_app(state: ServerState, issuer: str) -> Flask:
         read_token=lambda value: state.read_access_token(value, issuer),
         on_token_issued=lambda: state.counters.increment(Counter.TOKENS_ISSUED),
         on_invalid_client=lambda: state.counters.increment(Counter.INVALID_CLIENT),
+        basic_auth_decoding=lambda: state.basic_auth_decoding,
     )
     authorization.register_token_generator(
         "default",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 from urllib.parse import unquote_plus
 
 from authlib.integrations.flask_oauth2 import (  # type: ignore[import-untyped, unused-ignore]
@@ -31,9 +31,13 @@ from flask import Flask, Response
 from .clients import SUPPORTED_AUTH_METHODS, ClientRegistry, RegisteredClient
 from .tokens import IssuedAccessToken
 
-__all__ = ["INTROSPECTION", "CredflowAuthorizationServer"]
+__all__ = ["INTROSPECTION", "BasicAuthDecoding", "CredflowAuthorizationServer"]
 
 INTROSPECTION = IntrospectionEndpoint.ENDPOINT_NAME
+
+#: How `client_secret_basic` credentials are read: "form-urlencoded" as
+#: RFC 6749 §2.3.1 says, or "raw" like the many servers that do not decode.
+BasicAuthDecoding = Literal["form-urlencoded", "raw"]
 
 
 class _ClientCredentialsGrant(ClientCredentialsGrant):  # type: ignore[misc, unused-ignore]  # Authlib is untyped
@@ -94,11 +98,12 @@ class CredflowAuthorizationServer(AuthorizationServer):  # type: ignore[misc, un
         read_token: Callable[[str], IssuedAccessToken | None],
         on_token_issued: Callable[[], None],
         on_invalid_client: Callable[[], None],
+        basic_auth_decoding: Callable[[], BasicAuthDecoding],
     ) -> None:
         super().__init__(app, query_client=clients.get, save_token=self._save_token)
         self._on_token_issued = on_token_issued
         self._on_invalid_client = on_invalid_client
-        self.register_client_auth_method("client_secret_basic", _authenticate_client_secret_basic)
+        self.register_client_auth_method("client_secret_basic", _client_secret_basic(basic_auth_decoding))
         self.register_grant(_ClientCredentialsGrant)
         self.register_endpoint(_IntrospectionEndpoint(read_token))
 
@@ -113,27 +118,34 @@ class CredflowAuthorizationServer(AuthorizationServer):  # type: ignore[misc, un
         return response
 
 
-def _authenticate_client_secret_basic(
-    query_client: Callable[[str], RegisteredClient | None], request: OAuth2Request
-) -> RegisteredClient | None:
+def _client_secret_basic(
+    decoding: Callable[[], BasicAuthDecoding],
+) -> Callable[[Callable[[str], RegisteredClient | None], OAuth2Request], RegisteredClient | None]:
     """`client_secret_basic` that decodes the credentials the way RFC 6749 §2.3.1 says.
 
     The client id and secret are form-urlencoded before base64, so "+" stands
     for a space. Authlib's own decoder uses `unquote`, which leaves "+" as is
     and would refuse a correctly encoded secret that contains a space.
     """
-    client_id, client_secret = _basic_credentials(request.headers.get("Authorization"))
-    if client_id is None or client_secret is None:
-        return None
-    client = query_client(client_id)
-    if client is None:
-        raise InvalidClientError(
-            status_code=401, description="The client does not exist on this server."
-        )
-    return client if client.check_client_secret(client_secret) else None
+
+    def authenticate(
+        query_client: Callable[[str], RegisteredClient | None], request: OAuth2Request
+    ) -> RegisteredClient | None:
+        client_id, client_secret = _basic_credentials(request.headers.get("Authorization"))
+        if client_id is None or client_secret is None:
+            return None
+        if decoding() == "form-urlencoded":
+            client_id, client_secret = unquote_plus(client_id), unquote_plus(client_secret)
+        client = query_client(client_id)
+        if client is None:
+            raise InvalidClientError(status_code=401, description="The client does not exist on this server.")
+        return client if client.check_client_secret(client_secret) else None
+
+    return authenticate
 
 
 def _basic_credentials(authorization: str | None) -> tuple[str | None, str | None]:
+    """The id and secret of a Basic Authorization header, still encoded."""
     if not authorization or " " not in authorization:
         return None, None
     scheme, encoded = authorization.split(None, 1)
@@ -147,4 +159,4 @@ def _basic_credentials(authorization: str | None) -> tuple[str | None, str | Non
         return None, None
     # Split before decoding: an encoded ":" (%3A) belongs to the id or secret.
     client_id, client_secret = decoded.split(":", 1)
-    return unquote_plus(client_id), unquote_plus(client_secret)
+    return client_id, client_secret

@@ -107,9 +107,7 @@ class ClientRegistry:
         with self._lock:
             if client_id in self._records:
                 raise ValueError(f"client {client_id!r} is already registered")
-            self._records[client_id] = _ClientRecord(
-                scope_list, methods, token_lifetime, {secret: None}
-            )
+            self._records[client_id] = _ClientRecord(scope_list, methods, token_lifetime, {secret: None})
 
     def remove(self, client_id: str) -> None:
         """Forget a client; its tokens stay valid until they expire."""
@@ -186,8 +184,7 @@ def _check_client_fields(
     unknown = auth_methods - set(SUPPORTED_AUTH_METHODS)
     if unknown or not auth_methods:
         raise ValueError(
-            f"auth_methods must be a non-empty subset of {SUPPORTED_AUTH_METHODS}, "
-            f"got {sorted(auth_methods)}"
+            f"auth_methods must be a non-empty subset of {SUPPORTED_AUTH_METHODS}, got {sorted(auth_methods)}"
         )
     if token_lifetime is not None and token_lifetime <= 0:
         raise ValueError("token_lifetime must be a positive number of seconds")

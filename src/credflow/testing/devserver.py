@@ -71,9 +71,7 @@ def _print_endpoints(server: AuthServer, clients: dict[str, str] | None, out: Te
         f"  protected API:          {server.api_url}/<scope-name>/...",
     ]
     if clients is None:
-        lines += [
-            f"  client: {cid} / secret: {secret}" for cid, secret in DEFAULT_DEV_CLIENTS.items()
-        ]
+        lines += [f"  client: {cid} / secret: {secret}" for cid, secret in DEFAULT_DEV_CLIENTS.items()]
     else:
         lines += [f"  client: {cid}" for cid in clients]
     lines.append("Press Ctrl-C to stop.")

@@ -33,7 +33,7 @@ class AuthServerFactory(Protocol):
 @pytest.fixture
 def credflow_auth_server_factory() -> Iterator[AuthServerFactory]:
     """Start servers on demand; every one is stopped at teardown."""
-    from .server import AuthServer  # noqa: PLC0415  # the testing extra may be missing
+    from .server import AuthServer  # the testing extra may be missing
 
     started: list[AuthServer] = []
 

@@ -16,6 +16,7 @@ from typing import Any, Self
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from .app import API_PATH, INTROSPECTION_PATH, JWKS_PATH, TOKEN_PATH, create_app
+from .authorization import BasicAuthDecoding
 from .clients import SUPPORTED_AUTH_METHODS
 from .clock import Clock
 from .counters import ServerCounters
@@ -52,6 +53,9 @@ class AuthServer:
     the random secret `test_client_secret`, both auth methods, and the scopes
     "api.read" and "api.write".
 
+    HTTP Basic client credentials are form-urlencoded before base64 (RFC 6749
+    §2.3.1) unless `basic_auth_decoding="raw"`.
+
     Neither secrets nor tokens are ever logged. With `log_requests`, each
     request line goes to the "credflow.testing" logger at INFO level.
     """
@@ -65,6 +69,7 @@ class AuthServer:
         clock: Clock = time.time,
         refresh_in: int | None = None,
         latency: float = 0.0,
+        basic_auth_decoding: BasicAuthDecoding = "form-urlencoded",
         test_client: bool = False,
         log_requests: bool = False,
     ) -> None:
@@ -78,6 +83,7 @@ class AuthServer:
             token_lifetime=token_lifetime,
             refresh_in=refresh_in,
             latency=latency,
+            basic_auth_decoding=basic_auth_decoding,
         )
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
@@ -85,9 +91,7 @@ class AuthServer:
         self.test_client_id = TEST_CLIENT_ID
         self.test_client_secret = secrets.token_urlsafe(24)
         if test_client:
-            self.add_client(
-                self.test_client_id, self.test_client_secret, scopes=DEFAULT_TEST_SCOPES
-            )
+            self.add_client(self.test_client_id, self.test_client_secret, scopes=DEFAULT_TEST_SCOPES)
 
     # -- lifecycle --------------------------------------------------------
 
@@ -116,7 +120,7 @@ class AuthServer:
         self._server = server
         self._thread = threading.Thread(
             target=server.serve_forever,
-            kwargs={"poll_interval": 0.05},
+            kwargs={"poll_interval": 0.02},
             name=f"credflow-auth-server-{self._port}",
             daemon=True,
         )
@@ -259,6 +263,21 @@ class AuthServer:
         if seconds < 0:
             raise ValueError("latency cannot be negative")
         self._state.latency = seconds
+
+    @property
+    def basic_auth_decoding(self) -> BasicAuthDecoding:
+        """How HTTP Basic client credentials are read.
+
+        "form-urlencoded" (the default) decodes the id and secret as RFC 6749
+        §2.3.1 says; "raw" takes them as sent, like servers that do not decode.
+        """
+        return self._state.basic_auth_decoding
+
+    @basic_auth_decoding.setter
+    def basic_auth_decoding(self, decoding: BasicAuthDecoding) -> None:
+        if decoding not in ("form-urlencoded", "raw"):
+            raise ValueError(f"expected 'form-urlencoded' or 'raw', got {decoding!r}")
+        self._state.basic_auth_decoding = decoding
 
     def fail_next(
         self,

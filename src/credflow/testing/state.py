@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from joserfc.jwk import RSAKey
 
+from .authorization import BasicAuthDecoding
 from .clients import ClientRegistry, RegisteredClient
 from .clock import Clock
 from .counters import ServerCounters
@@ -21,7 +22,7 @@ class ServerState:
     """Settings and stores of one server; plain attributes are read per request.
 
     Rebinding an attribute is atomic in CPython, so `token_lifetime`,
-    `refresh_in` and `latency` need no lock: a request sees the old or the
+    `refresh_in`, `latency` and `basic_auth_decoding` need no lock: a request sees the old or the
     new value, never a torn one.
     """
 
@@ -30,6 +31,7 @@ class ServerState:
     token_lifetime: int
     refresh_in: int | None = None
     latency: float = 0.0
+    basic_auth_decoding: BasicAuthDecoding = "form-urlencoded"
     clients: ClientRegistry = field(init=False)
     counters: ServerCounters = field(default_factory=ServerCounters)
     faults: FaultInjector = field(default_factory=FaultInjector)
@@ -45,6 +47,4 @@ class ServerState:
 
     def read_access_token(self, value: str, issuer: str) -> IssuedAccessToken | None:
         """The verified token, or None if it is not one this server issued and still valid."""
-        return read_access_token(
-            value, signing_key=self.signing_key, issuer=issuer, clock=self.clock
-        )
+        return read_access_token(value, signing_key=self.signing_key, issuer=issuer, clock=self.clock)

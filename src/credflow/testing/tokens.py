@@ -38,9 +38,7 @@ _ACCESS_TOKEN_TYPES = ("at+jwt", "application/at+jwt")
 
 def generate_signing_key() -> RSAKey:
     """A fresh RSA key for signing access tokens, with a `kid` for the JWKS."""
-    return RSAKey.generate_key(
-        2048, parameters={"use": "sig", "alg": SIGNING_ALGORITHM}, auto_kid=True
-    )
+    return RSAKey.generate_key(2048, parameters={"use": "sig", "alg": SIGNING_ALGORITHM}, auto_kid=True)
 
 
 class TokenResponse(dict[str, Any]):
@@ -51,9 +49,7 @@ class TokenResponse(dict[str, Any]):
     """
 
     def __repr__(self) -> str:
-        shown = {
-            key: ("<redacted>" if key == "access_token" else value) for key, value in self.items()
-        }
+        shown = {key: ("<redacted>" if key == "access_token" else value) for key, value in self.items()}
         return f"TokenResponse({shown!r})"
 
 
