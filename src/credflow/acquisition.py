@@ -161,20 +161,27 @@ class Acquisition:
 
         shared: Token | None = yield CacheCall("load", (scope,))
         if usable(shared):
+            self.last_secret = secret  # so that invalidate() reaches the shared entry too
             return shared
         lock_ttl = self.config.retry.deadline + self.config.timeout + _LOCK_MARGIN_SECONDS
         owner: str | None = yield CacheCall("try_lock", (scope, lock_ttl))
-        if owner is None:
-            waited, delay = 0.0, 0.02
-            while waited < lock_ttl:
-                yield Sleep(delay)
-                waited, delay = waited + delay, min(delay * 2, 0.5)
-                shared = yield CacheCall("load", (scope,))
-                if usable(shared):
-                    return shared
-            # The holder died without publishing: its lock has expired, take over.
+        waited, delay = 0.0, 0.02
+        while owner is None and waited < lock_ttl:
+            # Another process is fetching: wait for its token, or take over once its
+            # lock has expired (the holder died); only one waiter wins the lock.
+            yield Sleep(delay)
+            waited, delay = waited + delay, min(delay * 2, 0.5)
+            shared = yield CacheCall("load", (scope,))
+            if usable(shared):
+                self.last_secret = secret
+                return shared
             owner = yield CacheCall("try_lock", (scope, lock_ttl))
         try:
+            # The previous holder may have published between our load and our lock.
+            shared = yield CacheCall("load", (scope,))
+            if usable(shared):
+                self.last_secret = secret
+                return shared
             token, used = yield from self._request(endpoint, reference, secret, reason)
             yield CacheCall("store", (replace(scope, secret=used), token))
             return token
