@@ -1,0 +1,44 @@
+"""The credflow hook implementation: serves the `azure-kv` scheme.
+
+Loading this module imports neither azure-identity nor azure-keyvault-secrets;
+the factory imports them when the first `azure-kv:` reference is resolved.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from credflow import ConfigError, RegisterSecretSource, SourceContext, hookimpl
+
+from .settings import SCHEME, AzureKeyVaultSettings
+
+if TYPE_CHECKING:
+    from .source import AzureKeyVaultSource
+
+__all__ = ["credflow_register_secret_sources", "make_source"]
+
+
+def make_source(context: SourceContext) -> AzureKeyVaultSource:
+    """Validate `[sources.azure-kv]` and create the source (this imports the Azure SDK)."""
+    settings = AzureKeyVaultSettings.from_mapping(context.settings)
+    for key in ("client_secret", "certificate", "certificate_password"):
+        value = getattr(settings, key)
+        if value is not None and value.startswith(f"{SCHEME}:"):
+            raise ConfigError(
+                f"sources.{SCHEME}.{key} cannot be an {SCHEME}: reference: the credential "
+                "that opens Key Vault cannot itself be kept in Key Vault"
+            )
+    try:
+        from .source import AzureKeyVaultSource
+    except ImportError as exc:
+        raise ConfigError(
+            f"azure-kv: references need azure-identity and azure-keyvault-secrets ({exc}); "
+            "install them with: pip install 'credflow[azure]'"
+        ) from exc
+    return AzureKeyVaultSource(settings, context.resolve)
+
+
+@hookimpl
+def credflow_register_secret_sources(register: RegisterSecretSource) -> None:
+    """Serve the `azure-kv` scheme."""
+    register(SCHEME, make_source, description="Azure Key Vault secrets (azure-identity)")
