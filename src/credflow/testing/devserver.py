@@ -36,7 +36,9 @@ def run_dev_server(
     server = AuthServer(host=host, port=port, token_lifetime=token_lifetime, log_requests=True)
     for client_id, secret in (clients or DEFAULT_DEV_CLIENTS).items():
         server.add_client(client_id, secret, scopes=scopes)
-    request_log = _log_requests_to(out)
+    server_logger = logging.getLogger("credflow.testing")
+    level_before = server_logger.level
+    request_log = _log_requests_to(server_logger, out)
     try:
         with server:
             _print_endpoints(server, clients, out)
@@ -46,15 +48,15 @@ def run_dev_server(
     except KeyboardInterrupt:
         print("stopped", file=out, flush=True)
     finally:
-        logging.getLogger("credflow.testing").removeHandler(request_log)
+        server_logger.removeHandler(request_log)
+        server_logger.setLevel(level_before)
     return 0
 
 
-def _log_requests_to(out: TextIO) -> logging.Handler:
+def _log_requests_to(server_logger: logging.Logger, out: TextIO) -> logging.Handler:
     handler = logging.StreamHandler(out)
     handler.setLevel(logging.INFO)
     handler.setFormatter(logging.Formatter("%(message)s"))
-    server_logger = logging.getLogger("credflow.testing")
     server_logger.addHandler(handler)
     if server_logger.getEffectiveLevel() > logging.INFO:
         server_logger.setLevel(logging.INFO)

@@ -16,7 +16,7 @@ from authlib.oauth2.rfc9068 import (  # type: ignore[import-untyped, unused-igno
 from flask import request
 from joserfc import jwt
 from joserfc.errors import JoseError
-from joserfc.jwk import RSAKey
+from joserfc.jwk import KeySet, RSAKey
 from joserfc.jwt import JWTClaimsRegistry
 
 from .clients import RegisteredClient
@@ -79,8 +79,10 @@ class AccessTokenGenerator(JWTBearerTokenGenerator):  # type: ignore[misc, unuse
     def _expires_in(self, client: RegisteredClient, grant_type: str) -> int:
         return self._lifetime_for(client)
 
-    def get_jwks(self) -> RSAKey:
-        return self._signing_key
+    def get_jwks(self) -> KeySet:
+        # A key set, not the bare key: joserfc then names the key's `kid` in
+        # the JWT header, which clients need to pick the key from the JWKS.
+        return KeySet([self._signing_key])
 
     def get_audiences(self, client: RegisteredClient, user: object, scope: str) -> str | list[str]:
         """RFC 8707 `resource` and the common `audience` parameter, else the client id."""
