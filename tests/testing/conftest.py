@@ -7,6 +7,7 @@ from typing import Any, Protocol
 
 import httpx
 import pytest
+from joserfc.jwk import RSAKey
 
 from credflow.testing import AuthServer, ManualClock
 
@@ -32,9 +33,9 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def server(clock: ManualClock) -> Iterator[AuthServer]:
+def server(clock: ManualClock, credflow_signing_key: RSAKey) -> Iterator[AuthServer]:
     """A running server on the manual clock with the client "billing"."""
-    with AuthServer(clock=clock) as running:
+    with AuthServer(clock=clock, signing_key=credflow_signing_key) as running:
         running.add_client(BILLING_ID, BILLING_SECRET, scopes=["api.read", "api.write"])
         yield running
 

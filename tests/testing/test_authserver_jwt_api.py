@@ -15,6 +15,8 @@ from joserfc.jws import extract_compact
 
 from credflow.testing import AuthServer, ManualClock
 from credflow.testing.app import required_scope
+from credflow.testing.pytest_plugin import AuthServerFactory
+from credflow.testing.tokens import generate_signing_key
 
 RequestToken = Callable[..., httpx.Response]
 
@@ -150,16 +152,22 @@ def test_api_with_expired_token(
     assert (401, "invalid_token") == (response.status_code, response.json()["error"])
 
 
+@pytest.mark.parametrize("own_key", [True, False])
 def test_api_with_other_servers_token(
-    server: AuthServer, http: httpx.Client, credflow_auth_server: AuthServer
+    server: AuthServer,
+    http: httpx.Client,
+    credflow_auth_server_factory: AuthServerFactory,
+    own_key: bool,
 ) -> None:
-    """A token signed by another server's key: 401."""
-    other = http.post(
-        credflow_auth_server.token_endpoint,
+    """Another server's token is refused, whether its key differs or only its issuer."""
+    kwargs = {"signing_key": generate_signing_key()} if own_key else {}
+    other = credflow_auth_server_factory(test_client=True, **kwargs)
+    other_token = http.post(
+        other.token_endpoint,
         data={"grant_type": "client_credentials"},
-        auth=(credflow_auth_server.test_client_id, credflow_auth_server.test_client_secret),
+        auth=(other.test_client_id, other.test_client_secret),
     ).json()["access_token"]
-    assert 401 == http.get(server.api_url + "/read", headers=_bearer(other)).status_code
+    assert 401 == http.get(server.api_url + "/read", headers=_bearer(other_token)).status_code
 
 
 def test_api_insufficient_scope(server: AuthServer, http: httpx.Client, request_token: RequestToken) -> None:

@@ -13,6 +13,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
+from joserfc.jwk import RSAKey
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from .app import API_PATH, INTROSPECTION_PATH, JWKS_PATH, TOKEN_PATH, create_app
@@ -49,6 +50,8 @@ class AuthServer:
 
     `clock` (seconds since the epoch) stamps tokens and ends secret grace
     windows; pass a `ManualClock` to expire them without sleeping.
+    `signing_key` (RSA, for RS256) is generated when not given; pass one to
+    share it between servers, as generating one takes about 0.1 s.
     With `test_client=True`, the client `test_client_id` is registered with
     the random secret `test_client_secret`, both auth methods, and the scopes
     "api.read" and "api.write".
@@ -70,6 +73,7 @@ class AuthServer:
         refresh_in: int | None = None,
         latency: float = 0.0,
         basic_auth_decoding: BasicAuthDecoding = "form-urlencoded",
+        signing_key: RSAKey | None = None,
         test_client: bool = False,
         log_requests: bool = False,
     ) -> None:
@@ -79,7 +83,7 @@ class AuthServer:
         self._log_requests = log_requests
         self._state = ServerState(
             clock=clock,
-            signing_key=generate_signing_key(),
+            signing_key=generate_signing_key() if signing_key is None else signing_key,
             token_lifetime=token_lifetime,
             refresh_in=refresh_in,
             latency=latency,
