@@ -40,7 +40,9 @@ class ClientPool:
             read_timeout=settings.timeout,
             # "standard" retries throttling, 5xx and connection errors with
             # exponential backoff and jitter, within a client-wide retry quota.
-            retries={"mode": "standard", "max_attempts": settings.max_attempts},
+            # botocore's "max_attempts" counts retries only; "total_max_attempts"
+            # counts the first request too, which is what our setting means.
+            retries={"mode": "standard", "total_max_attempts": settings.max_attempts},
             user_agent_extra=f"credflow-aws/{__version__}",
         )
         self._sessions: dict[str | None, boto3.session.Session] = {}
