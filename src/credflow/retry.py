@@ -9,7 +9,9 @@ deadline. `set_testing()` removes the waits, for our tests and our users'.
 
 from __future__ import annotations
 
+import asyncio
 import random
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -27,7 +29,7 @@ _testing = False
 
 
 def set_testing(testing: bool = True) -> None:
-    """Switch off the waits between attempts (attempts and deadlines still apply)."""
+    """Skip the waits between attempts; delays are still computed and reported to audit hooks."""
     global _testing  # noqa: PLW0603 - a process-wide switch, like stamina.set_testing
     _testing = testing
 
@@ -83,10 +85,25 @@ class RetryPolicy:
 OnRetry = Callable[[int, float, TransientError], None]
 
 
-def _tenacity_arguments(policy: RetryPolicy, on_retry: OnRetry | None) -> dict[str, Any]:
+def _real_sleep(asynchronous: bool) -> Callable[[float], Any]:
+    return asyncio.sleep if asynchronous else time.sleep
+
+
+def _skip_sleep(asynchronous: bool) -> Callable[[float], Any]:
+    return _asleep_for_testing if asynchronous else _sleep_for_testing
+
+
+def _sleep_for_testing(seconds: float) -> None:
+    # The delay is still computed and reported to on_retry; only the waiting is skipped.
+    return None
+
+
+async def _asleep_for_testing(seconds: float) -> None:
+    return None
+
+
+def _tenacity_arguments(policy: RetryPolicy, on_retry: OnRetry | None, asynchronous: bool) -> dict[str, Any]:
     def wait(state: tenacity.RetryCallState) -> float:
-        if _testing:
-            return 0.0
         error = state.outcome.exception() if state.outcome else None
         delay = policy.backoff(state.attempt_number)
         if isinstance(error, TransientError) and error.retry_after is not None:
@@ -106,6 +123,7 @@ def _tenacity_arguments(policy: RetryPolicy, on_retry: OnRetry | None) -> dict[s
             on_retry(state.attempt_number, sleep, error)
 
     return {
+        "sleep": _skip_sleep(asynchronous) if _testing else _real_sleep(asynchronous),
         "stop": stop,
         "wait": wait,
         "retry": tenacity.retry_if_exception_type(TransientError),
@@ -119,7 +137,7 @@ def call_with_retry(fn: Callable[[], T], policy: RetryPolicy, *, on_retry: OnRet
 
     When it gives up, the last `TransientError` is raised.
     """
-    retrying = tenacity.Retrying(**_tenacity_arguments(policy, on_retry))
+    retrying = tenacity.Retrying(**_tenacity_arguments(policy, on_retry, asynchronous=False))
     return retrying(fn)
 
 
@@ -127,7 +145,7 @@ async def acall_with_retry(
     fn: Callable[[], Awaitable[T]], policy: RetryPolicy, *, on_retry: OnRetry | None = None
 ) -> T:
     """The asynchronous twin of `call_with_retry`; waits with `asyncio.sleep`."""
-    retrying = tenacity.AsyncRetrying(**_tenacity_arguments(policy, on_retry))
+    retrying = tenacity.AsyncRetrying(**_tenacity_arguments(policy, on_retry, asynchronous=True))
 
     # tenacity awaits only what it sees is a coroutine function; `fn` may be a lambda.
     async def attempt() -> T:
