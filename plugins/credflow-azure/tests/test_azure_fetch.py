@@ -1,7 +1,6 @@
 """Reading secrets through the plugin host from the local Key Vault imitation."""
 
 # House style reads `expected == actual`, which SIM300 calls a Yoda condition.
-# ruff: noqa: SIM300
 
 from __future__ import annotations
 

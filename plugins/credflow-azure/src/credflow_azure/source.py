@@ -19,13 +19,19 @@ from azure.core.credentials import TokenCredential
 from azure.core.exceptions import AzureError, ClientAuthenticationError
 from azure.keyvault.secrets import SecretClient, SecretProperties
 
-from credflow import SecretCache, SecretReference, SecretValue
+from credflow import (
+    SecretCache,
+    SecretReference,
+    SecretSourceError,
+    SecretSourceUnavailableError,
+    SecretValue,
+)
 from credflow.sources._values import select_value
 
 from ._translate import is_transient, translate
 from .address import SecretAddress, parse_address
 from .credentials import build_credential
-from .errors import SecretDisabledError, SecretExpiredError
+from .errors import AzureCredentialError, SecretDisabledError, SecretExpiredError
 from .settings import AzureKeyVaultSettings
 
 __all__ = ["AzureKeyVaultSource"]
@@ -112,6 +118,22 @@ class AzureKeyVaultSource:
                 secret = self._client(address.vault_url).get_secret(address.name, address.version)
         except AzureError as exc:
             raise self._translate(exc, reference, address) from exc
+        except SecretSourceUnavailableError as exc:
+            raise SecretSourceUnavailableError(
+                f"secret {reference}: a secret the {self._settings.credential!r} credential "
+                f"needs is unavailable: {exc}",
+                reference=str(reference),
+            ) from exc
+        except (SecretSourceError, OSError, ValueError) as exc:
+            # The credential's own material: a token file or certificate that cannot be
+            # read or parsed, or a nested secret reference that cannot be resolved.
+            self.close()
+            raise AzureCredentialError(
+                f"secret {reference}: the {self._settings.credential!r} credential for Key Vault "
+                f"{address.vault_url} could not be used: {type(exc).__name__}: {exc}. Check "
+                "sources.azure-kv (token_file_path, certificate_path, certificate, client_secret)",
+                reference=str(reference),
+            ) from exc
         properties = secret.properties
         where = f"Key Vault secret {address.name!r} in {address.vault_url}"
         if properties.enabled is False:
