@@ -1,8 +1,5 @@
 """Injected failures and latency at the token endpoint."""
 
-# House style reads `expected == actual`, which SIM300 calls a Yoda condition.
-# ruff: noqa: SIM300
-
 from __future__ import annotations
 
 import time

@@ -1,8 +1,5 @@
 """JWT access tokens, JWKS, introspection and the protected API."""
 
-# House style reads `expected == actual`, which SIM300 calls a Yoda condition.
-# ruff: noqa: SIM300
-
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -95,6 +92,14 @@ def test_introspection_needs_client_auth(server: AuthServer, http: httpx.Client,
     """Introspection without client credentials is refused with invalid_client."""
     response = http.post(server.introspection_endpoint, data={"token": token})
     assert (401, "invalid_client") == (response.status_code, response.json()["error"])
+
+
+def test_introspection_auth_failure_not_counted_as_token_request(
+    server: AuthServer, http: httpx.Client, token: str
+) -> None:
+    """counters.invalid_client counts token requests only, not introspection."""
+    http.post(server.introspection_endpoint, data={"token": token}, auth=("billing", "wrong"))
+    assert (1, 0) == (server.counters.introspections, server.counters.invalid_client)
 
 
 def test_introspection_with_post_auth(server: AuthServer, http: httpx.Client, token: str) -> None:

@@ -1,8 +1,5 @@
 """Start and stop, discovery, concurrency, logging and counters."""
 
-# House style reads `expected == actual`, which SIM300 calls a Yoda condition.
-# ruff: noqa: SIM300
-
 from __future__ import annotations
 
 import logging

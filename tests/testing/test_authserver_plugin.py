@@ -1,8 +1,5 @@
 """The pytest fixtures and the foreground dev server."""
 
-# House style reads `expected == actual`, which SIM300 calls a Yoda condition.
-# ruff: noqa: SIM300
-
 from __future__ import annotations
 
 import io

@@ -1,8 +1,5 @@
 """Secret rotation and revocation, on a manual clock."""
 
-# House style reads `expected == actual`, which SIM300 calls a Yoda condition.
-# ruff: noqa: SIM300
-
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -1,8 +1,5 @@
 """The token endpoint: client authentication, scopes, lifetimes and extras."""
 
-# House style reads `expected == actual`, which SIM300 calls a Yoda condition.
-# ruff: noqa: SIM300
-
 from __future__ import annotations
 
 import base64

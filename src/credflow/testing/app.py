@@ -76,7 +76,6 @@ def create_app(state: ServerState, issuer: str) -> Flask:
         clients=state.clients,
         read_token=lambda value: state.read_access_token(value, issuer),
         on_token_issued=lambda: state.counters.increment(Counter.TOKENS_ISSUED),
-        on_invalid_client=lambda: state.counters.increment(Counter.INVALID_CLIENT),
         basic_auth_decoding=lambda: state.basic_auth_decoding,
     )
     authorization.register_token_generator(
@@ -102,6 +101,8 @@ def create_app(state: ServerState, issuer: str) -> Flask:
         if failure is not None:
             return _failure_response(failure)
         response: Response = authorization.create_token_response()
+        if _oauth_error(response) == "invalid_client":
+            state.counters.increment(Counter.INVALID_CLIENT)
         return response
 
     @app.get(JWKS_PATH)
@@ -151,6 +152,14 @@ def _metadata(issuer: str, scopes: list[str]) -> dict[str, Any]:
         "introspection_endpoint_auth_methods_supported": list(SUPPORTED_AUTH_METHODS),
         "access_token_signing_alg_values_supported": [SIGNING_ALGORITHM],
     }
+
+
+def _oauth_error(response: Response) -> str | None:
+    """The OAuth `error` code of an error response, None for a success."""
+    if response.status_code < 400:
+        return None
+    body = response.get_json(silent=True)
+    return body.get("error") if isinstance(body, dict) else None
 
 
 def _failure_response(failure: InjectedFailure) -> Response:

@@ -17,7 +17,6 @@ from authlib.integrations.flask_oauth2 import (  # type: ignore[import-untyped, 
 )
 from authlib.oauth2.rfc6749 import (  # type: ignore[import-untyped, unused-ignore]
     InvalidClientError,
-    OAuth2Error,
     OAuth2Request,
 )
 from authlib.oauth2.rfc6749.grants import (  # type: ignore[import-untyped, unused-ignore]
@@ -26,7 +25,7 @@ from authlib.oauth2.rfc6749.grants import (  # type: ignore[import-untyped, unus
 from authlib.oauth2.rfc7662 import (  # type: ignore[import-untyped, unused-ignore]
     IntrospectionEndpoint,
 )
-from flask import Flask, Response
+from flask import Flask
 
 from .clients import SUPPORTED_AUTH_METHODS, ClientRegistry, RegisteredClient
 from .tokens import IssuedAccessToken
@@ -86,8 +85,8 @@ class _IntrospectionEndpoint(IntrospectionEndpoint):  # type: ignore[misc, unuse
 class CredflowAuthorizationServer(AuthorizationServer):  # type: ignore[misc, unused-ignore]  # Authlib is untyped
     """Authlib's Flask authorization server over a `ClientRegistry`.
 
-    `on_token_issued` and `on_invalid_client` let the server count events
-    without Authlib knowing about counters.
+    `on_token_issued` lets the server count tokens without Authlib knowing
+    about counters.
     """
 
     def __init__(
@@ -97,12 +96,10 @@ class CredflowAuthorizationServer(AuthorizationServer):  # type: ignore[misc, un
         clients: ClientRegistry,
         read_token: Callable[[str], IssuedAccessToken | None],
         on_token_issued: Callable[[], None],
-        on_invalid_client: Callable[[], None],
         basic_auth_decoding: Callable[[], BasicAuthDecoding],
     ) -> None:
         super().__init__(app, query_client=clients.get, save_token=self._save_token)
         self._on_token_issued = on_token_issued
-        self._on_invalid_client = on_invalid_client
         self.register_client_auth_method("client_secret_basic", _client_secret_basic(basic_auth_decoding))
         self.register_grant(_ClientCredentialsGrant)
         self.register_endpoint(_IntrospectionEndpoint(read_token))
@@ -110,12 +107,6 @@ class CredflowAuthorizationServer(AuthorizationServer):  # type: ignore[misc, un
     def _save_token(self, token: dict[str, Any], request: OAuth2Request) -> None:
         # Tokens are self-contained JWTs: nothing to store, only to count.
         self._on_token_issued()
-
-    def handle_error_response(self, request: OAuth2Request, error: OAuth2Error) -> Response:
-        if isinstance(error, InvalidClientError):
-            self._on_invalid_client()
-        response: Response = super().handle_error_response(request, error)
-        return response
 
 
 def _client_secret_basic(
