@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from credflow_vault import plugin
@@ -71,3 +72,44 @@ def test_server_that_never_answers_times_out(make_host: MakeHost) -> None:
             read(host, "vault:secret/billing#client_secret")
 
     assert "did not answer in time" in str(caught.value)
+
+
+@pytest.fixture(scope="module")
+def tls_server() -> Iterator[VaultDevServer]:
+    """A dev server listening with TLS (`-dev-tls`), its CA in `ca_cert`."""
+    with VaultDevServer(tls=True) as server:
+        server.write_secret("billing", {"client_secret": "over-tls"})
+        yield server
+
+
+def tls_host(server: VaultDevServer, **settings: Any) -> PluginHost:
+    """A host reading from the TLS server with `settings` changed."""
+    return PluginHost(
+        source_settings={"vault": server.source_settings(**settings)},
+        plugins=(plugin,),
+        load_entry_points=False,
+    )
+
+
+def test_tls_with_ca_cert(tls_server: VaultDevServer) -> None:
+    """`ca_cert` makes the source trust the server's private CA."""
+    host = tls_host(tls_server)
+
+    value = read(host, "vault:secret/billing#client_secret")
+    vault_source(host).close()
+
+    expected = "over-tls"
+    assert expected == value.reveal()
+
+
+def test_tls_without_ca_cert_says_to_set_it(tls_server: VaultDevServer) -> None:
+    """Without `ca_cert` the certificate is not trusted and the error names the setting."""
+    settings = tls_server.source_settings()
+    del settings["ca_cert"]
+    host = PluginHost(source_settings={"vault": settings}, plugins=(plugin,), load_entry_points=False)
+
+    with pytest.raises(SecretSourceUnavailableError) as caught:
+        read(host, "vault:secret/billing#client_secret")
+    vault_source(host).close()
+
+    assert "set sources.vault.ca_cert" in str(caught.value)

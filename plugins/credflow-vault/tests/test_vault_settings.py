@@ -92,7 +92,7 @@ def test_defaults() -> None:
     """Token auth, TLS verification, 10 s timeout, 300 s cache, 900 s stale, KV v2 mounts."""
     settings = parse_settings({"address": ADDRESS})
 
-    expected = ("token", True, 10.0, 300.0, 900.0, {})
+    expected: tuple[object, ...] = ("token", True, 10.0, 300.0, 900.0, {})
     assert expected == (
         settings.auth.method,
         settings.verify,

@@ -52,6 +52,12 @@ def translate(
             "or raise sources.vault.timeout",
             reference=ref,
         )
+    if isinstance(exc, requests.exceptions.SSLError):
+        return SecretSourceUnavailableError(
+            f"secret {ref}: TLS verification of Vault at {address} failed; set "
+            "sources.vault.ca_cert to the CA file that signed its certificate",
+            reference=ref,
+        )
     if isinstance(exc, requests.exceptions.RequestException):
         return SecretSourceUnavailableError(
             f"secret {ref}: Vault at {address} could not be reached "

@@ -18,6 +18,7 @@ import re
 import secrets
 import shutil
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -77,12 +78,20 @@ class VaultDevServer:
     """One `bao server -dev` process; a context manager."""
 
     def __init__(
-        self, binary: str | None = None, *, root_token: str | None = None, startup_timeout: float = 30.0
+        self,
+        binary: str | None = None,
+        *,
+        root_token: str | None = None,
+        tls: bool = False,
+        startup_timeout: float = 30.0,
     ) -> None:
         self.binary = binary or find_bao_binary()
         self.root_token = root_token or "root-" + secrets.token_hex(12)
         self.port = _free_port()
-        self.address = f"http://127.0.0.1:{self.port}"
+        self.tls = tls
+        self.address = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
+        #: With `tls=True`, the CA file that signed the server's certificate (after `start()`).
+        self.ca_cert: str | None = None
         self._startup_timeout = startup_timeout
         self._home: tempfile.TemporaryDirectory[str] | None = None
         self._log_path: Path | None = None
@@ -99,6 +108,13 @@ class VaultDevServer:
         self._log_path = Path(self._home.name) / "server.log"
         env = {key: value for key, value in os.environ.items() if not key.startswith(("VAULT_", "BAO_"))}
         env["HOME"] = self._home.name
+        tls_args: list[str] = []
+        if self.tls:
+            # -dev-tls writes a fresh CA and server certificate for 127.0.0.1 into this directory.
+            tls_dir = Path(self._home.name) / "tls"
+            tls_dir.mkdir()
+            tls_args = ["-dev-tls", f"-dev-tls-cert-dir={tls_dir}"]
+            self.ca_cert = str(tls_dir / "vault-ca.pem")
         with open(self._log_path, "wb") as log:
             # The binary is the located bao/vault and every argument is ours.
             self._process = subprocess.Popen(  # noqa: S603
@@ -108,6 +124,7 @@ class VaultDevServer:
                     "-dev",
                     f"-dev-listen-address=127.0.0.1:{self.port}",
                     f"-dev-root-token-id={self.root_token}",
+                    *tls_args,
                 ],
                 stdin=subprocess.DEVNULL,
                 stdout=log,
@@ -131,8 +148,9 @@ class VaultDevServer:
                     f"{self.binary} server -dev exited with {self._process.returncode}:\n{self.log()[-2000:]}"
                 )
             try:
-                answer = httpx.get(f"{self.address}/v1/sys/health", timeout=1)
-            except httpx.TransportError:
+                answer = httpx.get(f"{self.address}/v1/sys/health", timeout=1, verify=self._verify())
+            except (httpx.TransportError, OSError):
+                # OSError: with TLS the CA file appears a moment after the process starts.
                 answer = None
             if answer is not None and answer.status_code == 200:
                 self._unseal_key = self._read_unseal_key()
@@ -151,6 +169,11 @@ class VaultDevServer:
                 return match.group(1)
             time.sleep(0.05)
         return None
+
+    def _verify(self) -> bool | ssl.SSLContext:
+        if self.ca_cert is None:
+            return True
+        return ssl.create_default_context(cafile=self.ca_cert)
 
     def stop(self) -> None:
         """Stop the server and remove its temporary home."""
@@ -191,7 +214,7 @@ class VaultDevServer:
 
     def client(self, token: str | None = None) -> hvac.Client:
         """An hvac client for this server (root token by default), closed at `stop()`."""
-        client = hvac.Client(url=self.address, token=token or self.root_token)
+        client = hvac.Client(url=self.address, token=token or self.root_token, verify=self.ca_cert or True)
         self._clients.append(client)
         return client
 
@@ -208,6 +231,8 @@ class VaultDevServer:
             "address": self.address,
             "auth": {"method": "token", "token": f"file:{self.write_file('root-token', self.root_token)}"},
         }
+        if self.ca_cert is not None:
+            settings["ca_cert"] = self.ca_cert
         settings.update(overrides)
         return settings
 
