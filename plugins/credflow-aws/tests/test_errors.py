@@ -4,9 +4,6 @@ moto answers GetSecretValue denials with an XML body (tested against moto in
 test_source.py); real AWS sends the JSON shapes below, so both are covered.
 """
 
-# The house style reads `expected == actual`, which SIM300 calls a Yoda condition.
-# ruff: noqa: SIM300
-
 from __future__ import annotations
 
 import pytest
@@ -39,9 +36,7 @@ def test_access_denied_names_action_and_resource(make_host: MakeHost) -> None:
         ScriptedAwsServer([aws_error("AccessDeniedException", DENIED)]) as server,
         pytest.raises(SecretAccessDeniedError) as caught,
     ):
-        make_host(endpoint_url=server.endpoint_url).resolve_secret(
-            ref(f"aws-sm:{ARN}"), fresh=False
-        )
+        make_host(endpoint_url=server.endpoint_url).resolve_secret(ref(f"aws-sm:{ARN}"), fresh=False)
 
     message = str(caught.value)
     assert f"allow the action secretsmanager:GetSecretValue on resource {ARN}" in message
@@ -53,9 +48,7 @@ def test_decryption_failure_names_kms_decrypt(make_host: MakeHost) -> None:
     """DecryptionFailure is SecretAccessDeniedError telling the caller it needs kms:Decrypt."""
     answer = aws_error("DecryptionFailure", "Access to KMS is not allowed")
     with ScriptedAwsServer([answer]) as server, pytest.raises(SecretAccessDeniedError) as caught:
-        make_host(endpoint_url=server.endpoint_url).resolve_secret(
-            ref("aws-sm:billing"), fresh=False
-        )
+        make_host(endpoint_url=server.endpoint_url).resolve_secret(ref("aws-sm:billing"), fresh=False)
 
     assert "could not be decrypted: Access to KMS is not allowed" in str(caught.value)
     assert "kms:Decrypt" in str(caught.value)
@@ -100,8 +93,6 @@ def test_rejected_credentials_are_access_denied(make_host: MakeHost) -> None:
     """UnrecognizedClientException (bad keys) is SecretAccessDeniedError on how to fix credentials."""
     answer = aws_error("UnrecognizedClientException", "The security token included is invalid.")
     with ScriptedAwsServer([answer]) as server, pytest.raises(SecretAccessDeniedError) as caught:
-        make_host(endpoint_url=server.endpoint_url).resolve_secret(
-            ref("aws-sm:billing"), fresh=False
-        )
+        make_host(endpoint_url=server.endpoint_url).resolve_secret(ref("aws-sm:billing"), fresh=False)
 
     assert "AWS rejected the credentials (UnrecognizedClientException)" in str(caught.value)

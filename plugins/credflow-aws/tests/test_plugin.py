@@ -1,8 +1,5 @@
 """The plugin as credflow loads it: entry point, registration, lazy SDK import, settings."""
 
-# The house style reads `expected == actual`, which SIM300 calls a Yoda condition.
-# ruff: noqa: SIM300
-
 from __future__ import annotations
 
 import subprocess

@@ -1,7 +1,5 @@
 """Validation of the `[sources.aws-sm]` table."""
 
-# The house style reads `expected == actual`, which SIM300 calls a Yoda condition.
-
 from __future__ import annotations
 
 from typing import Any
@@ -31,15 +29,18 @@ def test_every_setting_is_read() -> None:
 
     settings = AwsSettings.from_mapping(table)
 
-    assert AwsSettings(
-        "eu-west-1",
-        "billing",
-        "https://vpce-1.secretsmanager.eu-west-1.vpce.amazonaws.com",
-        60.0,
-        0.0,
-        2.5,
-        5,
-    ) == settings
+    assert (
+        AwsSettings(
+            "eu-west-1",
+            "billing",
+            "https://vpce-1.secretsmanager.eu-west-1.vpce.amazonaws.com",
+            60.0,
+            0.0,
+            2.5,
+            5,
+        )
+        == settings
+    )
 
 
 @pytest.mark.parametrize(

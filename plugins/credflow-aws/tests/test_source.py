@@ -1,8 +1,5 @@
 """The aws-sm source against a real moto server, through the plugin host (synchronous path)."""
 
-# The house style reads `expected == actual`, which SIM300 calls a Yoda condition.
-# ruff: noqa: SIM300
-
 from __future__ import annotations
 
 import json
@@ -39,9 +36,7 @@ def test_json_key_selects_a_field(aws: MotoSecretsManager, make_host: MakeHost, 
     assert "s3cr3t" == value.reveal()
 
 
-def test_missing_json_key_is_not_found(
-    aws: MotoSecretsManager, make_host: MakeHost, name: str
-) -> None:
+def test_missing_json_key_is_not_found(aws: MotoSecretsManager, make_host: MakeHost, name: str) -> None:
     """A key the JSON object lacks is SecretNotFoundError naming the keys present, not values."""
     aws.create_secret(name, json.dumps({"client_id": "billing", "client_secret": "s3cr3t"}))
 
@@ -53,9 +48,7 @@ def test_missing_json_key_is_not_found(
     assert "s3cr3t" not in str(caught.value)
 
 
-def test_utf8_secret_binary_is_decoded(
-    aws: MotoSecretsManager, make_host: MakeHost, name: str
-) -> None:
+def test_utf8_secret_binary_is_decoded(aws: MotoSecretsManager, make_host: MakeHost, name: str) -> None:
     """A SecretBinary holding UTF-8 text (here JSON) is decoded and keys still work."""
     aws.create_secret(name, json.dumps({"client_secret": "bin-s3cret"}).encode())
 
@@ -64,9 +57,7 @@ def test_utf8_secret_binary_is_decoded(
     assert "bin-s3cret" == value.reveal()
 
 
-def test_non_utf8_secret_binary_is_refused(
-    aws: MotoSecretsManager, make_host: MakeHost, name: str
-) -> None:
+def test_non_utf8_secret_binary_is_refused(aws: MotoSecretsManager, make_host: MakeHost, name: str) -> None:
     """A SecretBinary that is not UTF-8 is refused with a message saying to use SecretString."""
     aws.create_secret(name, b"\xff\xfe\x00binary")
 
@@ -77,23 +68,17 @@ def test_non_utf8_secret_binary_is_refused(
     assert "SecretString" in str(caught.value)
 
 
-def test_arn_reference_keeps_its_colons(
-    aws: MotoSecretsManager, make_host: MakeHost, name: str
-) -> None:
+def test_arn_reference_keeps_its_colons(aws: MotoSecretsManager, make_host: MakeHost, name: str) -> None:
     """A full ARN (six colons) is the secret id, and its region wins over the settings' region."""
     arn = aws.create_secret(name, json.dumps({"client_secret": "by-arn"}))
 
     # The settings name another region: only the ARN's region finds the secret.
-    value = make_host(region="eu-west-1").resolve_secret(
-        ref(f"aws-sm:{arn}#client_secret"), fresh=False
-    )
+    value = make_host(region="eu-west-1").resolve_secret(ref(f"aws-sm:{arn}#client_secret"), fresh=False)
 
     assert "by-arn" == value.reveal()
 
 
-def test_region_parameter_overrides_settings(
-    aws: MotoSecretsManager, make_host: MakeHost, name: str
-) -> None:
+def test_region_parameter_overrides_settings(aws: MotoSecretsManager, make_host: MakeHost, name: str) -> None:
     """`?region=` picks the region for a name reference; the settings' region would miss."""
     aws.create_secret(name, "regional")
     host = make_host(region="eu-west-1")
@@ -127,9 +112,7 @@ def test_no_region_at_all_says_how_to_set_one(make_host: MakeHost, name: str) ->
     assert "sources.aws-sm.region" in str(caught.value)
 
 
-def test_version_stages_during_a_rotation(
-    aws: MotoSecretsManager, make_host: MakeHost, name: str
-) -> None:
+def test_version_stages_during_a_rotation(aws: MotoSecretsManager, make_host: MakeHost, name: str) -> None:
     """AWSPENDING is readable by stage; after promotion AWSCURRENT is new and AWSPREVIOUS old."""
     aws.create_secret(name, json.dumps({"client_secret": "old"}))
     host = make_host(cache_ttl=0)
@@ -160,9 +143,7 @@ def test_version_id_parameter_reads_that_version(
     assert ("first", first) == (value.reveal(), value.version)
 
 
-def test_missing_stage_is_not_found(
-    aws: MotoSecretsManager, make_host: MakeHost, name: str
-) -> None:
+def test_missing_stage_is_not_found(aws: MotoSecretsManager, make_host: MakeHost, name: str) -> None:
     """Asking for a stage no version carries is SecretNotFoundError naming the stage."""
     aws.create_secret(name, "only-current")
 
@@ -183,9 +164,7 @@ def test_missing_secret_is_not_found(make_host: MakeHost, name: str) -> None:
     assert "in region us-east-1" in str(caught.value)
 
 
-def test_cache_ttl_spares_the_server(
-    aws: MotoSecretsManager, make_host: MakeHost, name: str
-) -> None:
+def test_cache_ttl_spares_the_server(aws: MotoSecretsManager, make_host: MakeHost, name: str) -> None:
     """Within cache_ttl a second read is answered from memory: one GetSecretValue, old value."""
     aws.create_secret(name, "v1")
     host = make_host(cache_ttl=300)
@@ -200,9 +179,7 @@ def test_cache_ttl_spares_the_server(
     assert (False, True) == (first.cached, second.cached)
 
 
-def test_fresh_read_bypasses_the_cache(
-    aws: MotoSecretsManager, make_host: MakeHost, name: str
-) -> None:
+def test_fresh_read_bypasses_the_cache(aws: MotoSecretsManager, make_host: MakeHost, name: str) -> None:
     """`fresh=True` (after a rejected secret) asks Secrets Manager again and sees the new value."""
     aws.create_secret(name, "v1")
     host = make_host(cache_ttl=300)
@@ -215,9 +192,7 @@ def test_fresh_read_bypasses_the_cache(
     assert ("v2", 1) == (value.reveal(), aws.request_count("GetSecretValue") - before)
 
 
-def test_keys_of_one_secret_share_one_read(
-    aws: MotoSecretsManager, make_host: MakeHost, name: str
-) -> None:
+def test_keys_of_one_secret_share_one_read(aws: MotoSecretsManager, make_host: MakeHost, name: str) -> None:
     """`#client_id` and `#client_secret` of one JSON secret cost one GetSecretValue."""
     aws.create_secret(name, json.dumps({"client_id": "billing", "client_secret": "s3cr3t"}))
     host = make_host()
@@ -234,9 +209,7 @@ def test_stale_value_served_while_server_is_down(make_host: MakeHost, name: str)
     """After the server stops, the last value is served marked stale within stale_if_error."""
     with MotoSecretsManager() as doomed:
         doomed.create_secret(name, "still-good")
-        host = make_host(
-            endpoint_url=doomed.endpoint_url, cache_ttl=0, stale_if_error=60, max_attempts=1
-        )
+        host = make_host(endpoint_url=doomed.endpoint_url, cache_ttl=0, stale_if_error=60, max_attempts=1)
         first = host.resolve_secret(ref(f"aws-sm:{name}"), fresh=False)
 
     later = host.resolve_secret(ref(f"aws-sm:{name}"), fresh=False)

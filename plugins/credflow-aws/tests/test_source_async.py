@@ -1,8 +1,5 @@
 """The aws-sm source on the asynchronous path (`afetch` in a worker thread), mirroring test_source."""
 
-# The house style reads `expected == actual`, which SIM300 calls a Yoda condition.
-# ruff: noqa: SIM300
-
 from __future__ import annotations
 
 import asyncio
@@ -15,9 +12,7 @@ from credflow_aws.testing import MotoSecretsManager
 from credflow import SecretNotFoundError, SecretSourceUnavailableError
 
 
-async def test_json_key_selects_a_field(
-    aws: MotoSecretsManager, make_host: MakeHost, name: str
-) -> None:
+async def test_json_key_selects_a_field(aws: MotoSecretsManager, make_host: MakeHost, name: str) -> None:
     """`#key` selects one field of a JSON SecretString."""
     aws.create_secret(name, json.dumps({"client_secret": "async-s3cr3t"}))
 
@@ -35,17 +30,13 @@ async def test_afetch_is_used_and_concurrent_reads_share_one_request(
     source = aws_source(host)
     before = aws.request_count("GetSecretValue")
 
-    values = await asyncio.gather(
-        *(source.afetch(ref(f"aws-sm:{name}"), fresh=False) for _ in range(10))
-    )
+    values = await asyncio.gather(*(source.afetch(ref(f"aws-sm:{name}"), fresh=False) for _ in range(10)))
 
     assert ["shared"] * 10 == [v.reveal() for v in values]
     assert 1 == aws.request_count("GetSecretValue") - before
 
 
-async def test_fresh_read_bypasses_the_cache(
-    aws: MotoSecretsManager, make_host: MakeHost, name: str
-) -> None:
+async def test_fresh_read_bypasses_the_cache(aws: MotoSecretsManager, make_host: MakeHost, name: str) -> None:
     """`fresh=True` sees a value changed within the TTL."""
     aws.create_secret(name, "v1")
     host = make_host(cache_ttl=300)
@@ -63,9 +54,7 @@ async def test_pending_stage(aws: MotoSecretsManager, make_host: MakeHost, name:
     aws.create_secret(name, "current")
     aws.stage_pending(name, "pending")
 
-    value = await make_host().aresolve_secret(
-        ref(f"aws-sm:{name}?version-stage=AWSPENDING"), fresh=False
-    )
+    value = await make_host().aresolve_secret(ref(f"aws-sm:{name}?version-stage=AWSPENDING"), fresh=False)
 
     assert "pending" == value.reveal()
 

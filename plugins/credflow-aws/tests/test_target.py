@@ -1,8 +1,5 @@
 """What an `aws-sm:` reference asks for, and the rotation candidates it yields."""
 
-# The house style reads `expected == actual`, which SIM300 calls a Yoda condition.
-# ruff: noqa: SIM300
-
 from __future__ import annotations
 
 import pytest

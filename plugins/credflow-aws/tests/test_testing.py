@@ -1,8 +1,5 @@
 """The moto controller other suites reuse: stage moves, request counts, shutdown."""
 
-# The house style reads `expected == actual`, which SIM300 calls a Yoda condition.
-# ruff: noqa: SIM300
-
 from __future__ import annotations
 
 import socket

@@ -104,18 +104,14 @@ def _sdk_error(
         )
     if isinstance(
         exc,
-        boto_errors.CredentialRetrievalError
-        | boto_errors.TokenRetrievalError
-        | boto_errors.SSOError,
+        boto_errors.CredentialRetrievalError | boto_errors.TokenRetrievalError | boto_errors.SSOError,
     ):
         return SecretSourceError(
             f"{secret}: AWS credentials could not be obtained ({type(exc).__name__}: {exc}); "
             "refresh the SSO login or check the credential provider",
             reference=ref,
         )
-    return SecretSourceError(
-        f"{secret}: reading it failed: {type(exc).__name__}: {exc}", reference=ref
-    )
+    return SecretSourceError(f"{secret}: reading it failed: {type(exc).__name__}: {exc}", reference=ref)
 
 
 def _client_error(
@@ -134,13 +130,10 @@ def _client_error(
     ref = str(reference)
     if code == "ResourceNotFoundException":
         what = (
-            "has no such version"
-            if target.pins_version
-            else "does not exist (or is scheduled for deletion)"
+            "has no such version" if target.pins_version else "does not exist (or is scheduled for deletion)"
         )
         return SecretNotFoundError(
-            f"{secret} {what}{said}; check the name or ARN, the region and the account of "
-            "the credentials",
+            f"{secret} {what}{said}; check the name or ARN, the region and the account of the credentials",
             reference=ref,
         )
     if code == "DecryptionFailure":
@@ -159,8 +152,7 @@ def _client_error(
         )
     if code in _BAD_CREDENTIALS or status == 401:
         return SecretAccessDeniedError(
-            f"{secret}: AWS rejected the credentials ({code or status}){said}; "
-            f"{_CREDENTIALS_HELP}",
+            f"{secret}: AWS rejected the credentials ({code or status}){said}; {_CREDENTIALS_HELP}",
             reference=ref,
         )
     if code in _TRANSIENT or status >= 500 or status == 429:

@@ -43,8 +43,7 @@ class AwsSettings:
         for key in table:
             if key not in known:
                 raise ConfigError(
-                    f"sources.{scheme}.{key}: unknown setting; expected one of "
-                    f"{', '.join(sorted(known))}"
+                    f"sources.{scheme}.{key}: unknown setting; expected one of {', '.join(sorted(known))}"
                 )
         values: dict[str, Any] = {}
         for key in ("region", "profile", "endpoint_url"):

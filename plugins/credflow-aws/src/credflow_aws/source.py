@@ -32,9 +32,7 @@ class AwsSecretsManagerSource:
     def __init__(self, settings: AwsSettings, *, clients: ClientPool | None = None) -> None:
         self._settings = settings
         self._clients = clients or ClientPool(settings)
-        self._cache = SecretCache(
-            self._read, ttl=settings.cache_ttl, stale_if_error=settings.stale_if_error
-        )
+        self._cache = SecretCache(self._read, ttl=settings.cache_ttl, stale_if_error=settings.stale_if_error)
 
     def fetch(self, reference: SecretReference, *, fresh: bool) -> SecretValue:
         """Return the secret (or one JSON field of it) for `reference`."""
@@ -56,9 +54,7 @@ class AwsSecretsManagerSource:
         """AWSCURRENT, then AWSPENDING, then AWSPREVIOUS; a pinned stage or version only itself."""
         if SecretTarget.of(reference).pins_version:
             return [reference]
-        return [reference] + [
-            reference.with_params(**{"version-stage": stage}) for stage in ROTATION_STAGES
-        ]
+        return [reference] + [reference.with_params(**{"version-stage": stage}) for stage in ROTATION_STAGES]
 
     def close(self) -> None:
         """Close the boto3 clients' connection pools."""
@@ -101,5 +97,3 @@ def _text(response: Mapping[str, Any], reference: SecretReference, target: Secre
         "SecretString nor SecretBinary",
         reference=str(reference),
     )
-
-

@@ -35,8 +35,7 @@ try:
     from werkzeug.serving import BaseWSGIServer, make_server
 except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError(
-        "credflow_aws.testing needs moto's server: pip install 'credflow-aws[testing]' "
-        f"(missing: {exc.name})"
+        f"credflow_aws.testing needs moto's server: pip install 'credflow-aws[testing]' (missing: {exc.name})"
     ) from exc
 
 __all__ = ["MotoSecretsManager"]
@@ -281,9 +280,7 @@ class MotoSecretsManager:
                 "Version": "2012-10-17",
                 "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}],
             }
-            iam.put_user_policy(
-                UserName=name, PolicyName=f"{name}-policy", PolicyDocument=json.dumps(policy)
-            )
+            iam.put_user_policy(UserName=name, PolicyName=f"{name}-policy", PolicyDocument=json.dumps(policy))
         key = iam.create_access_key(UserName=name)["AccessKey"]
         return str(key["AccessKeyId"]), str(key["SecretAccessKey"])
 
