@@ -70,7 +70,7 @@ def test_credential_secret_cannot_live_in_key_vault() -> None:
         scheme="azure-kv", settings={**CLIENT_SECRET, "client_secret": "azure-kv:v/s"}
     )
 
-    with pytest.raises(ConfigError, match="sources.azure-kv.client_secret cannot be"):
+    with pytest.raises(ConfigError, match=r"sources\.azure-kv\.client_secret cannot be"):
         make_source(context)
 
 
