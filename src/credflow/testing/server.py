@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import secrets
-import socket
-import threading
 import time
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Self
+from typing import Self
 
 from joserfc.jwk import RSAKey
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from .app import API_PATH, INTROSPECTION_PATH, JWKS_PATH, TOKEN_PATH, create_app
 from .authorization import BasicAuthDecoding
@@ -22,6 +18,7 @@ from .clients import SUPPORTED_AUTH_METHODS
 from .clock import Clock
 from .counters import ServerCounters
 from .faults import InjectedFailure
+from .serving import BackgroundServer
 from .state import ServerState
 from .tokens import generate_signing_key
 
@@ -78,9 +75,7 @@ class AuthServer:
         log_requests: bool = False,
     ) -> None:
         _check_lifetime(token_lifetime)
-        self._host = host
-        self._port = port
-        self._log_requests = log_requests
+        self._serving = BackgroundServer(host, port, log_requests=log_requests)
         self._state = ServerState(
             clock=clock,
             signing_key=generate_signing_key() if signing_key is None else signing_key,
@@ -89,9 +84,6 @@ class AuthServer:
             latency=latency,
             basic_auth_decoding=basic_auth_decoding,
         )
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
-        self._connections = _OpenConnections()
         self.test_client_id = TEST_CLIENT_ID
         self.test_client_secret = secrets.token_urlsafe(24)
         if test_client:
@@ -105,51 +97,25 @@ class AuthServer:
         A restarted server keeps its port, signing key, clients and counters,
         like a real server coming back after an outage.
         """
-        if self._server is not None:
-            raise RuntimeError("the server is already running")
         self._state.stopping.clear()
-        self._connections.reopen()
-        server = make_server(
-            self._host,
-            self._port,
-            _NotYetBound(),
-            threaded=True,
-            request_handler=_request_handler(self._connections, self._log_requests),
-        )
-        # stop() cuts in-flight requests off by shutting their sockets down,
-        # like a server that dies; it need not wait for their threads.
-        server.block_on_close = False  # type: ignore[attr-defined]  # socketserver.ThreadingMixIn
-        self._port = server.server_port
-        server.app = create_app(self._state, self.issuer)
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.02},
-            name=f"credflow-auth-server-{self._port}",
-            daemon=True,
-        )
-        self._thread.start()
+        self._serving.start(lambda port: create_app(self._state, self.issuer))
         logger.debug("auth server listening at %s", self.issuer)
         return self
 
     def stop(self) -> None:
-        """Stop serving and drop open connections; does nothing if not running."""
-        server, thread = self._server, self._thread
-        if server is None or thread is None:
+        """Stop serving and cut off requests in flight; does nothing if not running."""
+        if not self._serving.running:
             return
-        server.shutdown()
-        self._connections.shut_down_all()
-        # Wake requests sleeping out `latency`; their sockets are already gone.
+        self._serving.stop()
+        # Wake requests sleeping out `latency`: their sockets are shut already,
+        # so they cannot answer after all.
         self._state.stopping.set()
-        server.server_close()
-        thread.join()
-        self._server = self._thread = None
         logger.debug("auth server at %s stopped", self.issuer)
 
     @property
     def running(self) -> bool:
         """Whether the server is accepting requests."""
-        return self._server is not None
+        return self._serving.running
 
     def __enter__(self) -> Self:
         return self.start()
@@ -167,17 +133,19 @@ class AuthServer:
     @property
     def port(self) -> int:
         """The bound port (0 until the first start when a random port was asked for)."""
-        return self._port
+        return self._serving.port
 
     @property
     def issuer(self) -> str:
         """The issuer identifier and base URL, e.g. "http://127.0.0.1:54321"."""
-        if self._port == 0:
+        if self.port == 0:
             raise RuntimeError("the server has no port yet: start it first")
-        host = "127.0.0.1" if self._host in _UNSPECIFIED_HOSTS else self._host
+        host = self._serving.host
+        if host in _UNSPECIFIED_HOSTS:
+            host = "127.0.0.1"
         if ":" in host:
             host = f"[{host}]"
-        return f"http://{host}:{self._port}"
+        return f"http://{host}:{self.port}"
 
     @property
     def token_endpoint(self) -> str:
@@ -317,78 +285,10 @@ class AuthServer:
         return self._state.counters
 
     def __repr__(self) -> str:
-        where = self.issuer if self._port else "unbound"
+        where = self.issuer if self.port else "unbound"
         return f"<AuthServer {where} running={self.running}>"
 
 
 def _check_lifetime(seconds: int) -> None:
     if seconds <= 0:
         raise ValueError("token_lifetime must be a positive number of seconds")
-
-
-class _NotYetBound:
-    """The WSGI app until the port, and so the issuer, is known."""
-
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
-        start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
-        return [b"starting"]
-
-
-class _OpenConnections:
-    """Sockets of requests in flight, so that stop() can cut them off."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._sockets: set[socket.socket] = set()
-        self._shut = False
-
-    def reopen(self) -> None:
-        with self._lock:
-            self._shut = False
-
-    def add(self, sock: socket.socket) -> None:
-        with self._lock:
-            if not self._shut:
-                self._sockets.add(sock)
-                return
-        # Accepted just before stop(): it dies with the rest.
-        _shut_down(sock)
-
-    def discard(self, sock: socket.socket) -> None:
-        with self._lock:
-            self._sockets.discard(sock)
-
-    def shut_down_all(self) -> None:
-        with self._lock:
-            self._shut = True
-            sockets, self._sockets = self._sockets, set()
-        for sock in sockets:
-            _shut_down(sock)
-
-
-def _shut_down(sock: socket.socket) -> None:
-    # OSError: the peer closed it first.
-    with contextlib.suppress(OSError):
-        sock.shutdown(socket.SHUT_RDWR)
-
-
-def _request_handler(connections: _OpenConnections, log_requests: bool) -> type[WSGIRequestHandler]:
-    class _RequestHandler(WSGIRequestHandler):
-        # Not werkzeug's logger: it would attach a stderr handler on first
-        # use. Request lines carry no secret (those travel in headers and
-        # bodies), but they stay at DEBUG unless asked for.
-        def log(self, type: str, message: str, *args: Any) -> None:
-            level = logging.INFO if log_requests and type == "info" else logging.DEBUG
-            if type == "error":
-                level = logging.WARNING
-            logger.log(level, "%s - " + message, self.address_string(), *args)
-
-        def setup(self) -> None:
-            super().setup()
-            connections.add(self.connection)
-
-        def finish(self) -> None:
-            connections.discard(self.connection)
-            super().finish()
-
-    return _RequestHandler
