@@ -1,0 +1,32 @@
+"""`credflow dev-server`: the local authorization server in the foreground."""
+
+from __future__ import annotations
+
+import argparse
+
+from .exit_codes import UsageError
+
+__all__ = ["run_dev_server_command"]
+
+
+def _clients(values: list[str]) -> dict[str, str] | None:
+    clients = {}
+    for value in values:
+        client_id, colon, secret = value.partition(":")
+        if not colon or not client_id or not secret:
+            raise UsageError("--client expects ID:SECRET (a client id, a colon, its secret)")
+        clients[client_id] = secret
+    return clients or None
+
+
+def run_dev_server_command(args: argparse.Namespace) -> int:
+    """Serve tokens on 127.0.0.1 until Ctrl-C."""
+    clients = _clients(args.client)
+    try:
+        from ..testing.devserver import run_dev_server
+    except ImportError as exc:
+        raise ImportError(
+            f"credflow dev-server needs the testing extra ({exc.name} is missing): "
+            "pip install 'credflow[testing]'"
+        ) from exc
+    return run_dev_server(port=args.port, clients=clients, token_lifetime=args.token_lifetime)

@@ -1,0 +1,325 @@
+"""Loading `credflow.toml` and its environment overrides into a `CredflowConfig`.
+
+The file is the `path` argument (the CLI's `--config`), else the file named by
+`$CREDFLOW_CONFIG`, else `./credflow.toml`; the last may be absent, so a
+deployment can be configured from environment variables alone.
+
+Environment variables override the file, for twelve-factor deployments::
+
+    CREDFLOW_CLIENTS__<NAME>__<KEY>=value            # clients.<name>.<key>
+    CREDFLOW_CLIENTS__<NAME>__<TABLE>__<KEY>=value   # clients.<name>.<table>.<key>
+    CREDFLOW_SOURCES__<SCHEME>__<KEY>=value          # sources.<scheme>.<key>
+
+- `__` separates levels and every level is lower-cased; a single `_` stays
+  part of a name (`CLIENT_SECRET` is `client_secret`).
+- A client name keeps its `_`, and matches a client of the file whose name
+  has `-` in its place: `CREDFLOW_CLIENTS__BILLING_SVC__SCOPES` sets
+  `[clients.billing-svc]` when the file has it, `[clients.billing_svc]`
+  otherwise. A client may be defined from variables alone.
+- A scheme's `_` becomes `-` (`AWS_SM` is `aws-sm`): schemes never hold `_`.
+- A value is read as a TOML value when it is one (`30`, `true`,
+  `'["api.read", "api.write"]'`, `'"quoted"'`) and as a string otherwise.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import threading
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+from .config import ClientConfig
+from .errors import ConfigError
+from .plugins import KNOWN_SCHEME_PACKAGES, PluginHost
+from .schema import build_client, client_table, redact_settings
+
+if TYPE_CHECKING:
+    from .engine import TokenEngine
+
+__all__ = ["CONFIG_ENV", "DEFAULT_CONFIG_PATH", "CredflowConfig", "load_config"]
+
+CONFIG_ENV = "CREDFLOW_CONFIG"
+DEFAULT_CONFIG_PATH = "credflow.toml"
+_SECTIONS = ("clients", "sources")
+_ENV_PREFIX = "CREDFLOW_"
+_TOML_POSITION = re.compile(r"^(?P<message>.*) \(at line (?P<line>\d+), column (?P<column>\d+)\)$")
+
+Path_ = tuple[str, ...]
+
+
+class CredflowConfig:
+    """A loaded configuration: the clients, the plugin settings, and where they came from.
+
+    `clients` maps each name to its validated `ClientConfig`; `sources` maps a
+    secret scheme to its `[sources.<scheme>]` table; `path` is the file read
+    (`None` when there was none).
+    """
+
+    def __init__(
+        self,
+        *,
+        clients: Mapping[str, ClientConfig],
+        sources: Mapping[str, Mapping[str, Any]],
+        path: Path | None,
+        plugins: PluginHost,
+        origin: str,
+    ) -> None:
+        self.clients: Mapping[str, ClientConfig] = MappingProxyType(dict(clients))
+        self.sources: Mapping[str, Mapping[str, Any]] = MappingProxyType(
+            {scheme: MappingProxyType(dict(table)) for scheme, table in sources.items()}
+        )
+        self.path = path
+        self._plugins = plugins
+        self._origin = origin
+        self._engines: dict[str, TokenEngine] = {}
+        self._engines_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"<CredflowConfig {self._origin} clients={sorted(self.clients)!r}>"
+
+    def client_name(self, name: str | None = None) -> str:
+        """The name of client `name`, or of the only client when `name` is `None`."""
+        if name is not None:
+            if name in self.clients:
+                return name
+            close = difflib.get_close_matches(name, list(self.clients), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise ConfigError(f"{self._origin}: no client named '{name}'{hint} (clients: {self._names()})")
+        if len(self.clients) == 1:
+            return next(iter(self.clients))
+        if not self.clients:
+            raise ConfigError(
+                f"{self._origin}: no client is configured; add a [clients.<name>] table, "
+                f"or set CREDFLOW_CLIENTS__<NAME>__CLIENT_ID and friends"
+            )
+        raise ConfigError(
+            f"{self._origin}: {len(self.clients)} clients are configured ({self._names()}); "
+            "name the one to use"
+        )
+
+    def _names(self) -> str:
+        return ", ".join(sorted(self.clients)) or "none"
+
+    def client(self, name: str | None = None) -> ClientConfig:
+        """The client `name`; `name` may be omitted when exactly one client is configured."""
+        return self.clients[self.client_name(name)]
+
+    def plugin_host(self) -> PluginHost:
+        """The `PluginHost` built with the `[sources.*]` settings (loaded once, at load time)."""
+        return self._plugins
+
+    def engine(self, name: str | None = None) -> TokenEngine:
+        """The `TokenEngine` of client `name` (the same engine on every call for one name)."""
+        from .engine import TokenEngine
+
+        resolved = self.client_name(name)
+        with self._engines_lock:
+            engine = self._engines.get(resolved)
+            if engine is None:
+                engine = self._engines[resolved] = TokenEngine(self.clients[resolved], plugins=self._plugins)
+        return engine
+
+    def as_dict(self, client: str | None = None) -> dict[str, Any]:
+        """The effective configuration as a TOML-shaped dict, safe to print.
+
+        Secret references are shown as references, never resolved; plugin
+        settings that look secret are redacted. With `client`, only that client.
+        """
+        schemes = self._plugins.secret_schemes
+        if client is not None:
+            names = [self.client_name(client)]
+            sources: dict[str, Any] = {}
+        else:
+            names = sorted(self.clients)
+            sources = {scheme: redact_settings(table, schemes) for scheme, table in self.sources.items()}
+        document: dict[str, Any] = {
+            "clients": {name: client_table(self.clients[name], schemes) for name in names}
+        }
+        if sources:
+            document["sources"] = sources
+        return document
+
+
+def load_config(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    env: Mapping[str, str] = os.environ,
+    plugins: tuple[object, ...] = (),
+    load_entry_points: bool = True,
+) -> CredflowConfig:
+    """Read, override from `env`, and validate the configuration.
+
+    Raises `ConfigError` naming the file (or variable), the client, the key
+    and what is expected. `plugins` and `load_entry_points` are passed to the
+    `PluginHost` that serves the configured secret schemes.
+    """
+    file = _find_file(path, env)
+    label = str(file) if file is not None else "environment"
+    document = _read_toml(file) if file is not None else {}
+    origins: dict[Path_, str] = {}
+    _check_sections(document, label)
+    _apply_environment(document, env, origins)
+    sources = document.get("sources", {})
+    host = PluginHost(source_settings=sources, plugins=plugins, load_entry_points=load_entry_points)
+    _check_sources(sources, host.secret_schemes, origins, label)
+
+    clients: dict[str, ClientConfig] = {}
+    for name, table in document.get("clients", {}).items():
+
+        def locate(key: str, name: str = name) -> str:
+            return _locate(origins, ("clients", name, *key.split(".")), label)
+
+        clients[name] = build_client(
+            name,
+            table,
+            locate=locate,
+            secret_schemes=host.secret_schemes,
+            cache_backends=host.cache_backends,
+        )
+    origin = label if file is not None else f"no {DEFAULT_CONFIG_PATH} (environment variables only)"
+    return CredflowConfig(clients=clients, sources=sources, path=file, plugins=host, origin=origin)
+
+
+# --- the file -----------------------------------------------------------------
+
+
+def _find_file(path: str | os.PathLike[str] | None, env: Mapping[str, str]) -> Path | None:
+    if path is not None:
+        given, source = Path(path), ""
+    elif env.get(CONFIG_ENV):
+        given, source = Path(env[CONFIG_ENV]), f" (from {CONFIG_ENV})"
+    else:
+        default = Path(DEFAULT_CONFIG_PATH)
+        return default if default.exists() else None
+    if not given.exists():
+        raise ConfigError(f"{given}: configuration file not found{source}")
+    return given
+
+
+def _read_toml(file: Path) -> dict[str, Any]:
+    try:
+        with file.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        match = _TOML_POSITION.match(str(exc))
+        if match is None:
+            raise ConfigError(f"{file}: invalid TOML: {exc}") from None
+        raise ConfigError(
+            f"{file}:{match['line']}:{match['column']}: invalid TOML: {match['message']} "
+            f"(line {match['line']}, column {match['column']})"
+        ) from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{file}: invalid TOML: the file is not UTF-8 text") from None
+    except OSError as exc:
+        raise ConfigError(f"{file}: cannot read the configuration file: {exc.strerror}") from None
+
+
+def _check_sections(document: dict[str, Any], label: str) -> None:
+    for key, value in document.items():
+        if key not in _SECTIONS:
+            close = difflib.get_close_matches(key, _SECTIONS, n=1)
+            hint = (
+                f"did you mean '{close[0]}'?" if close else "expected [clients.<name>] or [sources.<scheme>]"
+            )
+            raise ConfigError(f"{label}: {key}: unknown table; {hint}")
+        if not isinstance(value, dict):
+            raise ConfigError(f"{label}: {key}: expected a table ([{key}.<name>]), got {value!r}")
+        for name, table in value.items():
+            if not isinstance(table, dict):
+                raise ConfigError(
+                    f"{label}: {key}.{name}: expected a table ([{key}.{name}]), got a {type(table).__name__}"
+                )
+
+
+def _check_sources(
+    sources: dict[str, Any], schemes: frozenset[str], origins: dict[Path_, str], label: str
+) -> None:
+    for scheme in sources:
+        if scheme in schemes:
+            continue
+        package = KNOWN_SCHEME_PACKAGES.get(scheme)
+        install = (
+            f"install it with pip install '{package}'"
+            if package
+            else "install the credflow plugin that provides it"
+        )
+        raise ConfigError(
+            f"{_locate(origins, ('sources', scheme), label)}: sources.{scheme}: no installed plugin serves "
+            f"the secret scheme '{scheme}'; {install} (installed schemes: {', '.join(sorted(schemes))})"
+        )
+
+
+def _locate(origins: dict[Path_, str], path: Path_, label: str) -> str:
+    for length in range(len(path), 0, -1):
+        origin = origins.get(path[:length])
+        if origin is not None:
+            return origin
+    return label
+
+
+# --- environment overrides ------------------------------------------------------
+
+
+def _env_value(raw: str) -> object:
+    try:
+        parsed = tomllib.loads(f"value = {raw}")
+    except tomllib.TOMLDecodeError:
+        return raw
+    return parsed["value"] if parsed.keys() == {"value"} else raw
+
+
+def _apply_environment(document: dict[str, Any], env: Mapping[str, str], origins: dict[Path_, str]) -> None:
+    for variable in sorted(env):
+        path = _env_path(variable, document)
+        if path is None:
+            continue
+        table = document
+        for depth, part in enumerate(path[:-1]):
+            created = part not in table
+            child = table.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise ConfigError(
+                    f"{variable}: {'.'.join(path[: depth + 1])} is not a table in the file, "
+                    "so it cannot have keys"
+                )
+            if created and depth >= 1:
+                # A table the environment creates: errors about it name the variables.
+                prefix = "__".join(part.upper().replace("-", "_") for part in path[: depth + 1])
+                origins[path[: depth + 1]] = f"environment (CREDFLOW_{prefix}__*)"
+            table = child
+        table[path[-1]] = _env_value(env[variable])
+        origins[path] = f"environment variable {variable}"
+
+
+def _env_path(variable: str, document: dict[str, Any]) -> Path_ | None:
+    upper = variable.upper()
+    if not upper.startswith(("CREDFLOW_CLIENTS", "CREDFLOW_SOURCES")):
+        return None
+    parts = variable[len(_ENV_PREFIX) :].split("__")
+    section = parts[0].lower()
+    if section not in _SECTIONS or len(parts) < 3 or not all(parts):
+        raise ConfigError(
+            f"environment variable {variable}: expected CREDFLOW_CLIENTS__<NAME>__<KEY>, "
+            "CREDFLOW_CLIENTS__<NAME>__<TABLE>__<KEY> or CREDFLOW_SOURCES__<SCHEME>__<KEY> "
+            "(levels are separated by two underscores)"
+        )
+    keys = tuple(part.lower() for part in parts[2:])
+    if section == "sources":
+        return ("sources", parts[1].lower().replace("_", "-"), *keys)
+    return ("clients", _env_client_name(parts[1].lower(), document, variable), *keys)
+
+
+def _env_client_name(name: str, document: dict[str, Any], variable: str) -> str:
+    existing = document.get("clients", {})
+    matches = [candidate for candidate in existing if candidate.lower().replace("-", "_") == name]
+    if len(matches) > 1:
+        raise ConfigError(
+            f"environment variable {variable}: matches clients {', '.join(sorted(matches))}; "
+            "rename one of them so their names differ other than by '-' and '_'"
+        )
+    return matches[0] if matches else name

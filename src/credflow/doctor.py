@@ -1,0 +1,293 @@
+"""`credflow check`: walk every step from configuration to token, saying what to fix.
+
+The steps, in order: the configuration is valid; a plugin serves each secret
+reference; the secret is readable (shown only as a fingerprint); the token
+endpoint answers over TLS (or plain http on loopback); a token is issued with
+the scopes asked for. The first failing step gets a fix; the steps after it
+are not run. Nothing here prints or returns a secret or a token.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Literal
+from urllib.parse import urlsplit
+
+import httpx
+
+from .config import ClientConfig
+from .config_file import CredflowConfig, load_config
+from .errors import (
+    ConfigError,
+    CredentialsRejectedError,
+    CredflowError,
+    OAuthError,
+    SecretAccessDeniedError,
+    SecretNotFoundError,
+    SecretSourceError,
+    SecretSourceUnavailableError,
+    TokenEndpointError,
+)
+from .plugins import PluginHost
+from .protocol import RawResponse, metadata_urls, parse_server_metadata
+from .reference import SecretReference
+from .security import is_loopback_host, tls_context
+
+__all__ = ["CLIENT_STEPS", "CheckResult", "ClientReport", "Diagnosis", "diagnose"]
+
+Status = Literal["ok", "failed", "not run"]
+
+CONFIG_STEP = "config valid"
+CLIENT_STEPS = ("secret source installed", "secret readable", "token endpoint reachable", "token issued")
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """The outcome of one step: what was seen, and on failure the fix and the error."""
+
+    step: str
+    status: Status
+    detail: str = ""
+    fix: str | None = None
+    error: BaseException | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ClientReport:
+    """The steps of one client."""
+
+    name: str
+    client_id: str
+    results: tuple[CheckResult, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnosis:
+    """The whole check: the configuration step, then each client's steps."""
+
+    config: CheckResult
+    clients: tuple[ClientReport, ...]
+
+    @property
+    def first_failure(self) -> CheckResult | None:
+        """The first failed step, if any."""
+        results = [self.config, *(result for report in self.clients for result in report.results)]
+        return next((result for result in results if result.status == "failed"), None)
+
+
+class _StepFailed(Exception):
+    def __init__(self, detail: str, fix: str, error: BaseException) -> None:
+        super().__init__(detail)
+        self.detail, self.fix, self.error = detail, fix, error
+
+
+def diagnose(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    env: Mapping[str, str] = os.environ,
+    client: str | None = None,
+) -> Diagnosis:
+    """Check the configuration, then `client` (every client when `None`)."""
+    try:
+        config = load_config(path, env=env)
+        names = [config.client_name(client)] if client is not None or len(config.clients) <= 1 else None
+        names = names or sorted(config.clients)
+    except CredflowError as exc:
+        fix = "correct the setting named above, then run credflow check again"
+        return Diagnosis(CheckResult(CONFIG_STEP, "failed", str(exc), fix, exc), ())
+    count = len(config.clients)
+    where = str(config.path) if config.path is not None else "environment variables"
+    detail = f"{where}: {count} client{'s' if count != 1 else ''} ({', '.join(sorted(config.clients))})"
+    reports = tuple(_check_client(config, name) for name in names)
+    return Diagnosis(CheckResult(CONFIG_STEP, "ok", detail), reports)
+
+
+def _check_client(config: CredflowConfig, name: str) -> ClientReport:
+    client = config.clients[name]
+    host = config.plugin_host()
+    steps: tuple[Callable[[], str], ...] = (
+        lambda: _plugins_installed(client, host),
+        lambda: _secret_readable(client, host),
+        lambda: _endpoint_reachable(client),
+        lambda: _token_issued(config, name),
+    )
+    results: list[CheckResult] = []
+    failed = False
+    for step, run in zip(CLIENT_STEPS, steps, strict=True):
+        if failed:
+            results.append(CheckResult(step, "not run", "not checked"))
+            continue
+        try:
+            results.append(CheckResult(step, "ok", run()))
+        except _StepFailed as exc:
+            results.append(CheckResult(step, "failed", exc.detail, exc.fix, exc.error))
+            failed = True
+    return ClientReport(name, client.client_id, tuple(results))
+
+
+def _provider(host: PluginHost, kind: str, name: str) -> str:
+    for registration in host.registrations:
+        if registration.kind == kind and registration.name == name:
+            if registration.distribution is None:
+                return f"{registration.plugin} (built in)"
+            return f"{registration.distribution} {registration.version}"
+    return "?"
+
+
+def _references(client: ClientConfig) -> list[SecretReference]:
+    fallbacks = [SecretReference.parse(text) for text in client.rotation.fallback_secrets]
+    return [client.secret_reference, *fallbacks]
+
+
+def _plugins_installed(client: ClientConfig, host: PluginHost) -> str:
+    # load_config already refused unserved schemes; this step says who serves them.
+    schemes = dict.fromkeys(reference.scheme for reference in _references(client))
+    served = [f"{scheme}: by {_provider(host, 'secret-source', scheme)}" for scheme in schemes]
+    backend = client.cache.backend
+    served.append(f"token cache {backend} by {_provider(host, 'token-cache', backend)}")
+    return "; ".join(served)
+
+
+def _secret_readable(client: ClientConfig, host: PluginHost) -> str:
+    shown = []
+    for reference in _references(client):
+        try:
+            value = host.resolve_secret(reference, fresh=True)
+        except SecretSourceError as exc:
+            raise _StepFailed(str(exc), _secret_fix(reference, exc), exc) from None
+        version = f", version {value.version}" if value.version else ""
+        shown.append(f"{reference} (fingerprint {value.fingerprint}{version})")
+    return "; ".join(shown)
+
+
+def _secret_fix(reference: SecretReference, error: SecretSourceError) -> str:
+    if isinstance(error, SecretNotFoundError) and reference.scheme == "env" and reference.key is None:
+        return (
+            f"set the environment variable {reference.body} to the client secret "
+            f"(export {reference.body}=...), or point client_secret at where the secret is kept"
+        )
+    if isinstance(error, SecretNotFoundError) and reference.scheme == "file":
+        return (
+            f"put the client secret in {reference.body} (readable only by this user), "
+            "or fix the path in client_secret"
+        )
+    if isinstance(error, SecretNotFoundError):
+        return f"create the secret (or the key) that {reference} names, or fix the reference"
+    if isinstance(error, SecretAccessDeniedError):
+        return f"give the identity credflow runs as read access to {reference}"
+    if isinstance(error, SecretSourceUnavailableError):
+        return (
+            f"check that the {reference.scheme} secret manager is reachable from here "
+            f"and its address in [sources.{reference.scheme}]"
+        )
+    return f"make {reference} name a readable, non-empty secret"
+
+
+def _endpoint_reachable(client: ClientConfig) -> str:
+    with httpx.Client(timeout=client.timeout, verify=tls_context(client.ca_bundle)) as http:
+        endpoint, discovered = client.token_endpoint, ""
+        if endpoint is None:
+            assert client.issuer is not None
+            endpoint = _discover(http, client.issuer)
+            discovered = f" (discovered from {client.issuer})"
+        try:
+            response = http.get(endpoint)
+        except httpx.TransportError as exc:
+            raise _StepFailed(
+                f"{endpoint}: {type(exc).__name__}: {exc}", _network_fix(endpoint, exc, client), exc
+            ) from None
+        over = _transport_security(response)
+    return f"{endpoint} answered HTTP {response.status_code} {over}{discovered}"
+
+
+def _discover(http: httpx.Client, issuer: str) -> str:
+    for url in metadata_urls(issuer):
+        try:
+            response = http.get(url, headers={"Accept": "application/json"})
+        except httpx.TransportError as exc:
+            raise _StepFailed(
+                f"{url}: {type(exc).__name__}: {exc}", _network_fix(url, exc, None), exc
+            ) from None
+        if response.status_code == 404:
+            continue
+        raw = RawResponse(response.status_code, dict(response.headers), response.content)
+        try:
+            document = parse_server_metadata(raw, url=url, issuer=issuer)
+        except TokenEndpointError as exc:
+            raise _StepFailed(str(exc), "check the issuer URL, or set token_endpoint instead", exc) from None
+        endpoint: str = document["token_endpoint"]
+        return endpoint
+    error = TokenEndpointError(f"issuer {issuer}: no discovery document (404)", endpoint=issuer, status=404)
+    raise _StepFailed(str(error), "check the issuer URL, or set token_endpoint instead", error)
+
+
+def _transport_security(response: httpx.Response) -> str:
+    if response.url.scheme == "http":
+        host = response.url.host
+        return "over plain http on loopback" if is_loopback_host(host) else "over plain http (INSECURE)"
+    stream = response.extensions.get("network_stream")
+    ssl_object = stream.get_extra_info("ssl_object") if stream is not None else None
+    version = ssl_object.version() if ssl_object is not None else None
+    return f"over {version}" if version else "over TLS"
+
+
+def _network_fix(url: str, error: httpx.TransportError, client: ClientConfig | None) -> str:
+    parts = urlsplit(url)
+    if "CERTIFICATE_VERIFY_FAILED" in str(error):
+        return (
+            "the server's certificate is not trusted: for a private CA set ca_bundle = "
+            "'/path/to/ca.pem' on this client (verification cannot be turned off)"
+        )
+    if isinstance(error, httpx.TimeoutException):
+        limit = f" within timeout = {client.timeout:g} s" if client is not None else ""
+        return f"{parts.hostname} did not answer{limit}: check proxies and firewalls, or raise timeout"
+    return (
+        f"nothing answers at {parts.hostname}:{parts.port or (443 if parts.scheme == 'https' else 80)}: "
+        "check the URL, DNS, proxies and firewalls, and that the server is running"
+    )
+
+
+def _token_issued(config: CredflowConfig, name: str) -> str:
+    client = config.clients[name]
+    with config.engine(name) as engine:
+        try:
+            token = engine.get_token()
+        except CredentialsRejectedError as exc:
+            fix = (
+                f"the authorization server does not accept client_id {client.client_id!r} with the secret "
+                f"from {client.client_secret}: update the secret in its source, or at the server"
+            )
+            raise _StepFailed(str(exc), fix, exc) from None
+        except OAuthError as exc:
+            raise _StepFailed(str(exc), _oauth_fix(exc, client), exc) from None
+        except (TokenEndpointError, ConfigError) as exc:
+            raise _StepFailed(
+                str(exc), "see the error above; credflow retried transient failures", exc
+            ) from None
+    # RFC 6749 §5.1: a response without `scope` grants exactly the scopes requested.
+    granted = token.scope.split() if token.scope is not None else list(client.scopes)
+    missing = [scope for scope in client.scopes if scope not in granted]
+    remaining = int((token.expires_at - datetime.now(UTC)).total_seconds())
+    if missing:
+        endpoint = client.token_endpoint or client.issuer or ""
+        error = TokenEndpointError(f"the token lacks scope {' '.join(missing)}", endpoint=endpoint)
+        fix = (
+            f"ask for {' '.join(missing)} to be granted to client {client.client_id!r} at the "
+            "authorization server, or remove it from scopes"
+        )
+        raise _StepFailed(f"granted scope {' '.join(granted) or '(none)'}; {error}", fix, error)
+    scope = f"scope {' '.join(granted)}" if granted else "no scope requested"
+    return f"{scope}; expires in {remaining} s (token fingerprint {token.fingerprint})"
+
+
+def _oauth_fix(error: OAuthError, client: ClientConfig) -> str:
+    if error.error == "invalid_scope":
+        return f"ask for the scopes {' '.join(client.scopes)} to be allowed for this client, or change scopes"
+    if error.error in ("unauthorized_client", "unsupported_grant_type"):
+        return (
+            f"allow the client_credentials grant for client {client.client_id!r} at the authorization server"
+        )
+    return "see the server's error above"
