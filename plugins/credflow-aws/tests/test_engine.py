@@ -10,7 +10,7 @@ import pytest
 from aws_helpers import MakeHost
 from credflow_aws.testing import MotoSecretsManager
 
-from credflow import ClientConfig, RotationPolicy, TokenEngine
+from credflow import ClientConfig, PluginHost, RotationPolicy, TokenEngine
 from credflow.testing import AuthServer
 
 
@@ -22,7 +22,11 @@ def auth_server() -> Iterator[AuthServer]:
 
 
 def _engine(
-    server: AuthServer, client_id: str, reference: str, host: object, **config: object
+    server: AuthServer,
+    client_id: str,
+    reference: str,
+    host: PluginHost,
+    rotation: RotationPolicy | None = None,
 ) -> TokenEngine:
     return TokenEngine(
         ClientConfig(
@@ -30,9 +34,9 @@ def _engine(
             client_id=client_id,
             client_secret=reference,
             scopes=("api.read",),
-            **config,  # type: ignore[arg-type]
+            rotation=rotation or RotationPolicy(),
         ),
-        plugins=host,  # type: ignore[arg-type]
+        plugins=host,
     )
 
 
@@ -75,3 +79,27 @@ def test_engine_falls_back_to_the_pending_version_during_rotation(
         token = engine.get_token()
 
     assert "Bearer" == token.token_type
+
+
+def test_engine_falls_back_to_the_previous_version_after_rotation(
+    aws: MotoSecretsManager, make_host: MakeHost, name: str, auth_server: AuthServer
+) -> None:
+    """AWS already promoted a new secret the server does not know yet: AWSPREVIOUS still works."""
+    client_id = name.replace("/", "-")
+    auth_server.add_client(client_id, "old-secret", scopes=["api.read"])
+    aws.create_secret(name, json.dumps({"client_secret": "old-secret"}))
+    aws.rotate(name, json.dumps({"client_secret": "new-secret"}))
+    before = auth_server.counters.token_requests
+
+    with _engine(
+        auth_server,
+        client_id,
+        f"aws-sm:{name}#client_secret",
+        make_host(),
+        rotation=RotationPolicy(try_versions=True),
+    ) as engine:
+        token = engine.get_token()
+
+    assert "Bearer" == token.token_type
+    # The new value once (re-read unchanged, AWSPENDING is the same value), then AWSPREVIOUS.
+    assert 2 == auth_server.counters.token_requests - before
