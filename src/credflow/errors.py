@@ -38,8 +38,8 @@ class PluginError(CredflowError):
     """A plugin could not be loaded or registered something invalid."""
 
 
-class InsecureTransportError(CredflowError):
-    """A plain-HTTP URL to a remote host was refused."""
+class InsecureTransportError(ConfigError):
+    """A plain-HTTP URL to a remote host was refused (fix the URL or `allow_insecure_http`)."""
 
 
 class SecretSourceError(CredflowError):

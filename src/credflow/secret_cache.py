@@ -31,6 +31,7 @@ def seconds(value: float | timedelta) -> float:
 class _Entry:
     value: SecretValue
     read_at: float
+    serial: int
 
 
 class SecretCache:
@@ -39,7 +40,7 @@ class SecretCache:
     - `fetch(ref, fresh=False)` answers from the cache while the value is
       younger than `ttl`.
     - `fetch(ref, fresh=True)` reads the backend, unless another caller's read
-      of the same reference completed after this call began (that read is
+      of the same reference completed while this call waited (that read is
       shared, so a burst of rejected callers causes one backend read).
     - When a read fails with `SecretSourceUnavailableError` and the cached
       value is younger than `ttl + stale_if_error`, the cached value is served
@@ -69,15 +70,15 @@ class SecretCache:
 
     def fetch(self, reference: SecretReference, *, fresh: bool = False) -> SecretValue:
         """Return the secret for `reference`, from the cache or the backend."""
-        asked_at = self._clock()
         entry = self._entries.get(reference)
-        if not fresh and entry is not None and asked_at - entry.read_at < self._ttl:
+        if not fresh and entry is not None and self._clock() - entry.read_at < self._ttl:
             return entry.value.served_from_cache()
+        serial_seen = entry.serial if entry is not None else 0
         with self._lock_for(reference):
             entry = self._entries.get(reference)
             if entry is not None:
-                age = self._clock() - entry.read_at
-                if entry.read_at >= asked_at or (not fresh and age < self._ttl):
+                read_meanwhile = entry.serial != serial_seen
+                if read_meanwhile or (not fresh and self._clock() - entry.read_at < self._ttl):
                     return entry.value.served_from_cache()
             try:
                 value = self._read(reference)
@@ -89,7 +90,7 @@ class SecretCache:
                 ):
                     return entry.value.served_from_cache(stale=True)
                 raise
-            self._entries[reference] = _Entry(value, self._clock())
+            self._entries[reference] = _Entry(value, self._clock(), serial_seen + 1)
             return value
 
     def forget(self, reference: SecretReference | None = None) -> None:

@@ -249,7 +249,7 @@ def test_timeout_bounds_the_wait(server: AuthServer, make_engine: EngineFactory)
     """get_token(timeout=) gives up waiting; the fetch completes for later callers."""
     server.latency = 1.0
     engine = make_engine()
-    with pytest.raises(TokenEndpointError, match="no token from .* within 0.2 seconds"):
+    with pytest.raises(TokenEndpointError, match=r"no token from .* within 0\.2 seconds"):
         engine.get_token(timeout=0.2)
     assert engine.get_token().access_token
     assert 1 == server.counters.token_requests
