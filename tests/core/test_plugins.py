@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -44,7 +44,7 @@ def test_duplicate_scheme_is_refused() -> None:
 class Settings:
     """Serves `mem:` with a source built from its settings table."""
 
-    seen: dict[str, Any] = {}
+    seen: ClassVar[dict[str, Any]] = {}
 
     @hookimpl
     def credflow_register_secret_sources(self, register: Any) -> None:
