@@ -21,8 +21,6 @@ def resolve(host: credflow.PluginHost, text: str, *, fresh: bool = False) -> cre
     return host.resolve_secret(credflow.SecretReference.parse(text), fresh=fresh)
 
 
-async def aresolve(
-    host: credflow.PluginHost, text: str, *, fresh: bool = False
-) -> credflow.SecretValue:
+async def aresolve(host: credflow.PluginHost, text: str, *, fresh: bool = False) -> credflow.SecretValue:
     """Resolve a reference string on the async path."""
     return await host.aresolve_secret(credflow.SecretReference.parse(text), fresh=fresh)

@@ -1,7 +1,5 @@
 """The async path (`afetch` in a worker thread), mirroring the sync reads."""
 
-# House style reads `expected == actual`, which SIM300 calls a Yoda condition.
-
 from __future__ import annotations
 
 import asyncio
@@ -14,9 +12,7 @@ from credflow_azure.testing import KeyVaultServer
 import credflow
 
 
-async def test_reads_latest_version(
-    kv: KeyVaultServer, host: credflow.PluginHost, name: str
-) -> None:
+async def test_reads_latest_version(kv: KeyVaultServer, host: credflow.PluginHost, name: str) -> None:
     """A reference without a version returns the newest value and its version id."""
     kv.set_secret(name, "first")
     latest = kv.set_secret(name, "second")

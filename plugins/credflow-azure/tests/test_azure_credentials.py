@@ -1,7 +1,5 @@
 """Each configurable credential, authenticating to the local Entra ID imitation for real."""
 
-# House style reads `expected == actual`, which SIM300 calls a Yoda condition.
-
 from __future__ import annotations
 
 from pathlib import Path
@@ -44,24 +42,18 @@ def test_certificate_reference(
     assert "v" == resolve(host, kv.reference(name)).reveal()
 
 
-def test_wrong_certificate(
-    kv: KeyVaultServer, make_host: HostFactory, tmp_path: Path, name: str
-) -> None:
+def test_wrong_certificate(kv: KeyVaultServer, make_host: HostFactory, tmp_path: Path, name: str) -> None:
     """A certificate Entra ID does not know for the app raises AzureCredentialError."""
     kv.set_secret(name, "v")
     other = tmp_path / "other.pem"
     other.write_bytes(make_client_certificate("someone-else"))
-    host = make_host(
-        CERT_APP_ID, credential="certificate", certificate_path=str(other), **CERTIFICATE_KEYS
-    )
+    host = make_host(CERT_APP_ID, credential="certificate", certificate_path=str(other), **CERTIFICATE_KEYS)
 
     with pytest.raises(AzureCredentialError, match="AADSTS"):
         resolve(host, kv.reference(name))
 
 
-def test_workload_identity(
-    kv: KeyVaultServer, make_host: HostFactory, secrets_dir: Path, name: str
-) -> None:
+def test_workload_identity(kv: KeyVaultServer, make_host: HostFactory, secrets_dir: Path, name: str) -> None:
     """credential = "workload_identity" presents the projected token file as a client assertion."""
     kv.set_secret(name, "v")
     host = make_host(
@@ -106,9 +98,7 @@ def test_missing_certificate_file(
         resolve(host, kv.reference(name))
 
 
-def test_unresolvable_client_secret(
-    kv: KeyVaultServer, make_host: HostFactory, name: str
-) -> None:
+def test_unresolvable_client_secret(kv: KeyVaultServer, make_host: HostFactory, name: str) -> None:
     """A client_secret reference that cannot be read raises AzureCredentialError naming it."""
     kv.set_secret(name, "v")
     host = make_host(client_secret="env:CREDFLOW_AZURE_TEST_UNSET")

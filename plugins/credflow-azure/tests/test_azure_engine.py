@@ -1,7 +1,5 @@
 """End to end: a TokenEngine gets real tokens with a client secret read from Key Vault."""
 
-# House style reads `expected == actual`, which SIM300 calls a Yoda condition.
-
 from __future__ import annotations
 
 import uuid
@@ -36,9 +34,7 @@ def engine_for(
     return TokenEngine(config, plugins=host)
 
 
-def test_sync_token(
-    kv: KeyVaultServer, make_host: HostFactory, auth_server: AuthServer, name: str
-) -> None:
+def test_sync_token(kv: KeyVaultServer, make_host: HostFactory, auth_server: AuthServer, name: str) -> None:
     """`get_token()` returns a token issued for the secret held in Key Vault."""
     client_id = f"billing-{uuid.uuid4().hex[:6]}"
     auth_server.add_client(client_id, "from-key-vault", scopes=["api.read"])
@@ -74,9 +70,7 @@ def test_rotation_falls_back_to_previous_version(
     kv.set_secret(name, "current-secret")
     kv.set_secret(name, "next-secret-not-yet-registered")
 
-    with engine_for(
-        make_host(), auth_server, client_id, kv.reference(name), versions=True
-    ) as engine:
+    with engine_for(make_host(), auth_server, client_id, kv.reference(name), versions=True) as engine:
         token = engine.get_token()
 
     counters = auth_server.counters

@@ -1,7 +1,5 @@
 """Reading secrets through the plugin host from the local Key Vault imitation."""
 
-# House style reads `expected == actual`, which SIM300 calls a Yoda condition.
-
 from __future__ import annotations
 
 import datetime as dt
@@ -96,9 +94,7 @@ def test_cache_serves_within_ttl(kv: KeyVaultServer, host: credflow.PluginHost, 
     assert (True, reads) == (value.cached, kv.counters.secret_reads)
 
 
-def test_fresh_read_sees_new_version(
-    kv: KeyVaultServer, host: credflow.PluginHost, name: str
-) -> None:
+def test_fresh_read_sees_new_version(kv: KeyVaultServer, host: credflow.PluginHost, name: str) -> None:
     """`fresh=True` bypasses the cache and returns a version created since."""
     kv.set_secret(name, "old")
     resolve(host, kv.reference(name))
@@ -140,9 +136,7 @@ def test_token_rejected_by_vault(kv: KeyVaultServer, make_host: HostFactory, nam
         kv.token_lifetime = 3600
 
 
-def test_short_lived_tokens_are_renewed(
-    kv: KeyVaultServer, make_host: HostFactory, name: str
-) -> None:
+def test_short_lived_tokens_are_renewed(kv: KeyVaultServer, make_host: HostFactory, name: str) -> None:
     """Tokens within minutes of expiry are not reused: each read gets a new one."""
     kv.set_secret(name, "v")
     host = make_host(cache_ttl=0)
@@ -179,9 +173,7 @@ def test_missing_version(kv: KeyVaultServer, host: credflow.PluginHost, name: st
         resolve(host, kv.reference(name, version=missing))
 
 
-def test_forbidden_names_permission(
-    kv: KeyVaultServer, host: credflow.PluginHost, name: str
-) -> None:
+def test_forbidden_names_permission(kv: KeyVaultServer, host: credflow.PluginHost, name: str) -> None:
     """403 from the vault raises SecretAccessDeniedError naming secrets/get and the RBAC role."""
     kv.set_secret(name, "v")
     kv.set_readers(name, ["someone-else"])
@@ -271,9 +263,7 @@ def test_stale_if_error(kv: KeyVaultServer, make_host: HostFactory, name: str) -
     assert ("v", True) == (value.reveal(), value.stale)
 
 
-def test_wrong_client_secret(
-    kv: KeyVaultServer, make_host: HostFactory, name: str
-) -> None:
+def test_wrong_client_secret(kv: KeyVaultServer, make_host: HostFactory, name: str) -> None:
     """Entra ID refusing the client secret raises AzureCredentialError pointing at the settings."""
     kv.set_secret(name, "v")
     host = make_host(client_secret="env:CREDFLOW_AZURE_TEST_WRONG")
@@ -291,9 +281,7 @@ def test_wrong_client_secret(
     )
 
 
-def test_rotated_client_secret_is_reread(
-    kv: KeyVaultServer, make_host: HostFactory, name: str
-) -> None:
+def test_rotated_client_secret_is_reread(kv: KeyVaultServer, make_host: HostFactory, name: str) -> None:
     """When Entra ID refuses the client secret, it is read again and a corrected one is used."""
     kv.set_secret(name, "v")
     host = make_host(client_secret="env:CREDFLOW_AZURE_TEST_ROTATING", cache_ttl=0)
@@ -308,9 +296,7 @@ def test_rotated_client_secret_is_reread(
     assert "v" == value.reveal()
 
 
-def test_identity_outage_is_unavailable(
-    kv: KeyVaultServer, make_host: HostFactory, name: str
-) -> None:
+def test_identity_outage_is_unavailable(kv: KeyVaultServer, make_host: HostFactory, name: str) -> None:
     """Entra ID answering 503 is a transient SecretSourceUnavailableError."""
     kv.set_secret(name, "v")
     host = make_host()

@@ -1,7 +1,5 @@
 """Loading the plugin: entry point, registration, and no SDK import until it is used."""
 
-# House style reads `expected == actual`, which SIM300 calls a Yoda condition.
-
 from __future__ import annotations
 
 import os

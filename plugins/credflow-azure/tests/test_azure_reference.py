@@ -1,7 +1,5 @@
 """Parsing `azure-kv:` references into a vault URL, secret name and version."""
 
-# House style reads `expected == actual`, which SIM300 calls a Yoda condition.
-
 from __future__ import annotations
 
 import pytest

@@ -1,7 +1,5 @@
 """`rotation_candidates`: the latest version, then the previous enabled one."""
 
-# House style reads `expected == actual`, which SIM300 calls a Yoda condition.
-
 from __future__ import annotations
 
 import datetime as dt
@@ -37,9 +35,7 @@ def test_key_is_kept(kv: KeyVaultServer, host: PluginHost, name: str) -> None:
     kv.set_secret(name, '{"s": "new"}')
     reference = kv.reference(name, key="s")
 
-    assert [reference, kv.reference(name, key="s", version=previous)] == candidates(
-        host, reference
-    )
+    assert [reference, kv.reference(name, key="s", version=previous)] == candidates(host, reference)
 
 
 def test_skips_disabled_and_expired(kv: KeyVaultServer, host: PluginHost, name: str) -> None:
@@ -64,9 +60,7 @@ def test_candidate_reads_that_version(kv: KeyVaultServer, host: PluginHost, name
     assert "old" == value.reveal()
 
 
-def test_pinned_version_has_no_alternative(
-    kv: KeyVaultServer, host: PluginHost, name: str
-) -> None:
+def test_pinned_version_has_no_alternative(kv: KeyVaultServer, host: PluginHost, name: str) -> None:
     """A reference with `?version=` is its only candidate (and lists nothing)."""
     first = kv.set_secret(name, "old")
     kv.set_secret(name, "new")

@@ -1,7 +1,5 @@
 """Validating `[sources.azure-kv]`: every mistake is a ConfigError naming the key."""
 
-# House style reads `expected == actual`, which SIM300 calls a Yoda condition.
-
 from __future__ import annotations
 
 from typing import Any
@@ -66,9 +64,7 @@ def test_invalid(table: dict[str, Any], complaint: str) -> None:
 
 def test_credential_secret_cannot_live_in_key_vault() -> None:
     """client_secret = "azure-kv:..." is refused: it would need itself to be read."""
-    context = SourceContext(
-        scheme="azure-kv", settings={**CLIENT_SECRET, "client_secret": "azure-kv:v/s"}
-    )
+    context = SourceContext(scheme="azure-kv", settings={**CLIENT_SECRET, "client_secret": "azure-kv:v/s"})
 
     with pytest.raises(ConfigError, match=r"sources\.azure-kv\.client_secret cannot be"):
         make_source(context)

@@ -94,17 +94,13 @@ class AzureKeyVaultSettings:
         if self.max_retries < 0:
             raise _error("max_retries", "must be zero or more")
         if "://" in self.vault_suffix or "/" in self.vault_suffix or not self.vault_suffix:
-            raise _error(
-                "vault_suffix", "must be a DNS suffix such as 'vault.azure.cn', without https://"
-            )
+            raise _error("vault_suffix", "must be a DNS suffix such as 'vault.azure.cn', without https://")
         if self.ca_bundle is not None and not os.path.isfile(self.ca_bundle):
             raise _error("ca_bundle", f"must name an existing PEM file; {self.ca_bundle} is not one")
         if self.authority is not None and self.authority.startswith("http://"):
             raise _error("authority", "must be an https URL or a host name")
         if self.credential not in CREDENTIALS:
-            raise _error(
-                "credential", f"must be one of {', '.join(repr(c) for c in CREDENTIALS)}"
-            )
+            raise _error("credential", f"must be one of {', '.join(repr(c) for c in CREDENTIALS)}")
         allowed = CREDENTIALS[self.credential]
         for key in sorted(given & _CREDENTIAL_KEYS - allowed):
             users = [c for c, keys in CREDENTIALS.items() if key in keys]
@@ -116,9 +112,7 @@ class AzureKeyVaultSettings:
         for key in _REQUIRED.get(self.credential, ()):
             if getattr(self, key) is None:
                 raise _error(key, f"is required with credential = {self.credential!r}")
-        if self.credential == "certificate" and (self.certificate_path is None) == (
-            self.certificate is None
-        ):
+        if self.credential == "certificate" and (self.certificate_path is None) == (self.certificate is None):
             raise _error(
                 "certificate",
                 "with credential = 'certificate', set exactly one of certificate_path "

@@ -44,17 +44,13 @@ _EPOCH = dt.datetime.min.replace(tzinfo=dt.UTC)
 class AzureKeyVaultSource:
     """Reads Key Vault secrets; knows the previous version during a rotation."""
 
-    def __init__(
-        self, settings: AzureKeyVaultSettings, resolve: Callable[[str], SecretValue]
-    ) -> None:
+    def __init__(self, settings: AzureKeyVaultSettings, resolve: Callable[[str], SecretValue]) -> None:
         self._settings = settings
         self._resolve = resolve
         self._lock = threading.Lock()
         self._credential: TokenCredential | None = None
         self._clients: dict[str, SecretClient] = {}
-        self._cache = SecretCache(
-            self._read, ttl=settings.cache_ttl, stale_if_error=settings.stale_if_error
-        )
+        self._cache = SecretCache(self._read, ttl=settings.cache_ttl, stale_if_error=settings.stale_if_error)
 
     # --- the SecretSource protocols --------------------------------------------
 
@@ -77,9 +73,7 @@ class AzureKeyVaultSource:
             return [reference]
         address = parse_address(reference, vault_suffix=self._settings.vault_suffix)
         try:
-            versions = list(
-                self._client(address.vault_url).list_properties_of_secret_versions(address.name)
-            )
+            versions = list(self._client(address.vault_url).list_properties_of_secret_versions(address.name))
         except AzureError as exc:
             error = self._translate(exc, reference, address, operation="list versions of")
             logger.warning("no rotation candidates for %s: %s", reference, error)
@@ -153,11 +147,7 @@ class AzureKeyVaultSource:
 
     def _expired(self, properties: SecretProperties) -> bool:
         expires = properties.expires_on
-        return (
-            not self._settings.allow_expired
-            and expires is not None
-            and expires <= dt.datetime.now(dt.UTC)
-        )
+        return not self._settings.allow_expired and expires is not None and expires <= dt.datetime.now(dt.UTC)
 
     def _translate(
         self,
@@ -169,9 +159,7 @@ class AzureKeyVaultSource:
         if isinstance(exc, ClientAuthenticationError):
             # The credential's own secret may have been rotated: build it again next time.
             self.close()
-        return translate(
-            exc, reference, address, credential=self._settings.credential, operation=operation
-        )
+        return translate(exc, reference, address, credential=self._settings.credential, operation=operation)
 
     # --- clients -------------------------------------------------------------------
 

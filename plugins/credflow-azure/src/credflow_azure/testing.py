@@ -177,13 +177,9 @@ class KeyVaultServer:
         self.authority = f"https://127.0.0.1:{identity.server_address[1]}"
         return self
 
-    def _serve(
-        self, handler: type[_Handler], context: ssl.SSLContext
-    ) -> http.server.ThreadingHTTPServer:
+    def _serve(self, handler: type[_Handler], context: ssl.SSLContext) -> http.server.ThreadingHTTPServer:
         server = _TLSServer(("127.0.0.1", 0), handler, context, self)
-        thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         thread.start()
         self._servers.append((server, thread))
         return server
@@ -362,15 +358,16 @@ class KeyVaultServer:
                     else "AKV10022: Invalid or expired access token."
                 )
                 challenge = (
-                    f'Bearer authorization="{self.authority}/{self.tenant_id}", '
-                    f'resource="{VAULT_RESOURCE}"'
+                    f'Bearer authorization="{self.authority}/{self.tenant_id}", resource="{VAULT_RESOURCE}"'
                 )
                 return 401, _kv_error("Unauthorized", message), {"WWW-Authenticate": challenge}
             api_version = (query.get("api-version") or [""])[0]
             if api_version not in _API_VERSIONS:
-                return 400, _kv_error(
-                    "BadParameter", "The request URI contains an invalid or missing api-version."
-                ), {}
+                return (
+                    400,
+                    _kv_error("BadParameter", "The request URI contains an invalid or missing api-version."),
+                    {},
+                )
             parts = [p for p in path.split("/") if p]
             if len(parts) < 2 or parts[0] != "secrets" or len(parts) > 3:
                 return 404, _kv_error("NotFound", f"No route for {path}"), {}
@@ -389,16 +386,24 @@ class KeyVaultServer:
         found = self._find(name, version)
         if found is None:
             label = f"{name}/{version}" if version else name
-            return 404, _kv_error(
-                "SecretNotFound",
-                f"A secret with (name/id) {label} was not found in this key vault. If you "
-                "recently deleted this secret you may be able to recover it using the correct "
-                "recovery command.",
-            ), {}
+            return (
+                404,
+                _kv_error(
+                    "SecretNotFound",
+                    f"A secret with (name/id) {label} was not found in this key vault. If you "
+                    "recently deleted this secret you may be able to recover it using the correct "
+                    "recovery command.",
+                ),
+                {},
+            )
         if not found.enabled:
-            return 403, _kv_error(
-                "Forbidden", "Operation get is not allowed on a disabled secret.", "SecretDisabled"
-            ), {}
+            return (
+                403,
+                _kv_error(
+                    "Forbidden", "Operation get is not allowed on a disabled secret.", "SecretDisabled"
+                ),
+                {},
+            )
         body = self._item(name, found)
         body["value"] = found.value
         return 200, body, {}
@@ -411,9 +416,13 @@ class KeyVaultServer:
             return 403, self._forbidden(client_id, "list"), {}
         secret = self._secrets.get(name)
         if secret is None:
-            return 404, _kv_error(
-                "SecretNotFound", f"A secret with (name/id) {name} was not found in this key vault."
-            ), {}
+            return (
+                404,
+                _kv_error(
+                    "SecretNotFound", f"A secret with (name/id) {name} was not found in this key vault."
+                ),
+                {},
+            )
         # The service lists versions in no particular (chronological) order;
         # sorting by id makes clients order by `created` themselves, as they must.
         items = sorted(secret.versions, key=lambda v: v.version)
@@ -472,21 +481,29 @@ class KeyVaultServer:
             return self._identity_outage, _aad_error("temporarily_unavailable", "AADSTS90033"), {}
         parts = [p for p in path.split("/") if p]
         if not parts or parts[0] != self.tenant_id:
-            return 400, _aad_error(
-                "invalid_request", f"AADSTS90002: Tenant '{parts[0] if parts else ''}' not found."
-            ), {}
+            return (
+                400,
+                _aad_error(
+                    "invalid_request", f"AADSTS90002: Tenant '{parts[0] if parts else ''}' not found."
+                ),
+                {},
+            )
         base = f"{self.authority}/{self.tenant_id}"
         if method == "GET" and parts[1:] == ["v2.0", ".well-known", "openid-configuration"]:
-            return 200, {
-                "issuer": f"{base}/v2.0",
-                "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
-                "token_endpoint": f"{base}/oauth2/v2.0/token",
-                "token_endpoint_auth_methods_supported": [
-                    "client_secret_post",
-                    "private_key_jwt",
-                    "client_secret_basic",
-                ],
-            }, {}
+            return (
+                200,
+                {
+                    "issuer": f"{base}/v2.0",
+                    "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
+                    "token_endpoint": f"{base}/oauth2/v2.0/token",
+                    "token_endpoint_auth_methods_supported": [
+                        "client_secret_post",
+                        "private_key_jwt",
+                        "client_secret_basic",
+                    ],
+                },
+                {},
+            )
         if method == "POST" and parts[1:] == ["oauth2", "v2.0", "token"]:
             return self._token(form, f"{base}/oauth2/v2.0/token")
         return 404, _aad_error("invalid_request", f"AADSTS900561: no endpoint {path}"), {}
@@ -504,30 +521,44 @@ class KeyVaultServer:
             client_id = one("client_id") or ""
             client = self._clients.get(client_id)
             if client is None:
-                return 400, _aad_error(
-                    "unauthorized_client",
-                    f"AADSTS700016: Application with identifier '{client_id}' was not found "
-                    f"in the directory '{self.tenant_id}'.",
-                ), {}
+                return (
+                    400,
+                    _aad_error(
+                        "unauthorized_client",
+                        f"AADSTS700016: Application with identifier '{client_id}' was not found "
+                        f"in the directory '{self.tenant_id}'.",
+                    ),
+                    {},
+                )
             if not self._client_authenticated(client, client_id, form, endpoint):
-                return 401, _aad_error(
-                    "invalid_client",
-                    "AADSTS7000215: Invalid client secret provided. Ensure the secret being "
-                    f"sent in the request is the client secret value for app '{client_id}'.",
-                ), {}
+                return (
+                    401,
+                    _aad_error(
+                        "invalid_client",
+                        "AADSTS7000215: Invalid client secret provided. Ensure the secret being "
+                        f"sent in the request is the client secret value for app '{client_id}'.",
+                    ),
+                    {},
+                )
             scopes = (one("scope") or "").split()
             if _VAULT_SCOPE not in scopes:
-                return 400, _aad_error(
-                    "invalid_scope", f"AADSTS70011: The provided scope {scopes} is not valid."
-                ), {}
+                return (
+                    400,
+                    _aad_error("invalid_scope", f"AADSTS70011: The provided scope {scopes} is not valid."),
+                    {},
+                )
             token = secrets.token_urlsafe(32)
             self._tokens[token] = _Token(client_id, time.time() + self.token_lifetime)
-        return 200, {
-            "token_type": "Bearer",
-            "expires_in": self.token_lifetime,
-            "ext_expires_in": self.token_lifetime,
-            "access_token": token,
-        }, {}
+        return (
+            200,
+            {
+                "token_type": "Bearer",
+                "expires_in": self.token_lifetime,
+                "ext_expires_in": self.token_lifetime,
+                "access_token": token,
+            },
+            {},
+        )
 
     @staticmethod
     def _client_authenticated(
@@ -539,9 +570,7 @@ class KeyVaultServer:
         assertion = _first(form, "client_assertion")
         if assertion is None or _first(form, "client_assertion_type") != _JWT_BEARER:
             return False
-        if client.federated_token is not None and secrets.compare_digest(
-            assertion, client.federated_token
-        ):
+        if client.federated_token is not None and secrets.compare_digest(assertion, client.federated_token):
             return True
         if client.certificate_der is None:
             return False
@@ -598,9 +627,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 class _VaultHandler(_Handler):
     def do_GET(self) -> None:
         url = urlsplit(self.path)
-        self._send(
-            *self.app._vault_get(url.path, parse_qs(url.query), self.headers.get("Authorization"))
-        )
+        self._send(*self.app._vault_get(url.path, parse_qs(url.query), self.headers.get("Authorization")))
 
     def do_POST(self) -> None:
         self._body()
@@ -671,8 +698,7 @@ def _verify_assertion(assertion: str, certificate_der: bytes, client_id: str, en
         "x5t#S256": base64.urlsafe_b64encode(hashlib.sha256(certificate_der).digest()),
     }
     if not any(
-        header.get(name, "").rstrip("=").encode() == value.rstrip(b"=")
-        for name, value in thumbprints.items()
+        header.get(name, "").rstrip("=").encode() == value.rstrip(b"=") for name, value in thumbprints.items()
     ):
         return False
     public_key = x509.load_der_x509_certificate(certificate_der).public_key()
