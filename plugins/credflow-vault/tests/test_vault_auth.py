@@ -297,3 +297,16 @@ def test_kubernetes_method_without_token_file(make_host: MakeHost, tmp_path: Pat
     message = str(caught.value)
     assert str(missing) in message
     assert "sources.vault.auth.jwt_path" in message
+
+
+def test_approle_role_id_from_a_reference(
+    vault_server: VaultDevServer, make_host: MakeHost, billing_secret: str, reader_policy: str
+) -> None:
+    """`role_id` may itself be a secret reference (delivered in a file like the secret_id)."""
+    auth = approle_settings(vault_server, reader_policy)
+    auth["role_id"] = f"file:{vault_server.write_file(f'{billing_secret}-role-id', auth['role_id'])}"
+
+    value = read(make_host(auth=auth), f"vault:secret/{billing_secret}#client_secret")
+
+    expected = "billing-secret"
+    assert expected == value.reveal()

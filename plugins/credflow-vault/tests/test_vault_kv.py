@@ -193,3 +193,20 @@ def test_cached_value_until_fresh_read(
 
     expected = (("one", True), ("two", False))
     assert expected == ((cached.reveal(), cached.cached), (fresh.reveal(), fresh.cached))
+
+
+def test_namespace_setting_reads_inside_the_namespace(
+    vault_server: VaultDevServer, make_host: MakeHost, secret_path: str
+) -> None:
+    """With `namespace`, the same reference reads the namespace's own KV mount."""
+    namespace = f"ns-{secret_path}"
+    vault_server.admin.sys.create_namespace(namespace)
+    inside = vault_server.client(namespace=namespace)
+    inside.sys.enable_secrets_engine("kv", path="secret", options={"version": "2"})
+    inside.secrets.kv.v2.create_or_update_secret(secret_path, secret={"client_secret": "in-ns"})
+    vault_server.write_secret(secret_path, {"client_secret": "root-ns"})
+
+    value = read(make_host(namespace=namespace), f"vault:secret/{secret_path}#client_secret")
+
+    expected = "in-ns"
+    assert expected == value.reveal()

@@ -50,6 +50,10 @@ def config_error(**settings: Any) -> str:
             {"address": ADDRESS, "auth": {"method": "jwt", "role": "r", "jwt": "vault:secret/x#jwt"}},
             "sources.vault.auth.jwt: the Vault source cannot read its own login credentials",
         ),
+        (
+            {"address": ADDRESS, "auth": {"method": "approle", "role_id": "vault:secret/r#id"}},
+            "sources.vault.auth.role_id: the Vault source cannot read its own login credentials",
+        ),
         ({"address": ADDRESS, "auth": {"method": "jwt", "role": "r"}}, "sources.vault.auth.jwt: required"),
         ({"address": ADDRESS, "auth": {"method": "kubernetes"}}, "sources.vault.auth.role: required"),
         (

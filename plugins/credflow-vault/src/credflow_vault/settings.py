@@ -147,6 +147,9 @@ def _auth(raw: object) -> AuthSettings:
         role_id = _string(raw, "role_id", where)
         if role_id is None:
             raise ConfigError(f"{where}.role_id: required for the approle method")
+        if looks_like_reference(role_id):
+            # A role ID is not secret, but may be delivered in a file like the secret ID.
+            role_id = _reference(raw, "role_id", where)
         return AuthSettings(
             method="approle",
             mount=mount,

@@ -212,9 +212,14 @@ class VaultDevServer:
 
     # --- administration -----------------------------------------------------------
 
-    def client(self, token: str | None = None) -> hvac.Client:
+    def client(self, token: str | None = None, *, namespace: str | None = None) -> hvac.Client:
         """An hvac client for this server (root token by default), closed at `stop()`."""
-        client = hvac.Client(url=self.address, token=token or self.root_token, verify=self.ca_cert or True)
+        client = hvac.Client(
+            url=self.address,
+            token=token or self.root_token,
+            verify=self.ca_cert or True,
+            namespace=namespace,
+        )
         self._clients.append(client)
         return client
 
