@@ -41,11 +41,10 @@ def aws_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     with pytest.MonkeyPatch.context() as patch:
         for name in _AWS_VARIABLES:
             patch.delenv(name, raising=False)
-        patch.setenv("AWS_ACCESS_KEY_ID", "testing")
-        patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        for name, value in MotoSecretsManager.environment().items():
+            patch.setenv(name, value)
         patch.setenv("AWS_CONFIG_FILE", str(home / "config"))
         patch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(home / "credentials"))
-        patch.setenv("AWS_EC2_METADATA_DISABLED", "true")
         yield home
 
 

@@ -152,6 +152,19 @@ class MotoSecretsManager:
         """A `[sources.aws-sm]` table pointing at this server (plus `extra` settings)."""
         return {"endpoint_url": self.endpoint_url, "region": self.region, **extra}
 
+    @staticmethod
+    def environment() -> dict[str, str]:
+        """Environment variables giving boto3 test credentials (moto accepts any) and no IMDS.
+
+        The source takes credentials from boto3's chain, so set these (for
+        example with `monkeypatch.setenv`) where no real credentials should be used.
+        """
+        return {
+            "AWS_ACCESS_KEY_ID": TEST_ACCESS_KEY_ID,
+            "AWS_SECRET_ACCESS_KEY": TEST_SECRET_ACCESS_KEY,
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+
     def reset(self) -> None:
         """Forget every secret, user and policy (of every moto server in this process)."""
         self._moto_api("/moto-api/reset", b"")
