@@ -361,9 +361,21 @@ def _checked(setting: Setting, value: object, fail: Callable[[str, str], ConfigE
     if setting.is_secret_reference:
         # Never echo what was given here: a mistake may be the secret itself.
         what = "a list of secret references" if setting.type is STRING_LIST else "a secret reference"
-        raise fail(setting.key, f"expected {what} such as 'env:NAME', got a {type(value).__name__}")
+        raise fail(setting.key, f"expected {what} such as 'env:NAME', got {_kind_of(value)}")
     hint = f'; write ["{value}"]' if setting.type is STRING_LIST and isinstance(value, str) else ""
     raise fail(setting.key, f"expected {setting.type.expected}, got {_shown(value)}{hint}")
+
+
+def _kind_of(value: object) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "a table"
+    return f"a {type(value).__name__}"
 
 
 def _build_policy(table: PolicyTable, value: object, fail: Callable[[str, str], ConfigError]) -> object:
