@@ -77,9 +77,13 @@ def _sdk_error(
     """An error raised by botocore itself: transport, credentials, configuration."""
     ref = str(reference)
     if isinstance(exc, boto_errors.ConnectionError | boto_errors.HTTPClientError):
-        kind = "TLS handshake failed" if isinstance(exc, boto_errors.SSLError) else "unreachable"
+        kind = (
+            "failed the TLS handshake (is its certificate trusted?)"
+            if isinstance(exc, boto_errors.SSLError)
+            else "is unreachable"
+        )
         return SecretSourceUnavailableError(
-            f"{secret}: Secrets Manager endpoint{at or ' (default)'} is {kind} "
+            f"{secret}: Secrets Manager endpoint{at or ' (default)'} {kind} "
             f"({type(exc).__name__}: {exc}); check the network path, a proxy, or "
             "sources.aws-sm.endpoint_url",
             reference=ref,
