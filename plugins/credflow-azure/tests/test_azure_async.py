@@ -14,12 +14,12 @@ import credflow
 
 async def test_reads_latest_version(kv: KeyVaultServer, host: credflow.PluginHost, name: str) -> None:
     """A reference without a version returns the newest value and its version id."""
-    kv.set_secret(name, "first")
-    latest = kv.set_secret(name, "second")
+    kv.set_secret(name, "value-one")
+    latest = kv.set_secret(name, "value-two")
 
     value = await aresolve(host, kv.reference(name))
 
-    assert ("second", latest) == (value.reveal(), value.version)
+    assert ("value-two", latest) == (value.reveal(), value.version)
 
 
 async def test_concurrent_reads_use_the_cache(

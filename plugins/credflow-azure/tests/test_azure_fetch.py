@@ -20,32 +20,32 @@ PAST = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
 
 def test_reads_latest_version(kv: KeyVaultServer, host: credflow.PluginHost, name: str) -> None:
     """A reference without a version returns the newest value and its version id."""
-    kv.set_secret(name, "first")
-    latest = kv.set_secret(name, "second")
+    kv.set_secret(name, "value-one")
+    latest = kv.set_secret(name, "value-two")
 
     value = resolve(host, kv.reference(name))
 
-    assert ("second", latest) == (value.reveal(), value.version)
+    assert ("value-two", latest) == (value.reveal(), value.version)
 
 
 def test_reads_pinned_version(kv: KeyVaultServer, host: credflow.PluginHost, name: str) -> None:
     """`?version=` reads that version, not the latest."""
-    first = kv.set_secret(name, "first")
-    kv.set_secret(name, "second")
+    first = kv.set_secret(name, "value-one")
+    kv.set_secret(name, "value-two")
 
     value = resolve(host, kv.reference(name, version=first))
 
-    assert ("first", first) == (value.reveal(), value.version)
+    assert ("value-one", first) == (value.reveal(), value.version)
 
 
 def test_secret_identifier_url(kv: KeyVaultServer, host: credflow.PluginHost, name: str) -> None:
     """The portal's secret identifier (https://host/secrets/name/version) works as a body."""
-    first = kv.set_secret(name, "first")
-    kv.set_secret(name, "second")
+    first = kv.set_secret(name, "value-one")
+    kv.set_secret(name, "value-two")
 
     value = resolve(host, f"azure-kv:{kv.vault_url}/secrets/{name}/{first}")
 
-    assert "first" == value.reveal()
+    assert "value-one" == value.reveal()
 
 
 def test_selects_json_key(kv: KeyVaultServer, host: credflow.PluginHost, name: str) -> None:

@@ -40,10 +40,10 @@ def test_key_is_kept(kv: KeyVaultServer, host: PluginHost, name: str) -> None:
 
 def test_skips_disabled_and_expired(kv: KeyVaultServer, host: PluginHost, name: str) -> None:
     """Disabled and expired versions are not candidates; the newest usable older one is."""
-    usable = kv.set_secret(name, "oldest")
-    kv.set_secret(name, "expired", expires_on=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
-    kv.set_secret(name, "disabled", enabled=False)
-    kv.set_secret(name, "latest")
+    usable = kv.set_secret(name, "value-oldest")
+    kv.set_secret(name, "value-expired", expires_on=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    kv.set_secret(name, "value-disabled", enabled=False)
+    kv.set_secret(name, "value-latest")
     reference = kv.reference(name)
 
     assert [reference, kv.reference(name, version=usable)] == candidates(host, reference)
