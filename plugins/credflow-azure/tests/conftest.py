@@ -19,7 +19,6 @@ from azure_helpers import (
     WORKLOAD_APP_ID,
     HostFactory,
 )
-from credflow_azure.source import AzureKeyVaultSource
 from credflow_azure.testing import KeyVaultServer, make_client_certificate
 
 import credflow
@@ -83,9 +82,7 @@ def make_host(kv: KeyVaultServer, app_secret_ref: str) -> Iterator[HostFactory]:
 
     yield make
     for host in hosts:
-        source = host.secret_source("azure-kv")
-        assert isinstance(source, AzureKeyVaultSource)
-        source.close()
+        host.close()
 
 
 @pytest.fixture
