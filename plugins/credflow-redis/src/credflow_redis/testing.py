@@ -1,0 +1,197 @@
+"""`RedisServer`: a real `redis-server` (or `valkey-server`) on a loopback port, for tests.
+
+It runs without persistence (`--save "" --appendonly no`) in a temporary
+directory, can be stopped and restarted on the same port, and paused
+(SIGSTOP) to play a Redis that has stalled. The binary is `redis-server` on
+PATH, or `$CREDFLOW_REDIS_SERVER`; when it is missing, starting fails with a
+message saying how to install it (Debian/Ubuntu: `apt-get install redis-server`).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from types import TracebackType
+from typing import Self
+
+__all__ = ["RedisServer", "RedisServerError", "find_redis_server"]
+
+_BINARY_ENV = "CREDFLOW_REDIS_SERVER"
+
+
+class RedisServerError(RuntimeError):
+    """The test server could not be started."""
+
+
+def find_redis_server() -> str:
+    """The path of the server binary, or `RedisServerError` saying how to install one."""
+    configured = os.environ.get(_BINARY_ENV)
+    found = shutil.which(configured) if configured else None
+    found = found or shutil.which("redis-server") or shutil.which("valkey-server")
+    if found is None:
+        raise RedisServerError(
+            "redis-server was not found on PATH (nor valkey-server, nor $CREDFLOW_REDIS_SERVER). "
+            "Install it: `apt-get install redis-server` on Debian/Ubuntu, `brew install redis` on macOS"
+        )
+    return found
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class RedisServer:
+    """A disposable Redis server on 127.0.0.1; use as a context manager or call `start`/`stop`.
+
+    `password`, when given, is required from clients (`requirepass`) and
+    appears in `url`, which tests hand to the backend through an `env:`
+    reference, as production would.
+    """
+
+    def __init__(self, *, password: str | None = None, startup_timeout: float = 10.0) -> None:
+        self.password = password
+        self._startup_timeout = startup_timeout
+        self._binary = ""
+        self._port = 0
+        self._directory: tempfile.TemporaryDirectory[str] | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+
+    # --- lifecycle ---------------------------------------------------------------
+
+    def start(self) -> Self:
+        """Start the server (on the same port as before, after a `stop`) and wait until it answers."""
+        if self._process is not None:
+            raise RedisServerError("the Redis server is already running")
+        self._binary = self._binary or find_redis_server()
+        self._port = self._port or _free_port()
+        if self._directory is None:
+            self._directory = tempfile.TemporaryDirectory(prefix="credflow-redis-")
+        command = [
+            self._binary,
+            "--bind", "127.0.0.1",
+            "--port", str(self._port),
+            "--save", "",
+            "--appendonly", "no",
+            "--dir", self._directory.name,
+            "--daemonize", "no",
+            "--loglevel", "warning",
+        ]  # fmt: skip
+        if self.password is not None:
+            command += ["--requirepass", self.password]
+        self._process = subprocess.Popen(  # noqa: S603 - our own argv, the binary found on PATH
+            command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
+        self._wait_ready()
+        return self
+
+    def stop(self) -> None:
+        """Stop the server (SIGKILL if it does not exit promptly); does nothing when stopped."""
+        process, self._process = self._process, None
+        if process is None:
+            return
+        process.send_signal(signal.SIGCONT)  # a paused server cannot act on SIGTERM
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+
+    def restart(self) -> None:
+        """Stop and start again on the same port, empty (nothing is persisted)."""
+        self.stop()
+        self.start()
+
+    def pause(self) -> None:
+        """Freeze the server (SIGSTOP): connections stay open, nothing is answered."""
+        self._running_process().send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """Undo `pause`."""
+        self._running_process().send_signal(signal.SIGCONT)
+
+    def close(self) -> None:
+        """Stop the server and remove its directory."""
+        self.stop()
+        if self._directory is not None:
+            self._directory.cleanup()
+            self._directory = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # --- where it answers --------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        """Whether the server process is alive."""
+        return self._process is not None and self._process.poll() is None
+
+    @property
+    def port(self) -> int:
+        """The port (0 before the first start)."""
+        return self._port
+
+    @property
+    def url(self) -> str:
+        """`redis://[:password@]127.0.0.1:<port>/0`."""
+        if not self._port:
+            raise RedisServerError("the Redis server has no port yet: start it first")
+        auth = f":{self.password}@" if self.password is not None else ""
+        return f"redis://{auth}127.0.0.1:{self._port}/0"
+
+    def __repr__(self) -> str:
+        return f"<RedisServer 127.0.0.1:{self._port} running={self.running}>"
+
+    # --- internals ---------------------------------------------------------------
+
+    def _running_process(self) -> subprocess.Popen[bytes]:
+        if self._process is None:
+            raise RedisServerError("the Redis server is not running")
+        return self._process
+
+    def _wait_ready(self) -> None:
+        process = self._running_process()
+        deadline = time.monotonic() + self._startup_timeout
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                output = process.stdout.read().decode(errors="replace") if process.stdout else ""
+                self._process = None
+                raise RedisServerError(
+                    f"{self._binary} exited with status {process.returncode} on port {self._port}: "
+                    f"{output.strip()[-500:]}"
+                )
+            if self._answers_ping():
+                return
+            time.sleep(0.02)
+        self.stop()
+        raise RedisServerError(
+            f"{self._binary} did not answer on port {self._port} within {self._startup_timeout:g}s"
+        )
+
+    def _answers_ping(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self._port), timeout=0.5) as connection:
+                # With requirepass, PING answers NOAUTH: the server is up all the same.
+                connection.sendall(b"PING\r\n")
+                reply = connection.recv(64)
+        except OSError:
+            return False
+        return reply.startswith((b"+PONG", b"-NOAUTH"))
