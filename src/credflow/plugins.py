@@ -24,7 +24,7 @@ import pluggy
 
 from . import hookspecs
 from .cache import CacheContext, TokenCacheBackend, TokenCacheFactory
-from .errors import PluginError, SecretSourceError, UnknownSecretSchemeError
+from .errors import CredflowError, PluginError, SecretSourceError, UnknownSecretSchemeError
 from .events import AuditEvent, SecretFailed, SecretFetched
 from .reference import SecretReference
 from .secret import SecretValue
@@ -110,7 +110,8 @@ class PluginHost:
         self._plugins: list[LoadedPlugin] = []
         self._registrations: dict[tuple[str, str], Registration] = {}
         self._sources: dict[str, SecretSource] = {}
-        self._sources_lock = threading.Lock()
+        # Re-entrant: a source factory may resolve a nested reference of another scheme.
+        self._sources_lock = threading.RLock()
         self._current_plugin: tuple[str, str | None, str | None] = ("", None, None)
 
         from .audit import AuditLogPlugin
@@ -316,11 +317,14 @@ class PluginHost:
             )
         )
 
-    def _secret_failure(self, reference: SecretReference, exc: Exception) -> SecretSourceError:
+    def _secret_failure(self, reference: SecretReference, exc: Exception) -> CredflowError:
+        error: CredflowError
         if isinstance(exc, SecretSourceError):
             error = exc
             if error.reference is None:
                 error.reference = str(reference)
+        elif isinstance(exc, CredflowError):
+            error = exc  # a ConfigError from a source's settings says what to fix as it is
         else:
             error = SecretSourceError(
                 f"reading secret {reference} failed: {type(exc).__name__}: {exc}",
@@ -335,6 +339,20 @@ class PluginHost:
             )
         )
         return error
+
+    def close(self) -> None:
+        """Close every secret source that holds connections (those with a `close()`)."""
+        with self._sources_lock:
+            sources, self._sources = list(self._sources.values()), {}
+        for source in sources:
+            close = getattr(source, "close", None)
+            if callable(close):
+                try:
+                    close()
+                except Exception:
+                    logger.warning(
+                        "closing the %s secret source failed", type(source).__name__, exc_info=True
+                    )
 
     # --- token caches -----------------------------------------------------
 

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from credflow import PluginError, PluginHost, SecretReference, SecretValue, hookimpl
+from credflow import ConfigError, PluginError, PluginHost, SecretReference, SecretValue, hookimpl
 from credflow.events import TokenIssued
 
 
@@ -143,3 +143,49 @@ def test_unknown_cache_backend_names_the_package() -> None:
         PluginError, match=r"token cache backend 'redis' \(installed: memory\)\. Install it with"
     ):
         PluginHost(load_entry_points=False).token_cache("redis")
+
+
+class Nested:
+    """A source whose factory resolves its own credentials through another scheme."""
+
+    @hookimpl
+    def credflow_register_secret_sources(self, register: Any) -> None:
+        def factory(context: Any) -> Any:
+            credential = context.resolve("env:CF_NESTED_CREDENTIAL")
+            return Nested.Source(credential.reveal())
+
+        register("nested", factory)
+
+    class Source:
+        def __init__(self, credential: str) -> None:
+            self.credential = credential
+
+        def fetch(self, reference: SecretReference, *, fresh: bool) -> SecretValue:
+            return SecretValue(f"{reference.body}-via-{self.credential}")
+
+
+def test_source_factory_may_resolve_a_nested_reference(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A factory resolving another scheme's reference (an AppRole secret_id, say) does not deadlock."""
+    monkeypatch.setenv("CF_NESTED_CREDENTIAL", "nested-credential")
+    host = PluginHost(plugins=(Nested(),), load_entry_points=False)
+    value = host.resolve_secret(SecretReference.parse("nested:billing"), fresh=False)
+    assert "billing-via-nested-credential" == value.reveal()
+
+
+class FactoryConfigError:
+    """A source whose settings are wrong."""
+
+    @hookimpl
+    def credflow_register_secret_sources(self, register: Any) -> None:
+        def factory(context: Any) -> Any:
+            raise ConfigError("sources.broken.address: expected a URL")
+
+        register("broken", factory)
+
+
+def test_config_error_from_a_source_factory_passes_through() -> None:
+    """A ConfigError from a source's settings reaches the caller as it is, not wrapped."""
+    host = PluginHost(plugins=(FactoryConfigError(),), load_entry_points=False)
+    with pytest.raises(ConfigError) as caught:
+        host.resolve_secret(SecretReference.parse("broken:x"), fresh=False)
+    assert "sources.broken.address: expected a URL" == str(caught.value)

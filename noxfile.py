@@ -1,0 +1,95 @@
+"""Every way to run credflow's tests, checks, docs, demo and benchmarks.
+
+nox -s demo              # the end-to-end story, with the embedded authorization server
+nox -s tests             # the whole suite (starts its own servers: OpenBao, moto, Redis, oidc-provider)
+nox -s lint typecheck    # ruff and mypy --strict
+nox -s docs              # mkdocs build --strict
+nox -s bench             # benchmarks, printed as tables of ratios
+nox -s rotation-drill    # the rotation drill under load, printed as a report
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nox
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.sessions = ["tests", "lint", "typecheck", "docs"]
+
+ROOT = Path(__file__).parent
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+PLUGINS = sorted(str(path.parent) for path in (ROOT / "plugins").glob("*/pyproject.toml"))
+TEST_PLUGIN = "tests/fixtures/credflow-testplugin"
+PYTHON = "3.11"
+
+
+def install_credflow(session: nox.Session, *extra: str) -> None:
+    """credflow with its extras and every plugin package of this repository, editable."""
+    editables = ["-e", ".[testing,requests]"]
+    for plugin in PLUGINS:
+        editables += ["-e", f"{plugin}[testing]" if _has_testing_extra(plugin) else plugin]
+    session.install(*editables, *extra)
+
+
+def _has_testing_extra(plugin: str) -> bool:
+    extras = nox.project.load_toml(f"{plugin}/pyproject.toml")["project"].get("optional-dependencies", {})
+    return "testing" in extras
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """The whole suite: core, CLI, plugins against real servers, interop with oidc-provider."""
+    session.run("bash", "tools/provision.sh", external=True)
+    install_credflow(session, *nox.project.dependency_groups(PYPROJECT, "test"))
+    if Path(TEST_PLUGIN).exists():
+        session.install("-e", TEST_PLUGIN)
+    session.run("pytest", *(session.posargs or ["tests", *(f"{plugin}/tests" for plugin in PLUGINS)]))
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff: lint and formatting."""
+    session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python=PYTHON)
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict over the core and every plugin."""
+    install_credflow(session, *nox.project.dependency_groups(PYPROJECT, "typecheck", "test"))
+    session.run("mypy", "src", *(f"{plugin}/src" for plugin in PLUGINS))
+
+
+@nox.session(python=PYTHON)
+def docs(session: nox.Session) -> None:
+    """Build the documentation strictly: a broken link or a missing page fails."""
+    install_credflow(session, *nox.project.dependency_groups(PYPROJECT, "docs"))
+    session.run("mkdocs", "build", "--strict", "--site-dir", str(Path(session.create_tmp()) / "site"))
+
+
+@nox.session(python=PYTHON)
+def demo(session: nox.Session) -> None:
+    """The end-to-end story: token, API call, secret rotation without a restart, audit log."""
+    install_credflow(session)
+    session.run("python", "-m", "credflow.demo")
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Benchmarks, as ratios against baselines measured in the same run."""
+    session.run("bash", "tools/provision.sh", external=True)
+    install_credflow(session, *nox.project.dependency_groups(PYPROJECT, "bench"))
+    session.run("python", "bench/run.py", *session.posargs)
+    if Path("plugins/credflow-redis/bench/bench_redis.py").exists():
+        session.run("python", "plugins/credflow-redis/bench/bench_redis.py")
+
+
+@nox.session(name="rotation-drill", python=PYTHON)
+def rotation_drill(session: nox.Session) -> None:
+    """Rotate secrets under load against oidc-provider, with OpenBao and moto; print the report."""
+    session.run("bash", "tools/provision.sh", external=True)
+    install_credflow(session, *nox.project.dependency_groups(PYPROJECT, "test"))
+    session.run("python", "-m", "tests.drill", *session.posargs)
