@@ -158,6 +158,8 @@ def _secret_readable(client: ClientConfig, host: PluginHost) -> str:
             value = host.resolve_secret(reference, fresh=True)
         except SecretSourceError as exc:
             raise _StepFailed(str(exc), _secret_fix(reference, exc), exc) from None
+        except CredflowError as exc:  # a source refusing its [sources.<scheme>] settings
+            raise _StepFailed(str(exc), f"correct [sources.{reference.scheme}]", exc) from None
         version = f", version {value.version}" if value.version else ""
         shown.append(f"{reference} (fingerprint {value.fingerprint}{version})")
     return "; ".join(shown)

@@ -502,7 +502,10 @@ def redact_settings(settings: Mapping[str, Any], schemes: frozenset[str] | None 
     schemes = _REFERENCE_SCHEMES if schemes is None else schemes
     shown: dict[str, Any] = {}
     for key, value in settings.items():
-        if isinstance(value, Mapping):
+        if isinstance(value, Mapping) and _SECRET_LOOKING_KEY.search(key):
+            # Everything under a secret-looking table ([sources.x.secrets]) is secret.
+            shown[key] = {name: _redacted_leaf(item, schemes) for name, item in value.items()}
+        elif isinstance(value, Mapping):
             shown[key] = redact_settings(value, schemes)
         elif isinstance(value, str):
             if _SECRET_LOOKING_KEY.search(key) and not looks_like_reference(value, schemes):
@@ -517,3 +520,11 @@ def redact_settings(settings: Mapping[str, Any], schemes: frozenset[str] | None 
         else:
             shown[key] = value
     return shown
+
+
+def _redacted_leaf(value: object, schemes: frozenset[str]) -> object:
+    if isinstance(value, str) and looks_like_reference(value, schemes):
+        return value
+    if isinstance(value, Mapping):
+        return {name: _redacted_leaf(item, schemes) for name, item in value.items()}
+    return REDACTED

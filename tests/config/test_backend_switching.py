@@ -42,7 +42,7 @@ def test_secret_from_file_then_environment_then_entry_point_plugin(
         "env": 'client_secret = "env:API_CLIENT_SECRET"\n',
         "dict": (
             'client_secret = "dict:api"\n'
-            f'[sources.dict]\nvalues = {{ api = "{server.test_client_secret}" }}\n'
+            f'[sources.dict]\nsecrets = {{ api = "{server.test_client_secret}" }}\n'
         ),
     }
 
@@ -59,7 +59,7 @@ def test_secret_from_file_then_environment_then_entry_point_plugin(
 def test_dict_scheme_comes_from_the_installed_test_distribution(tmp_path: Path) -> None:
     """The dict: scheme is registered by credflow-testplugin through its entry point, not by hand."""
     config_path = tmp_path / "credflow.toml"
-    config_path.write_text('[sources.dict]\nvalues = { a = "b" }\n')
+    config_path.write_text('[sources.dict]\nsecrets = { a = "b" }\n')
 
     host = load_config(config_path, env={}).plugin_host()
 
