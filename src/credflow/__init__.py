@@ -6,6 +6,7 @@ from .auth import HttpxAuth, RequestsAuth
 from .cache import CacheContext, CacheScope, MemoryTokenCache, TokenCacheBackend, TokenCacheFactory
 from .clock import Clock, ManualClock, SystemClock
 from .config import CachePolicy, ClientConfig, RotationPolicy
+from .config_file import CredflowConfig, load_config
 from .engine import TokenEngine
 from .errors import (
     ApiError,
@@ -51,6 +52,7 @@ __all__ = [
     "Clock",
     "ConfigError",
     "CredentialsRejectedError",
+    "CredflowConfig",
     "CredflowError",
     "HttpxAuth",
     "InsecureTransportError",
@@ -88,6 +90,7 @@ __all__ = [
     "default_plugin_host",
     "fingerprint",
     "hookimpl",
+    "load_config",
     "set_testing",
 ]
 
