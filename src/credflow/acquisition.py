@@ -10,7 +10,7 @@ the re-read of a rejected secret, rotation candidates — live here, once.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,7 +24,7 @@ from .errors import (
     SecretNotFoundError,
     TokenEndpointError,
 )
-from .events import SecretRotation, TokenIssued, TokenRequested, TokenRequestReason
+from .events import AuditEvent, SecretRotation, TokenIssued, TokenRequested, TokenRequestReason
 from .protocol import (
     RawResponse,
     TokenRequest,
@@ -125,7 +125,13 @@ def renewal_times(token: Token, config: ClientConfig) -> tuple[datetime, datetim
 class Acquisition:
     """The per-client state the flow needs across acquisitions: discovery, candidates, last secret."""
 
-    def __init__(self, config: ClientConfig, cache_key: str, emit: Any, now: Any) -> None:
+    def __init__(
+        self,
+        config: ClientConfig,
+        cache_key: str,
+        emit: Callable[[AuditEvent], None],
+        now: Callable[[], datetime],
+    ) -> None:
         self.config = config
         self.cache_key = cache_key
         self._emit = emit
@@ -263,7 +269,7 @@ class Acquisition:
             self._emit(
                 SecretRotation(
                     reference=str(self.candidates.primary),
-                    kind=kind,  # type: ignore[arg-type]
+                    kind=kind,
                     secret_fingerprint=secret.fingerprint,
                     candidate=str(reference),
                 )

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from typing import Literal
 
 from .reference import SecretReference
+
+RotationKind = Literal["candidate-fallback", "fallback-ended"]
 
 __all__ = ["CandidateOrder"]
 
@@ -49,7 +52,7 @@ class CandidateOrder:
                 ordered.append(reference)
         return ordered
 
-    def worked(self, reference: SecretReference) -> str | None:
+    def worked(self, reference: SecretReference) -> RotationKind | None:
         """Record that `reference` worked; return the rotation event kind, if any."""
         with self._lock:
             before = self._working
