@@ -148,7 +148,7 @@ class CredflowConfig:
 def load_config(
     path: str | os.PathLike[str] | None = None,
     *,
-    env: Mapping[str, str] = os.environ,
+    env: Mapping[str, str] | None = None,
     plugins: tuple[object, ...] = (),
     load_entry_points: bool = True,
 ) -> CredflowConfig:
@@ -156,8 +156,10 @@ def load_config(
 
     Raises `ConfigError` naming the file (or variable), the client, the key
     and what is expected. `plugins` and `load_entry_points` are passed to the
-    `PluginHost` that serves the configured secret schemes.
+    `PluginHost` that serves the configured secret schemes. `env` defaults
+    to `os.environ` (a `None` default keeps the environment out of `help()`).
     """
+    env = os.environ if env is None else env
     file = _find_file(path, env)
     label = str(file) if file is not None else "environment"
     document = _read_toml(file) if file is not None else {}

@@ -87,7 +87,7 @@ class _StepFailed(Exception):
 def diagnose(
     path: str | os.PathLike[str] | None = None,
     *,
-    env: Mapping[str, str] = os.environ,
+    env: Mapping[str, str] | None = None,
     client: str | None = None,
 ) -> Diagnosis:
     """Check the configuration, then `client` (every client when `None`)."""

@@ -183,3 +183,10 @@ def test_unknown_top_level_table_is_an_error(write_config: WriteConfig) -> None:
         load_config(env={})
 
     assert "credflow.toml: client: unknown table; did you mean 'clients'?" == str(raised.value)
+
+
+def test_signature_does_not_show_the_environment() -> None:
+    """help(load_config) must not print os.environ (and the secrets in it) as a default."""
+    import inspect
+
+    assert "None" == str(inspect.signature(load_config).parameters["env"].default)
