@@ -1,0 +1,335 @@
+"""Start and control a real oidc-provider authorization server for interop tests.
+
+``tests/interop/oidc_provider/server.mjs`` wraps the OpenID-certified ``oidc-provider`` npm
+package: client credentials grant, opaque access tokens, clients registered at run time with
+several accepted secrets (for rotation drills), and a protected API that checks bearer tokens.
+This module runs it as a child process and talks to its loopback-only admin API.
+
+Fixtures:
+
+* ``oidc_provider_session`` (session scope): one node process for the whole test session. Start-up
+  takes about 0.3 s on an idle machine (about 1 s on a loaded one), mostly loading oidc-provider.
+* ``oidc_provider`` (function scope): that server, reset before each test to no clients, zero
+  counters and the start-up token lifetime (60 s), so tests stay isolated without paying start-up.
+
+Both fail the test, never skip it, when ``node`` or the npm dependencies are missing. Install
+the dependencies with ``npm ci --prefix tests/interop/oidc_provider``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import shutil
+import subprocess
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from secrets import token_urlsafe
+from types import TracebackType
+from typing import IO, Literal, NoReturn, Self
+from urllib.parse import quote
+
+import httpx
+import pytest
+
+__all__ = [
+    "INSTALL_COMMAND",
+    "SERVER_DIR",
+    "OidcProviderAdminError",
+    "OidcProviderServer",
+    "OidcProviderStartupError",
+    "TokenEndpointAuthMethod",
+    "missing_prerequisites",
+    "oidc_provider",
+    "oidc_provider_session",
+]
+
+SERVER_DIR = Path(__file__).resolve().parent / "oidc_provider"
+INSTALL_COMMAND = "npm ci --prefix tests/interop/oidc_provider"
+
+TokenEndpointAuthMethod = Literal["client_secret_basic", "client_secret_post"]
+
+# Start-up takes well under two seconds even on a loaded machine; the margin is for CI.
+DEFAULT_STARTUP_TIMEOUT_SECONDS = 20.0
+STOP_TIMEOUT_SECONDS = 5.0
+ADMIN_REQUEST_TIMEOUT_SECONDS = 10.0
+# Enough of node's stderr to explain a failed start without flooding the report.
+STDERR_EXCERPT_CHARS = 4000
+
+
+class OidcProviderStartupError(RuntimeError):
+    """The node server exited or stayed silent instead of printing its ready line."""
+
+
+class OidcProviderAdminError(RuntimeError):
+    """The admin API refused a request; the message carries its status and description."""
+
+
+def missing_prerequisites(server_dir: Path = SERVER_DIR) -> str | None:
+    """Say what is missing to run the server, or return None when it can start."""
+    if shutil.which("node") is None:
+        return f"`node` is not on PATH: install Node.js 20+ and run `{INSTALL_COMMAND}`."
+    if not (server_dir / "node_modules" / "oidc-provider").is_dir():
+        return f"{server_dir / 'node_modules'} is missing oidc-provider: run `{INSTALL_COMMAND}`."
+    return None
+
+
+class OidcProviderServer:
+    """A running ``server.mjs``; use as a context manager or call start() and stop()."""
+
+    def __init__(
+        self,
+        *,
+        token_ttl_seconds: int = 60,
+        port: int = 0,
+        startup_timeout_seconds: float = DEFAULT_STARTUP_TIMEOUT_SECONDS,
+        server_dir: Path = SERVER_DIR,
+    ) -> None:
+        self.token_ttl_seconds = token_ttl_seconds
+        self.port = port
+        self.startup_timeout_seconds = startup_timeout_seconds
+        self.server_dir = server_dir
+        # Chosen here and handed over in the environment, so it never appears on stdout.
+        self._admin_token = token_urlsafe(32)
+        self._process: subprocess.Popen[bytes] | None = None
+        self._stderr_file: IO[bytes] | None = None
+        self._stdout_reader: threading.Thread | None = None
+        self._admin_client: httpx.Client | None = None
+        self._ready: dict[str, object] | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Run ``node server.mjs`` and wait for its ready line."""
+        if self._process is not None:
+            raise RuntimeError("the oidc-provider server is already running")
+        problem = missing_prerequisites(self.server_dir)
+        if problem is not None:
+            raise OidcProviderStartupError(problem)
+        node = shutil.which("node")
+        assert node is not None  # checked by missing_prerequisites
+        self._stderr_file = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
+        self._process = subprocess.Popen(
+            [
+                node,
+                "server.mjs",
+                "--port",
+                str(self.port),
+                "--token-ttl",
+                str(self.token_ttl_seconds),
+            ],
+            cwd=self.server_dir,
+            env={**os.environ, "OIDC_PROVIDER_ADMIN_TOKEN": self._admin_token},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr_file,
+        )
+        ready_lines: queue.Queue[bytes] = queue.Queue()
+        self._stdout_reader = threading.Thread(
+            target=_forward_first_line_then_drain,
+            args=(self._process.stdout, ready_lines),
+            name="oidc-provider-stdout",
+            daemon=True,
+        )
+        self._stdout_reader.start()
+        try:
+            first_line = ready_lines.get(timeout=self.startup_timeout_seconds)
+        except queue.Empty:
+            self._fail_start(f"printed no ready line within {self.startup_timeout_seconds} s")
+        ready = _parse_ready_line(first_line)
+        if ready is None:
+            self._fail_start("exited or printed something other than its ready line")
+        self._ready = ready
+        self._admin_client = httpx.Client(
+            base_url=self.issuer,
+            headers={"Authorization": f"Bearer {self._admin_token}"},
+            timeout=ADMIN_REQUEST_TIMEOUT_SECONDS,
+            # Loopback only: a proxy from the environment must not see the admin token.
+            trust_env=False,
+        )
+
+    def stop(self) -> None:
+        """Terminate the server and release its pipes; safe to call more than once."""
+        if self._admin_client is not None:
+            self._admin_client.close()
+            self._admin_client = None
+        if self._process is not None:
+            if self._process.poll() is None:
+                self._process.terminate()
+                try:
+                    self._process.wait(timeout=STOP_TIMEOUT_SECONDS)
+                except subprocess.TimeoutExpired:
+                    self._process.kill()
+                    self._process.wait()
+            if self._stdout_reader is not None:
+                self._stdout_reader.join()
+                self._stdout_reader = None
+            if self._process.stdout is not None:
+                self._process.stdout.close()
+            self._process = None
+        if self._stderr_file is not None:
+            self._stderr_file.close()
+            self._stderr_file = None
+        self._ready = None
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _fail_start(self, what_went_wrong: str) -> NoReturn:
+        assert self._process is not None
+        assert self._stderr_file is not None
+        stderr_file = self._stderr_file
+        self._stderr_file = None  # keep it open through stop() so it can be read afterwards
+        try:
+            self.stop()
+            stderr_file.seek(0)
+            stderr = stderr_file.read().decode("utf-8", errors="replace")
+        finally:
+            stderr_file.close()
+        raise OidcProviderStartupError(
+            f"oidc-provider server ({self.server_dir / 'server.mjs'}) {what_went_wrong}.\n"
+            f"node stderr:\n{stderr[-STDERR_EXCERPT_CHARS:] or '(empty)'}"
+        )
+
+    # -- where things are ------------------------------------------------------------------
+
+    def _ready_value(self, key: str) -> str:
+        if self._ready is None:
+            raise RuntimeError("the oidc-provider server is not running: call start() first")
+        value = self._ready[key]
+        assert isinstance(value, str), f"ready line field {key!r} is not a string"
+        return value
+
+    @property
+    def issuer(self) -> str:
+        """The issuer identifier, ``http://127.0.0.1:<port>``."""
+        return self._ready_value("issuer")
+
+    @property
+    def token_endpoint(self) -> str:
+        """The token endpoint, as also published in the discovery document."""
+        return self._ready_value("token_endpoint")
+
+    @property
+    def api_url(self) -> str:
+        """The protected API's base URL; any GET or POST below it checks the bearer token."""
+        return self._ready_value("api_url")
+
+    # -- admin API ---------------------------------------------------------------------------
+
+    def _admin(self, method: str, path: str, body: dict[str, object] | None = None) -> object:
+        if self._admin_client is None:
+            raise RuntimeError("the oidc-provider server is not running: call start() first")
+        response = self._admin_client.request(method, path, json=body)
+        payload: object = response.json()
+        if response.status_code != 200:
+            description = payload.get("error_description") if isinstance(payload, dict) else None
+            raise OidcProviderAdminError(
+                f"{method} {path} answered {response.status_code}: {description or payload}"
+            )
+        return payload
+
+    def upsert_client(
+        self,
+        client_id: str,
+        secrets: list[str],
+        *,
+        auth_method: TokenEndpointAuthMethod = "client_secret_basic",
+        scope: str = "api.read",
+    ) -> None:
+        """Register or replace a client allowed the client credentials grant only.
+
+        Every secret in ``secrets`` is accepted; ``scope`` is what the client may ask for
+        (the server knows ``api.read`` and ``api.write``).
+        """
+        self._admin(
+            "POST",
+            "/admin/clients",
+            {
+                "client_id": client_id,
+                "client_secrets": secrets,
+                "token_endpoint_auth_method": auth_method,
+                "scope": scope,
+            },
+        )
+
+    def set_secrets(self, client_id: str, secrets: list[str]) -> None:
+        """Replace the accepted secrets: a rotation is ``[old, new]``, then ``[new]``."""
+        self._admin("POST", _secrets_path(client_id), {"replace": secrets})
+
+    def add_secret(self, client_id: str, secret: str) -> None:
+        """Accept one more secret, keeping the others."""
+        self._admin("POST", _secrets_path(client_id), {"add": secret})
+
+    def revoke_secret(self, client_id: str, secret: str) -> None:
+        """Stop accepting one secret; the server refuses to revoke the last one."""
+        self._admin("POST", _secrets_path(client_id), {"revoke": secret})
+
+    def counters(self) -> dict[str, int]:
+        """Token requests, tokens issued, invalid_client answers, API calls, API rejections."""
+        payload = self._admin("GET", "/admin/counters")
+        assert isinstance(payload, dict)
+        return {str(name): int(count) for name, count in payload.items()}
+
+    def reset_counters(self) -> None:
+        """Set every counter back to zero."""
+        self._admin("POST", "/admin/counters/reset")
+
+    def set_token_ttl(self, seconds: int) -> None:
+        """Make access tokens issued from now on live ``seconds`` seconds."""
+        self._admin("POST", "/admin/token-ttl", {"seconds": seconds})
+
+    def reset(self) -> None:
+        """Forget all clients, zero the counters and restore the start-up token lifetime."""
+        self._admin("POST", "/admin/reset")
+
+
+def _secrets_path(client_id: str) -> str:
+    return f"/admin/clients/{quote(client_id, safe='')}/secrets"
+
+
+def _forward_first_line_then_drain(stdout: IO[bytes] | None, lines: queue.Queue[bytes]) -> None:
+    """Hand the ready line (empty at end of file) to start(), then keep the pipe from filling."""
+    assert stdout is not None
+    lines.put(stdout.readline())
+    for _ in stdout:
+        pass
+
+
+def _parse_ready_line(line: bytes) -> dict[str, object] | None:
+    try:
+        ready: object = json.loads(line)
+    except ValueError:
+        return None
+    if not isinstance(ready, dict) or ready.get("ready") is not True:
+        return None
+    return {str(key): value for key, value in ready.items()}
+
+
+@pytest.fixture(scope="session")
+def oidc_provider_session() -> Iterator[OidcProviderServer]:
+    """One oidc-provider server for the whole test session; fails (never skips) if unavailable."""
+    problem = missing_prerequisites()
+    if problem is not None:
+        pytest.fail(f"the oidc-provider interop server cannot start: {problem}", pytrace=False)
+    with OidcProviderServer() as server:
+        yield server
+
+
+@pytest.fixture
+def oidc_provider(oidc_provider_session: OidcProviderServer) -> OidcProviderServer:
+    """The session's oidc-provider server, reset to no clients, zero counters, default TTL."""
+    oidc_provider_session.reset()
+    return oidc_provider_session
