@@ -183,7 +183,7 @@ def load_config(
             secret_schemes=host.secret_schemes,
             cache_backends=host.cache_backends,
         )
-    origin = label if file is not None else f"no {DEFAULT_CONFIG_PATH} (environment variables only)"
+    origin = label if file is not None else f"environment variables (no ./{DEFAULT_CONFIG_PATH})"
     return CredflowConfig(clients=clients, sources=sources, path=file, plugins=host, origin=origin)
 
 
