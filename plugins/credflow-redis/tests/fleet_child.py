@@ -42,7 +42,9 @@ def main() -> None:
     errors: list[str] = []
     lock = threading.Lock()
     start = threading.Barrier(threads)
-    burst_done = threading.Barrier(threads, action=lambda: print("burst " + " ".join(sorted(burst)), flush=True))
+    burst_done = threading.Barrier(
+        threads, action=lambda: print("burst " + " ".join(sorted(burst)), flush=True)
+    )
     stop = threading.Event()
 
     def caller(index: int) -> None:

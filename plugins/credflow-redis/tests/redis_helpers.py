@@ -6,10 +6,10 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
+import credflow_redis.plugin
+
 from credflow import CachePolicy, ClientConfig, PluginHost, RetryPolicy, hookimpl
 from credflow.events import CacheBackendEvent
-
-import credflow_redis.plugin
 
 CLIENT_ID = "billing-service"
 SCOPE = "api.read"

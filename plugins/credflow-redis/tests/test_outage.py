@@ -1,0 +1,83 @@
+"""Redis down, stalled or unreachable is never an outage: fallback, one event each way."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from conftest import REDIS_URL_ENV, Replicas
+from credflow_redis.testing import RedisServer
+from redis_helpers import EventRecorder
+
+COOLDOWN = 0.2
+
+
+def test_redis_stopped_mid_run_then_restarted(private_replicas: Replicas, private_redis: RedisServer) -> None:
+    """Every call succeeds while Redis is down (one degraded event); after a restart sharing resumes."""
+    counters = private_replicas.server.counters
+    first_events, second_events = EventRecorder(), EventRecorder()
+    first = private_replicas.new(first_events, cooldown=COOLDOWN)
+    second = private_replicas.new(second_events, cooldown=COOLDOWN)
+    first.get_token()
+    second.get_token()
+
+    private_redis.stop()
+    for _ in range(5):  # each round outlives the cool-down: Redis is tried, and fails, again
+        for engine in (first, second):
+            engine.invalidate()
+            engine.get_token()
+        time.sleep(COOLDOWN / 2)
+    during = (counters.token_requests, first_events.kinds(), second_events.kinds())
+
+    private_redis.start()
+    time.sleep(COOLDOWN)
+    first.invalidate()
+    published = first.get_token()
+    second.invalidate()
+    shared = second.get_token()
+
+    assert (11, ["degraded"], ["degraded"]) == during  # 1 shared, then each replica fetched alone
+    assert (12, published.fingerprint) == (counters.token_requests, shared.fingerprint)
+    assert ["degraded", "recovered"] == first_events.kinds()
+    assert ["degraded", "recovered"] == second_events.kinds()
+
+
+def test_stalled_redis_costs_one_timeout(private_replicas: Replicas, private_redis: RedisServer) -> None:
+    """A frozen Redis delays a fetch by about one call timeout, then is skipped for the cool-down."""
+    events = EventRecorder()
+    engine = private_replicas.new(events, timeout=0.2, cooldown=5.0)
+    old = engine.get_token()
+    private_redis.pause()
+    try:
+        engine.invalidate()  # its delete times out: the outage starts
+        started = time.perf_counter()
+        fresh = engine.get_token()
+        elapsed = time.perf_counter() - started
+    finally:
+        private_redis.resume()
+    assert (["degraded"], True) == (events.kinds(), fresh.fingerprint != old.fingerprint)
+    assert elapsed < 1.0  # the cool-down skips Redis: no 0.2 s timeout per call
+    assert "TimeoutError" in events.cache_events[0].message
+
+
+def test_unreachable_redis_from_the_start(private_replicas: Replicas, private_redis: RedisServer) -> None:
+    """Nothing listening at the URL: tokens are fetched all the same, one degraded event per replica."""
+    private_redis.stop()
+    events = EventRecorder()
+    engines = [private_replicas.new(events) for _ in range(2)]
+    tokens = [engine.get_token() for engine in engines for _ in range(3)]
+    assert (6, 2) == (len(tokens), private_replicas.server.counters.token_requests)
+    assert ["degraded", "degraded"] == events.kinds()
+    assert "ConnectionError" in events.cache_events[0].message
+
+
+def test_unresolvable_url_reference_degrades(
+    private_replicas: Replicas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The secret holding the URL cannot be read: the engine works without Redis and says why."""
+    monkeypatch.delenv(REDIS_URL_ENV)
+    events = EventRecorder()
+    engine = private_replicas.new(events)
+    engine.get_token()
+    assert (["degraded"], 1) == (events.kinds(), private_replicas.server.counters.token_requests)
+    assert REDIS_URL_ENV in events.cache_events[0].message
