@@ -21,8 +21,14 @@ fi
 interop=tests/interop/oidc_provider
 if [ -f "$interop/package-lock.json" ] && [ ! -d "$interop/node_modules" ]; then
   if ! command -v npm >/dev/null 2>&1; then
-    echo "provision: npm is missing; install Node.js 20+ to run the oidc-provider interop tests" >&2
-    exit 1
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      echo "provision: installing nodejs and npm (Debian packages)"
+      apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+    else
+      echo "provision: npm is missing; install Node.js 20+ to run the oidc-provider interop tests" >&2
+      exit 1
+    fi
   fi
   echo "provision: installing oidc-provider (npm ci)"
   npm ci --prefix "$interop" --no-audit --no-fund --loglevel=error

@@ -69,7 +69,8 @@ class SecretReference:
             pairs = parse_qsl(query, keep_blank_values=False, strict_parsing=bool(query))
         except ValueError as exc:
             raise ConfigError(
-                f"{config_key}: malformed parameters {query!r} in a {scheme}: secret reference"
+                f"{config_key}: malformed parameters after '?' in a {scheme}: secret reference "
+                "(expected name=value pairs joined by '&')"
             ) from exc
         return cls(scheme=scheme, body=rest, key=key, params=MappingProxyType(dict(pairs)))
 

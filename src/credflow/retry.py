@@ -13,7 +13,7 @@ import asyncio
 import random
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -65,10 +65,28 @@ class RetryPolicy:
     `max_backoff`, each drawn uniformly from zero to that bound (full jitter).
     """
 
-    attempts: int = 5
-    deadline: float = 30.0
-    initial_backoff: float = 0.2
-    max_backoff: float = 5.0
+    attempts: int = field(
+        default=5,
+        metadata={"doc": "How many times the token endpoint is tried in all, the first try included."},
+    )
+    deadline: float = field(
+        default=30.0,
+        metadata={"doc": "Give up retrying once this many seconds have passed since the first try."},
+    )
+    initial_backoff: float = field(
+        default=0.2,
+        metadata={
+            "doc": "Upper bound in seconds of the first wait; each wait is drawn from 0 to the bound "
+            "(full jitter), the bound doubling after each failure."
+        },
+    )
+    max_backoff: float = field(
+        default=5.0,
+        metadata={
+            "doc": "The largest bound in seconds a wait is drawn from. A server's `Retry-After` replaces "
+            "the backoff, capped by the deadline."
+        },
+    )
 
     def __post_init__(self) -> None:
         if isinstance(self.attempts, bool) or not isinstance(self.attempts, int) or self.attempts < 1:

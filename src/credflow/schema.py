@@ -43,15 +43,6 @@ SECRET_REFERENCE_KEYS = frozenset({"client_secret", "rotation.fallback_secrets"}
 
 # Fallback documentation for fields that carry no `metadata["doc"]` yet
 # (RetryPolicy's fields are plain defaults); metadata wins when present.
-_FALLBACK_DOCS = {
-    "retry.attempts": "How many times the token endpoint is tried in all, the first try included.",
-    "retry.deadline": "Give up retrying once this many seconds have passed since the first try.",
-    "retry.initial_backoff": "Upper bound in seconds of the first wait; each wait is drawn from 0 to "
-    "the bound (full jitter), the bound doubling after each failure.",
-    "retry.max_backoff": "The largest bound in seconds a wait is drawn from. A server's `Retry-After` "
-    "replaces the backoff, capped by the deadline.",
-}
-
 _OPEN_TABLE_FIELD = "settings"  # CachePolicy.settings: every other key of the `cache` table
 
 
@@ -181,7 +172,7 @@ def _settings_of(cls: type, prefix: str) -> dict[str, Setting]:
             type=_value_type(hints[item.name]),
             default=default,
             required=default is _MISSING,
-            doc=item.metadata.get("doc") or _FALLBACK_DOCS.get(key, ""),
+            doc=item.metadata.get("doc", ""),
         )
     return settings
 

@@ -9,7 +9,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from . import oidc_provider_server
 from .oidc_provider_server import (
     INSTALL_COMMAND,
     OidcProviderAdminError,
@@ -17,11 +16,6 @@ from .oidc_provider_server import (
     OidcProviderStartupError,
     missing_prerequisites,
 )
-
-# pytest finds fixtures among a test module's attributes; outside a conftest.py, binding them
-# here is how this module uses them.
-oidc_provider = oidc_provider_server.oidc_provider
-oidc_provider_session = oidc_provider_server.oidc_provider_session
 
 CLIENT_ID = "interop-client"
 OLD_SECRET = "old-secret-3f9c"

@@ -49,9 +49,13 @@ class BackgroundServer:
         if self._server is not None:
             raise RuntimeError("the server is already running")
         self._connections.reopen()
-        server = make_server(
-            self.host, self.port, _not_yet_bound, threaded=True, request_handler=self._handler
-        )
+        try:
+            server = make_server(
+                self.host, self.port, _not_yet_bound, threaded=True, request_handler=self._handler
+            )
+        except SystemExit:
+            # werkzeug prints and exits when it cannot bind; a library must raise instead.
+            raise OSError(f"cannot listen on {self.host}:{self.port}: the address is in use") from None
         # stop() cuts in-flight requests off by shutting their sockets down;
         # it need not wait for their threads.
         server.block_on_close = False  # type: ignore[attr-defined]  # socketserver.ThreadingMixIn
