@@ -124,6 +124,20 @@ class CredflowConfig:
                 engine = self._engines[resolved] = TokenEngine(self.clients[resolved], plugins=self._plugins)
         return engine
 
+    def close(self) -> None:
+        """Close the engines made by `engine()` and the secret sources' connections."""
+        with self._engines_lock:
+            engines, self._engines = list(self._engines.values()), {}
+        for engine in engines:
+            engine.close()
+        self._plugins.close()
+
+    def __enter__(self) -> CredflowConfig:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     def as_dict(self, client: str | None = None) -> dict[str, Any]:
         """The effective configuration as a TOML-shaped dict, safe to print.
 

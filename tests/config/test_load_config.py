@@ -190,3 +190,16 @@ def test_signature_does_not_show_the_environment() -> None:
     import inspect
 
     assert "None" == str(inspect.signature(load_config).parameters["env"].default)
+
+
+def test_close_closes_engines_and_sources(tmp_path: Path) -> None:
+    """Closing the configuration closes the engines it made; using it as a context manager does too."""
+    path = tmp_path / "credflow.toml"
+    path.write_text(
+        '[clients.billing]\ntoken_endpoint = "https://auth.example.com/token"\n'
+        'client_id = "billing"\nclient_secret = "env:BILLING_SECRET"\n'
+    )
+    with load_config(path, env={}, load_entry_points=False) as config:
+        engine = config.engine()
+        engine._transport._sync_client()
+    assert engine._transport._client is None
