@@ -154,7 +154,15 @@ class Acquisition:
         """
         endpoint = yield from self._token_endpoint()
         reference = self.candidates.current
-        secret: SecretValue = yield ResolveSecret(reference, False)
+        try:
+            secret: SecretValue = yield ResolveSecret(reference, False)
+        except SecretNotFoundError:
+            if reference == self.candidates.primary:
+                raise
+            # The remembered fallback is gone (AWSPENDING removed once a rotation finished, a
+            # secondary file deleted): use the primary; `fallback-ended` follows when it works.
+            reference = self.candidates.primary
+            secret = yield ResolveSecret(reference, False)
         self._note_value(reference, secret)
         scope = CacheScope(self.cache_key, self.config.client_id, secret)
 

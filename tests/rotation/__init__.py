@@ -1,0 +1,1 @@
+"""Focused tests of secret rotation: re-read, candidates, Kubernetes swaps, audit events."""

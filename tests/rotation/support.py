@@ -1,0 +1,129 @@
+"""Helpers for the rotation tests: an audit recorder, a Kubernetes-style secret volume, engines."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from credflow import ClientConfig, PluginHost, RetryPolicy, RotationPolicy, TokenEngine, hookimpl
+from credflow.events import AuditEvent, SecretFetched, SecretRotation
+
+CLIENT_ID = "rotation-client"
+
+# The values a rotation moves between; distinct, and long enough for the leak scan to watch.
+OLD = "old-secret-1111"
+NEW = "new-secret-2222"
+NEWER = "newer-secret-3333"
+
+
+class EventRecorder:
+    """An audit plugin that keeps every event (thread-safe: engines emit from many threads)."""
+
+    def __init__(self) -> None:
+        self.events: list[AuditEvent] = []
+        self._lock = threading.Lock()
+
+    def _keep(self, event: AuditEvent) -> None:
+        with self._lock:
+            self.events.append(event)
+
+    def of(self, kind: type[AuditEvent]) -> list[Any]:
+        """The events of one type, in the order they were emitted."""
+        with self._lock:
+            return [event for event in self.events if isinstance(event, kind)]
+
+    def rotation_kinds(self) -> list[str]:
+        """The `kind` of every `SecretRotation` event, in order."""
+        return [event.kind for event in self.of(SecretRotation)]
+
+    def backend_reads(self, *, fresh: bool | None = None) -> int:
+        """Secret reads that reached the backend (not answered from the source's cache)."""
+        return sum(
+            1
+            for event in self.of(SecretFetched)
+            if not event.cached and (fresh is None or event.fresh == fresh)
+        )
+
+    @hookimpl
+    def credflow_token_requested(self, event: AuditEvent) -> None:
+        self._keep(event)
+
+    @hookimpl
+    def credflow_token_issued(self, event: AuditEvent) -> None:
+        self._keep(event)
+
+    @hookimpl
+    def credflow_token_failed(self, event: AuditEvent) -> None:
+        self._keep(event)
+
+    @hookimpl
+    def credflow_secret_fetched(self, event: AuditEvent) -> None:
+        self._keep(event)
+
+    @hookimpl
+    def credflow_secret_failed(self, event: AuditEvent) -> None:
+        self._keep(event)
+
+    @hookimpl
+    def credflow_secret_rotation(self, event: AuditEvent) -> None:
+        self._keep(event)
+
+
+def make_engine(
+    token_endpoint: str,
+    client_secret: str,
+    recorder: EventRecorder,
+    *,
+    plugins: tuple[object, ...] = (),
+    source_settings: dict[str, dict[str, Any]] | None = None,
+    rotation: RotationPolicy | None = None,
+    clock: Any = None,
+) -> TokenEngine:
+    """An engine for `CLIENT_ID` whose audit events go to `recorder`."""
+    host = PluginHost(
+        source_settings=source_settings or {},
+        plugins=(recorder, *plugins),
+        load_entry_points=False,
+    )
+    config = ClientConfig(
+        client_id=CLIENT_ID,
+        client_secret=client_secret,
+        token_endpoint=token_endpoint,
+        scopes=("api.read",),
+        retry=RetryPolicy(attempts=2, deadline=10),
+        rotation=rotation or RotationPolicy(),
+    )
+    return TokenEngine(config, plugins=host, clock=clock)
+
+
+class KubernetesSecretVolume:
+    """A directory laid out as the kubelet mounts a Secret, updated the way it updates one.
+
+    `<dir>/<key>` is a symlink to `..data/<key>`; `..data` is a symlink to a
+    timestamped directory. An update writes a new timestamped directory, points
+    a temporary symlink at it and renames that over `..data` (one atomic step).
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._generation = 0
+
+    def path(self, key: str) -> str:
+        """The path a pod reads: `<dir>/<key>`."""
+        return str(self.root / key)
+
+    def write(self, values: dict[str, str]) -> None:
+        """Publish `values` (key → content) atomically, as the kubelet does."""
+        self._generation += 1
+        target = self.root / f"..2030_01_01_00_00_{self._generation:02d}.000000001"
+        target.mkdir()
+        for key, value in values.items():
+            (target / key).write_text(value, encoding="utf-8")
+            link = self.root / key
+            if not link.is_symlink():
+                link.symlink_to(Path("..data") / key)
+        staging = self.root / "..data_tmp"
+        staging.symlink_to(target.name)
+        os.replace(staging, self.root / "..data")
