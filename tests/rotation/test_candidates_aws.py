@@ -143,7 +143,7 @@ def test_versions_are_not_tried_by_default(
         with pytest.raises(CredentialsRejectedError):
             engine.get_token()
 
-    expected = (False, 2, [])
+    expected: tuple[bool, int, list[str]] = (False, 2, [])
     actual = (
         RotationPolicy().try_versions,
         aws.request_count("GetSecretValue"),  # the cached-off read, then the fresh re-read
