@@ -21,7 +21,7 @@ __all__ = [
     "TokenRetried",
 ]
 
-TokenRequestReason = Literal["cold", "renewal", "expired", "invalidated", "secret-changed"]
+TokenRequestReason = Literal["cold", "renewal", "expired", "invalidated"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
