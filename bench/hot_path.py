@@ -43,7 +43,7 @@ def _figures(comparison: Comparison) -> dict[str, float]:
 
 
 def _measured(comparison: Comparison) -> str:
-    return f"{comparison.subject:,.0f} ns/call = {comparison.ratio:.2f}x floor"
+    return f"{comparison.subject:,.0f} ns/call = {comparison.ratio:.2f}x floor ({comparison.spread})"
 
 
 def run(workdir: Path, *, rounds: int) -> list[Row]:
