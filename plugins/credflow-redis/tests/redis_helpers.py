@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import credflow_redis.plugin
 
-from credflow import CachePolicy, ClientConfig, PluginHost, RetryPolicy, hookimpl
+from credflow import CachePolicy, ClientConfig, PluginHost, RetryPolicy, TokenEngine, hookimpl
 from credflow.events import CacheBackendEvent
+
+if TYPE_CHECKING:  # the fleet child script imports this module: keep it light
+    import pytest
+
+    from credflow.testing import AuthServer
 
 CLIENT_ID = "billing-service"
 SCOPE = "api.read"
@@ -65,3 +71,49 @@ def client_config(
             settings=settings,
         ),
     )
+
+
+SECRET_ENV = "CREDFLOW_TEST_CLIENT_SECRET"
+REDIS_URL_ENV = "CREDFLOW_TEST_REDIS_URL"
+
+
+class Replicas:
+    """Builds engines that behave like separate replicas: each has its own plugin host and connection."""
+
+    def __init__(self, server: AuthServer, redis_url: str, key_prefix: str, monkeypatch: pytest.MonkeyPatch):
+        self.server = server
+        self.key_prefix = key_prefix
+        self._monkeypatch = monkeypatch
+        self.secret = secrets.token_urlsafe(24)
+        server.add_client(CLIENT_ID, self.secret, scopes=[SCOPE])
+        monkeypatch.setenv(SECRET_ENV, self.secret)
+        self.point_at(redis_url)
+        self.engines: list[TokenEngine] = []
+
+    def point_at(self, redis_url: str) -> None:
+        """Make replicas built from now on use this Redis URL."""
+        self._monkeypatch.setenv(REDIS_URL_ENV, redis_url)
+
+    def rotate_secret(self) -> None:
+        """Give the client a new secret, at the server and in the environment."""
+        self.secret = secrets.token_urlsafe(24)
+        self.server.rotate_secret(CLIENT_ID, self.secret)
+        self._monkeypatch.setenv(SECRET_ENV, self.secret)
+
+    def new(self, *plugins: object, **cache_settings: Any) -> TokenEngine:
+        """A new replica (engine) of the client."""
+        config = client_config(
+            self.server.token_endpoint,
+            secret_env=SECRET_ENV,
+            redis_url_env=REDIS_URL_ENV,
+            key_prefix=self.key_prefix,
+            **cache_settings,
+        )
+        engine = TokenEngine(config, plugins=make_host(*plugins))
+        self.engines.append(engine)
+        return engine
+
+    def close(self) -> None:
+        """Close every engine built."""
+        for engine in self.engines:
+            engine.close()

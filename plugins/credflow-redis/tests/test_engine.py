@@ -7,9 +7,8 @@ import secrets
 import time
 
 import redis
-from conftest import Replicas
 from credflow_redis.testing import RedisServer
-from redis_helpers import EventRecorder
+from redis_helpers import EventRecorder, Replicas
 
 # The ACL docs/replicas.md tells operators to give the service (prefix aside).
 DOCUMENTED_ACL = ("resetchannels", "-@all", "+get", "+set", "+eval", "+del")

@@ -5,9 +5,8 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import REDIS_URL_ENV, Replicas
 from credflow_redis.testing import RedisServer
-from redis_helpers import EventRecorder
+from redis_helpers import REDIS_URL_ENV, EventRecorder, Replicas
 
 COOLDOWN = 0.2
 

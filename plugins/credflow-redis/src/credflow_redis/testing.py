@@ -1,10 +1,14 @@
-"""`RedisServer`: a real `redis-server` (or `valkey-server`) on a loopback port, for tests.
+"""Real `redis-server` processes on loopback ports, for tests: plain, TLS, cluster, Sentinel.
 
-It runs without persistence (`--save "" --appendonly no`) in a temporary
-directory, can be stopped and restarted on the same port, and paused
-(SIGSTOP) to play a Redis that has stalled. The binary is `redis-server` on
-PATH, or `$CREDFLOW_REDIS_SERVER`; when it is missing, starting fails with a
-message saying how to install it (Debian/Ubuntu: `apt-get install redis-server`).
+`RedisServer` runs without persistence (`--save "" --appendonly no`) in a
+temporary directory on a random port; it can be stopped and restarted on the
+same port, and paused (SIGSTOP) to play a Redis that has stalled. With `tls`
+it listens with TLS only; with `cluster=True` it is a one-node Redis Cluster
+owning every slot. `RedisSentinel` is a Sentinel watching a `RedisServer`.
+
+The binary is `redis-server` on PATH (or `valkey-server`, or
+`$CREDFLOW_REDIS_SERVER`); when it is missing, starting fails with a message
+saying how to install it (Debian/Ubuntu: `apt-get install redis-server`).
 """
 
 from __future__ import annotations
@@ -13,19 +17,31 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
+from dataclasses import dataclass
+from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-__all__ = ["RedisServer", "RedisServerError", "find_redis_server"]
+__all__ = ["RedisSentinel", "RedisServer", "RedisServerError", "TlsFiles", "find_redis_server"]
 
 _BINARY_ENV = "CREDFLOW_REDIS_SERVER"
 
 
 class RedisServerError(RuntimeError):
     """The test server could not be started."""
+
+
+@dataclass(frozen=True, slots=True)
+class TlsFiles:
+    """PEM files for a TLS server: its certificate and key, and the CA that signed it."""
+
+    cert_file: str
+    key_file: str
+    ca_file: str
 
 
 def find_redis_server() -> str:
@@ -55,8 +71,17 @@ class RedisServer:
     reference, as production would.
     """
 
-    def __init__(self, *, password: str | None = None, startup_timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        *,
+        password: str | None = None,
+        tls: TlsFiles | None = None,
+        cluster: bool = False,
+        startup_timeout: float = 10.0,
+    ) -> None:
         self.password = password
+        self.tls = tls
+        self.cluster = cluster
         self._startup_timeout = startup_timeout
         self._binary = ""
         self._port = 0
@@ -73,20 +98,11 @@ class RedisServer:
         self._port = self._port or _free_port()
         if self._directory is None:
             self._directory = tempfile.TemporaryDirectory(prefix="credflow-redis-")
-        command = [
-            self._binary,
-            "--bind", "127.0.0.1",
-            "--port", str(self._port),
-            "--save", "",
-            "--appendonly", "no",
-            "--dir", self._directory.name,
-            "--daemonize", "no",
-            "--loglevel", "warning",
-        ]  # fmt: skip
-        if self.password is not None:
-            command += ["--requirepass", self.password]
         self._process = subprocess.Popen(  # noqa: S603 - our own argv, the binary found on PATH
-            command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+            [self._binary, *self._arguments(Path(self._directory.name))],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
         )
         self._wait_ready()
         return self
@@ -151,16 +167,43 @@ class RedisServer:
 
     @property
     def url(self) -> str:
-        """`redis://[:password@]127.0.0.1:<port>/0`."""
+        """`redis://[:password@]127.0.0.1:<port>/0` (`rediss://` with TLS)."""
         if not self._port:
             raise RedisServerError("the Redis server has no port yet: start it first")
         auth = f":{self.password}@" if self.password is not None else ""
-        return f"redis://{auth}127.0.0.1:{self._port}/0"
+        scheme = "rediss" if self.tls is not None else "redis"
+        return f"{scheme}://{auth}127.0.0.1:{self._port}/0"
 
     def __repr__(self) -> str:
-        return f"<RedisServer 127.0.0.1:{self._port} running={self.running}>"
+        return f"<{type(self).__name__} 127.0.0.1:{self._port} running={self.running}>"
 
     # --- internals ---------------------------------------------------------------
+
+    def _arguments(self, directory: Path) -> list[str]:
+        arguments = [
+            "--bind", "127.0.0.1",
+            "--save", "",
+            "--appendonly", "no",
+            "--dir", str(directory),
+            "--daemonize", "no",
+            "--loglevel", "warning",
+        ]  # fmt: skip
+        if self.tls is None:
+            arguments += ["--port", str(self._port)]
+        else:
+            arguments += [
+                "--port", "0",
+                "--tls-port", str(self._port),
+                "--tls-cert-file", self.tls.cert_file,
+                "--tls-key-file", self.tls.key_file,
+                "--tls-ca-cert-file", self.tls.ca_file,
+                "--tls-auth-clients", "no",
+            ]  # fmt: skip
+        if self.cluster:
+            arguments += ["--cluster-enabled", "yes", "--cluster-config-file", f"nodes-{self._port}.conf"]
+        if self.password is not None:
+            arguments += ["--requirepass", self.password]
+        return arguments
 
     def _running_process(self) -> subprocess.Popen[bytes]:
         if self._process is None:
@@ -178,7 +221,7 @@ class RedisServer:
                     f"{self._binary} exited with status {process.returncode} on port {self._port}: "
                     f"{output.strip()[-500:]}"
                 )
-            if self._answers_ping():
+            if self._ready():
                 return
             time.sleep(0.02)
         self.stop()
@@ -186,12 +229,64 @@ class RedisServer:
             f"{self._binary} did not answer on port {self._port} within {self._startup_timeout:g}s"
         )
 
-    def _answers_ping(self) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", self._port), timeout=0.5) as connection:
-                # With requirepass, PING answers NOAUTH: the server is up all the same.
-                connection.sendall(b"PING\r\n")
-                reply = connection.recv(64)
-        except OSError:
+    def _ready(self) -> bool:
+        reply = self._command(b"PING")
+        # With requirepass, PING answers NOAUTH: the server is up all the same.
+        if not reply.startswith((b"+PONG", b"-NOAUTH")):
             return False
-        return reply.startswith((b"+PONG", b"-NOAUTH"))
+        if not self.cluster:
+            return True
+        if b"cluster_state:ok" in self._command(b"CLUSTER INFO"):
+            return True
+        # A new one-node cluster owns no slot yet (a restarted one keeps them in its nodes file).
+        self._command(b"CLUSTER ADDSLOTSRANGE 0 16383")
+        return False
+
+    def _command(self, inline: bytes) -> bytes:
+        """Send one inline command and return the start of the raw reply (b"" when unreachable)."""
+        auth = f"AUTH {self.password}\r\n".encode() if self.password is not None else b""
+        try:
+            with socket.create_connection(("127.0.0.1", self._port), timeout=0.5) as raw:
+                if self.tls is None:
+                    return _exchange(raw, auth, inline)
+                context = ssl.create_default_context(cafile=self.tls.ca_file)
+                with context.wrap_socket(raw, server_hostname="127.0.0.1") as wrapped:
+                    return _exchange(wrapped, auth, inline)
+        except OSError:
+            return b""
+
+
+def _exchange(connection: socket.socket, auth: bytes, inline: bytes) -> bytes:
+    connection.sendall(auth + inline + b"\r\n")
+    reply = connection.recv(4096)
+    if auth and reply.startswith(b"+OK\r\n"):
+        reply = reply[5:] or connection.recv(4096)
+    return reply
+
+
+class RedisSentinel(RedisServer):
+    """A Redis Sentinel on a random loopback port, monitoring `master` as `service`."""
+
+    def __init__(self, master: RedisServer, *, service: str = "mymaster", startup_timeout: float = 10.0):
+        super().__init__(startup_timeout=startup_timeout)
+        self.master = master
+        self.service = service
+
+    @property
+    def hosts(self) -> list[str]:
+        """The `sentinel.hosts` setting that reaches this sentinel."""
+        return [f"127.0.0.1:{self.port}"]
+
+    def _arguments(self, directory: Path) -> list[str]:
+        # Sentinel rewrites its configuration file, so it must be a file of its own.
+        config = directory / f"sentinel-{self.port}.conf"
+        config.write_text(
+            f"bind 127.0.0.1\nport {self.port}\ndir {directory}\n"
+            f"sentinel monitor {self.service} 127.0.0.1 {self.master.port} 1\n"
+        )
+        return [str(config), "--sentinel", "--loglevel", "warning"]
+
+    def _ready(self) -> bool:
+        return str(self.master.port).encode() in self._command(
+            f"SENTINEL get-master-addr-by-name {self.service}".encode()
+        )
