@@ -17,6 +17,10 @@ if TYPE_CHECKING:  # the fleet child script imports this module: keep it light
 
     from credflow.testing import AuthServer
 
+# The ACL docs/replicas.md tells operators to give the service (key pattern aside).
+DOCUMENTED_ACL = ("resetchannels", "-@all", "+get", "+set", "+eval", "+del")
+DOCUMENTED_CLUSTER_ACL = (*DOCUMENTED_ACL, "+cluster|slots", "+command")
+
 CLIENT_ID = "billing-service"
 SCOPE = "api.read"
 

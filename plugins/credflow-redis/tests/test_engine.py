@@ -8,10 +8,7 @@ import time
 
 import redis
 from credflow_redis.testing import RedisServer
-from redis_helpers import EventRecorder, Replicas
-
-# The ACL docs/replicas.md tells operators to give the service (prefix aside).
-DOCUMENTED_ACL = ("resetchannels", "-@all", "+get", "+set", "+eval", "+del")
+from redis_helpers import DOCUMENTED_ACL, EventRecorder, Replicas
 
 
 def test_replicas_share_one_token(replicas: Replicas) -> None:

@@ -6,9 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 import trustme
 from credflow_redis.testing import RedisSentinel, RedisServer, TlsFiles
-from redis_helpers import EventRecorder, Replicas
+from redis_helpers import DOCUMENTED_CLUSTER_ACL, EventRecorder, Replicas
 
 from credflow.testing import AuthServer
 
@@ -69,9 +70,15 @@ def test_sentinel_finds_the_master(replicas: Replicas, private_redis: RedisServe
 def test_cluster_shares_tokens_and_invalidates(
     auth_server: AuthServer, key_prefix: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """With `cluster = true`, locking, sharing and fingerprint deletion work on a Redis Cluster."""
+    """On a Redis Cluster, under the documented ACL, locking, sharing and fingerprint deletion work."""
     with RedisServer(cluster=True) as server:
-        replicas = Replicas(auth_server, server.url, key_prefix, monkeypatch)
+        admin = redis.Redis.from_url(server.url)
+        admin.execute_command(
+            "ACL", "SETUSER", "svc", "on", ">svc-password", f"~{key_prefix}*", *DOCUMENTED_CLUSTER_ACL
+        )
+        admin.close()
+        url = f"redis://svc:svc-password@127.0.0.1:{server.port}/0"
+        replicas = Replicas(auth_server, url, key_prefix, monkeypatch)
         events = EventRecorder()
         first, second = replicas.new(events, cluster=True), replicas.new(events, cluster=True)
         rejected = first.get_token()
