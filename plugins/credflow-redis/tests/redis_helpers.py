@@ -43,6 +43,17 @@ class EventRecorder:
             return [event.kind for event in self.cache_events]
 
 
+def acl_setuser(redis_url: str, user: str, *rules: str) -> None:
+    """Create or change a Redis ACL user (rules as `ACL SETUSER` takes them), as an admin would."""
+    import redis
+
+    admin: Any = redis.Redis.from_url(redis_url)  # execute_command is unannotated
+    try:
+        admin.execute_command("ACL", "SETUSER", user, *rules)
+    finally:
+        admin.close()
+
+
 def make_host(*plugins: object) -> PluginHost:
     """A plugin host with the redis backend (and `plugins`), without entry points."""
     return PluginHost(plugins=(credflow_redis.plugin, *plugins), load_entry_points=False)

@@ -6,6 +6,7 @@ import secrets
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 import pytest
 import redis
@@ -79,7 +80,7 @@ def test_damaged_entry_is_a_miss(backend: RedisTokenCache, raw: redis.Redis, key
     scope = make_scope()
     backend.store(scope, make_token())
     key = entry_keys(key_prefix, scope).token
-    entry = bytearray(raw.get(key) or b"")
+    entry = bytearray(cast(bytes, raw.get(key)))
     entry[-1] ^= 1
     raw.set(key, bytes(entry))
     assert None is backend.load(scope)
@@ -103,7 +104,7 @@ def test_keys_and_values_reveal_no_client_scope_or_token(
     backend.store(scope, token)
     owner = backend.try_lock(scope, 5.0)
     names = [name.decode() for name in raw.scan_iter(match=f"{key_prefix}*")]
-    values = b"".join(raw.get(name) or b"" for name in names)
+    values = b"".join(cast(bytes, raw.get(name)) for name in names)
     revealing = [CLIENT_ID, SCOPE, scope.key, token.access_token, token.fingerprint]
 
     assert 2 == len(names)

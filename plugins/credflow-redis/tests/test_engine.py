@@ -6,9 +6,8 @@ import asyncio
 import secrets
 import time
 
-import redis
 from credflow_redis.testing import RedisServer
-from redis_helpers import DOCUMENTED_ACL, EventRecorder, Replicas
+from redis_helpers import DOCUMENTED_ACL, EventRecorder, Replicas, acl_setuser
 
 
 def test_replicas_share_one_token(replicas: Replicas) -> None:
@@ -77,12 +76,7 @@ def test_hot_path_never_touches_redis(private_replicas: Replicas, private_redis:
 def test_documented_acl_is_enough(replicas: Replicas, redis_server: RedisServer) -> None:
     """A Redis user with only the documented ACL can share, lock, unlock and invalidate."""
     user, password = f"svc-{secrets.token_hex(4)}", secrets.token_urlsafe(16)
-    admin = redis.Redis.from_url(redis_server.url)
-    admin.acl_setuser(
-        user, enabled=True, passwords=[f"+{password}"], keys=[f"{replicas.key_prefix}*"], reset_keys=True
-    )
-    admin.execute_command("ACL", "SETUSER", user, *DOCUMENTED_ACL)
-    admin.close()
+    acl_setuser(redis_server.url, user, "on", f">{password}", f"~{replicas.key_prefix}*", *DOCUMENTED_ACL)
     replicas.point_at(f"redis://{user}:{password}@127.0.0.1:{redis_server.port}/0")
     recorder = EventRecorder()
 
@@ -99,11 +93,9 @@ def test_documented_acl_is_enough(replicas: Replicas, redis_server: RedisServer)
 def test_acl_without_eval_degrades_and_says_why(replicas: Replicas, redis_server: RedisServer) -> None:
     """A user lacking a needed command is reported once as degraded, naming the permission error."""
     user, password = f"svc-{secrets.token_hex(4)}", secrets.token_urlsafe(16)
-    admin = redis.Redis.from_url(redis_server.url)
-    admin.execute_command(
-        "ACL", "SETUSER", user, "on", f">{password}", f"~{replicas.key_prefix}*", "-@all", "+get", "+set"
+    acl_setuser(
+        redis_server.url, user, "on", f">{password}", f"~{replicas.key_prefix}*", "-@all", "+get", "+set"
     )
-    admin.close()
     replicas.point_at(f"redis://{user}:{password}@127.0.0.1:{redis_server.port}/0")
     recorder = EventRecorder()
     engine = replicas.new(recorder)

@@ -6,10 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis
 import trustme
 from credflow_redis.testing import RedisSentinel, RedisServer, TlsFiles
-from redis_helpers import DOCUMENTED_CLUSTER_ACL, EventRecorder, Replicas
+from redis_helpers import DOCUMENTED_CLUSTER_ACL, EventRecorder, Replicas, acl_setuser
 
 from credflow.testing import AuthServer
 
@@ -72,11 +71,7 @@ def test_cluster_shares_tokens_and_invalidates(
 ) -> None:
     """On a Redis Cluster, under the documented ACL, locking, sharing and fingerprint deletion work."""
     with RedisServer(cluster=True) as server:
-        admin = redis.Redis.from_url(server.url)
-        admin.execute_command(
-            "ACL", "SETUSER", "svc", "on", ">svc-password", f"~{key_prefix}*", *DOCUMENTED_CLUSTER_ACL
-        )
-        admin.close()
+        acl_setuser(server.url, "svc", "on", ">svc-password", f"~{key_prefix}*", *DOCUMENTED_CLUSTER_ACL)
         url = f"redis://svc:svc-password@127.0.0.1:{server.port}/0"
         replicas = Replicas(auth_server, url, key_prefix, monkeypatch)
         events = EventRecorder()
