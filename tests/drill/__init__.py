@@ -1,0 +1,5 @@
+"""The rotation drill: secrets rotated under load against oidc-provider, with OpenBao and moto.
+
+`python -m tests.drill` runs it with both secret backends and prints the
+report; `test_drill.py` runs it in the test suite and asserts its goals.
+"""

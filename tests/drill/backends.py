@@ -1,0 +1,164 @@
+"""The secret managers the drill rotates in: OpenBao (KV v2) and moto's Secrets Manager.
+
+Each backend holds the service's client secret, writes a new value the way a
+rotation does (the old value stays reachable as the previous version), and
+says how the service process reaches it (plugin, reference, settings, env).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+SECRET_PATH = "drill/service-client"
+
+# Variables that could lead boto3 in the service process to a real account or endpoint.
+_AWS_VARIABLES = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+    "AWS_ROLE_ARN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+)
+
+
+class SecretBackend(Protocol):
+    """A running secret manager holding the drill's client secret."""
+
+    name: str
+    scheme: str
+    plugin: str
+    reference: str
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None: ...
+
+    def create(self, value: str) -> None:
+        """Store the first value."""
+
+    def write(self, value: str) -> None:
+        """Make `value` current; the value it replaces becomes the previous version."""
+
+    def source_settings(self, cache_ttl: float) -> dict[str, Any]:
+        """The service's `[sources.<scheme>]` table."""
+
+    def environment(self) -> dict[str, str]:
+        """The service process's environment."""
+
+    def server_reads(self) -> int | None:
+        """Secret reads counted by the server itself, when it counts them."""
+
+
+class OpenBaoBackend:
+    """An OpenBao dev server; the secret is `secret/drill/service-client`, key `client_secret`."""
+
+    name = "OpenBao KV v2"
+    scheme = "vault"
+    plugin = "credflow_vault.plugin"
+    reference = f"vault:secret/{SECRET_PATH}#client_secret"
+
+    def __init__(self) -> None:
+        from credflow_vault.testing import VaultDevServer
+
+        self._server = VaultDevServer()
+
+    def __enter__(self) -> Self:
+        self._server.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._server.stop()
+
+    def create(self, value: str) -> None:
+        self._server.write_secret(SECRET_PATH, {"client_secret": value})
+
+    def write(self, value: str) -> None:
+        self._server.write_secret(SECRET_PATH, {"client_secret": value})
+
+    def source_settings(self, cache_ttl: float) -> dict[str, Any]:
+        return self._server.source_settings(cache_ttl=cache_ttl)
+
+    def environment(self) -> dict[str, str]:
+        return {key: value for key, value in os.environ.items() if not key.startswith(("VAULT_", "BAO_"))}
+
+    def server_reads(self) -> int | None:
+        return None  # OpenBao counts requests only in audit devices, which its API may not enable
+
+
+class MotoBackend:
+    """moto's Secrets Manager; a write is a rotation: AWSPENDING staged, then promoted."""
+
+    name = "moto Secrets Manager"
+    scheme = "aws-sm"
+    plugin = "credflow_aws.plugin"
+    reference = f"aws-sm:{SECRET_PATH}"
+
+    def __init__(self) -> None:
+        from credflow_aws.testing import MotoSecretsManager
+
+        self._server = MotoSecretsManager()
+        self._home = tempfile.TemporaryDirectory(prefix="credflow-drill-aws-")
+
+    def __enter__(self) -> Self:
+        self._server.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        try:
+            self._server.delete_secret(SECRET_PATH)  # moto's backends are process-wide
+        finally:
+            self._server.stop()
+            self._home.cleanup()
+
+    def create(self, value: str) -> None:
+        self._server.create_secret(SECRET_PATH, value)
+        self._server.reset_request_counts()
+
+    def write(self, value: str) -> None:
+        self._server.rotate(SECRET_PATH, value)
+
+    def source_settings(self, cache_ttl: float) -> dict[str, Any]:
+        return self._server.source_settings(cache_ttl=cache_ttl)
+
+    def environment(self) -> dict[str, str]:
+        env = {key: value for key, value in os.environ.items() if key not in _AWS_VARIABLES}
+        empty = Path(self._home.name) / "empty"
+        empty.write_text("")
+        env.update(self._server.environment())
+        env["AWS_CONFIG_FILE"] = env["AWS_SHARED_CREDENTIALS_FILE"] = str(empty)
+        return env
+
+    def server_reads(self) -> int | None:
+        return self._server.request_count("GetSecretValue")
+
+
+BACKENDS: dict[str, type[OpenBaoBackend] | type[MotoBackend]] = {
+    "openbao": OpenBaoBackend,
+    "moto": MotoBackend,
+}

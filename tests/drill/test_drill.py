@@ -1,0 +1,40 @@
+"""The rotation drill in the test suite: both orders, both backends, under load."""
+
+from __future__ import annotations
+
+import pytest
+
+from .drill import DrillSettings, run_drill
+from .report import format_report
+
+# One rotation of each order; a longer phase than the default leaves room on a loaded machine.
+SETTINGS = DrillSettings(rotations=2, phase_seconds=6.0)
+
+
+@pytest.mark.parametrize("backend", ["openbao", "moto"])
+def test_rotations_under_load_fail_no_api_call_and_read_the_secret_per_rotation(backend: str) -> None:
+    """0 failed calls; reads <= 7 * rotations + c; every fallback ended; tokens renewed throughout."""
+    report = run_drill(backend, SETTINGS)
+    print(format_report([report]))  # the table, in the test's captured output
+    kinds = report.rotation_kinds
+    renewals_expected = int(report.seconds / SETTINGS.token_ttl_seconds)
+
+    expected = {
+        "failed_api_calls": 0,
+        "failures": {},
+        "reads_within_bound": True,
+        "manager_first_used_a_previous_version": True,
+        "every_fallback_ended": True,
+        "tokens_renewed_during_the_drill": True,
+        "rotations_refused_at_least_once": True,
+    }
+    actual = {
+        "failed_api_calls": report.service.api_failed,
+        "failures": report.service.failures,
+        "reads_within_bound": report.service.secret_reads <= report.read_bound,
+        "manager_first_used_a_previous_version": kinds.get("candidate-fallback", 0) >= 1,
+        "every_fallback_ended": kinds.get("candidate-fallback", 0) == kinds.get("fallback-ended", 0),
+        "tokens_renewed_during_the_drill": report.server["tokens_issued"] >= renewals_expected,
+        "rotations_refused_at_least_once": report.server["invalid_client"] >= 1,
+    }
+    assert expected == actual
