@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from .security import ensure_secure_url
+from .security import ensure_secure_url, is_loopback_host
 
 if TYPE_CHECKING:
     import requests
@@ -34,8 +34,12 @@ class HttpxAuth(httpx.Auth):
         self._engine = engine
 
     def _check(self, request: httpx.Request) -> None:
+        # Runs on every request: settle the common cases without rebuilding and re-parsing the URL.
+        url = request.url
+        if url.scheme == "https" or (url.scheme == "http" and is_loopback_host(url.host)):
+            return
         ensure_secure_url(
-            str(request.url), allow_insecure_http=self._engine.config.allow_insecure_http, what="API request"
+            str(url), allow_insecure_http=self._engine.config.allow_insecure_http, what="API request"
         )
 
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:

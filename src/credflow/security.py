@@ -12,6 +12,7 @@ from .errors import InsecureTransportError
 __all__ = ["ensure_secure_url", "is_loopback_host", "tls_context"]
 
 
+@lru_cache(maxsize=256)
 def is_loopback_host(host: str) -> bool:
     """Tell whether `host` names this machine (localhost, 127.0.0.0/8, ::1)."""
     host = host.strip("[]").lower()
