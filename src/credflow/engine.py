@@ -6,8 +6,8 @@ the first caller (thread or asyncio task) starts it, every other caller waits
 for its result, so a burst of callers costs one token request. A token in its
 renewal window is still served while a background flight renews it; if that
 renewal fails the token is served until it expires and renewal is tried again
-later. The acquisition itself (`acquisition.py`) is written once and driven
-here by a sync and an async driver.
+later. The acquisition itself (`acquisition.py`) is written once; `effects.py`
+performs its effects on the sync or the async path.
 """
 
 from __future__ import annotations
@@ -16,36 +16,22 @@ import asyncio
 import concurrent.futures
 import logging
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from .acquisition import (
-    Acquisition,
-    CacheCall,
-    Effect,
-    Flow,
-    GetJson,
-    ListCandidates,
-    PostToken,
-    ResolveSecret,
-    Sleep,
-    renewal_times,
-)
-from .cache import CacheScope, TokenCacheBackend, cache_key
+from .acquisition import Acquisition, CacheCall, renewal_times
+from .cache import CacheScope, cache_key
 from .clock import Clock, SystemClock
 from .config import ClientConfig
-from .errors import CredflowError, OAuthError, RetriesExhaustedError, TokenEndpointError
-from .events import TokenFailed, TokenRequestReason, TokenRetried
+from .effects import EffectRunner
+from .errors import CredflowError, OAuthError, TokenEndpointError
+from .events import TokenFailed, TokenRequestReason
 from .plugins import PluginHost, default_plugin_host
-from .retry import TransientError, acall_with_retry, call_with_retry
 from .token import Token
 from .transport import TokenTransport
 
 if TYPE_CHECKING:
-    import httpx
-
     from .auth import HttpxAuth, RequestsAuth
 
 __all__ = ["TokenEngine"]
@@ -97,8 +83,12 @@ class TokenEngine:
             self._host.emit,
             self._clock.now,
         )
-        self._backend: TokenCacheBackend = self._host.token_cache(config.cache.backend, config.cache.settings)
-        self._transport = TokenTransport(timeout=config.timeout, ca_bundle=config.ca_bundle)
+        self._effects = EffectRunner(
+            config,
+            self._host,
+            self._host.token_cache(config.cache.backend, config.cache.settings),
+            TokenTransport(timeout=config.timeout, ca_bundle=config.ca_bundle),
+        )
         self._slot: _Slot | None = None
         self._flight: _Flight | None = None
         self._flight_lock = threading.Lock()
@@ -263,159 +253,37 @@ class TokenEngine:
             )
         )
 
-    # --- the sync driver --------------------------------------------------
+    # --- running a flight -------------------------------------------------
 
     def _run_flight(self, flight: _Flight) -> None:
         try:
-            token = self._drive(self._acquisition.acquire(flight.reason, self._rejected_fingerprint))
+            token = self._effects.run(self._acquisition.acquire(flight.reason, self._rejected_fingerprint))
         except Exception as exc:
-            if not isinstance(exc, CredflowError):
-                logger.exception("unexpected error while acquiring a token")
-            self._finish(flight, None, exc)
+            self._failed(flight, exc)
         else:
             self._finish(flight, token, None)
-
-    def _drive(self, flow: Flow) -> Token:
-        result: Any = None
-        error: Exception | None = None
-        while True:
-            try:
-                effect = flow.throw(error) if error is not None else flow.send(result)
-            except StopIteration as stop:
-                return stop.value  # type: ignore[no-any-return]
-            result, error = None, None
-            try:
-                result = self._perform(effect)
-            except Exception as exc:
-                error = exc
-
-    def _perform(self, effect: Effect) -> Any:
-        if isinstance(effect, PostToken):
-            return self._with_retry(lambda: self._transport.post(effect.request), effect.request.url)
-        if isinstance(effect, ResolveSecret):
-            return self._host.resolve_secret(effect.reference, fresh=effect.fresh)
-        if isinstance(effect, CacheCall):
-            return self._cache_call(effect)
-        if isinstance(effect, GetJson):
-            return self._with_retry(lambda: self._transport.get(effect.url), effect.url)
-        if isinstance(effect, ListCandidates):
-            return self._list_candidates(effect)
-        if isinstance(effect, Sleep):
-            time.sleep(effect.seconds)
-            return None
-        raise TypeError(f"unknown effect {effect!r}")
-
-    def _with_retry(self, send: Callable[[], Any], url: str) -> Any:
-        try:
-            return call_with_retry(send, self.config.retry, on_retry=self._on_retry)
-        except TransientError as exc:
-            raise self._exhausted(exc, url) from None
-
-    # --- the async driver -------------------------------------------------
 
     async def _arun_flight(self, flight: _Flight) -> None:
         try:
-            token = await self._adrive(self._acquisition.acquire(flight.reason, self._rejected_fingerprint))
-        except asyncio.CancelledError:
-            self._finish(
-                flight,
-                None,
-                TokenEndpointError(
-                    "the event loop running this token request was stopped",
-                    endpoint=self.config.token_endpoint or self.config.issuer or "",
-                ),
+            token = await self._effects.arun(
+                self._acquisition.acquire(flight.reason, self._rejected_fingerprint)
             )
+        except asyncio.CancelledError:
+            stopped = TokenEndpointError(
+                "the event loop running this token request was stopped",
+                endpoint=self.config.token_endpoint or self.config.issuer or "",
+            )
+            self._finish(flight, None, stopped)
             raise
         except Exception as exc:
-            if not isinstance(exc, CredflowError):
-                logger.exception("unexpected error while acquiring a token")
-            self._finish(flight, None, exc)
+            self._failed(flight, exc)
         else:
             self._finish(flight, token, None)
 
-    async def _adrive(self, flow: Flow) -> Token:
-        async with self._transport.async_client() as client:
-            result: Any = None
-            error: Exception | None = None
-            while True:
-                try:
-                    effect = flow.throw(error) if error is not None else flow.send(result)
-                except StopIteration as stop:
-                    return stop.value  # type: ignore[no-any-return]
-                result, error = None, None
-                try:
-                    result = await self._aperform(effect, client)
-                except Exception as exc:
-                    error = exc
-
-    async def _aperform(self, effect: Effect, client: httpx.AsyncClient) -> Any:
-        if isinstance(effect, PostToken):
-            return await self._awith_retry(
-                lambda: self._transport.apost(client, effect.request), effect.request.url
-            )
-        if isinstance(effect, ResolveSecret):
-            return await self._host.aresolve_secret(effect.reference, fresh=effect.fresh)
-        if isinstance(effect, CacheCall):
-            if self._backend.blocking:
-                return await asyncio.to_thread(self._cache_call, effect)
-            return self._cache_call(effect)
-        if isinstance(effect, GetJson):
-            return await self._awith_retry(lambda: self._transport.aget(client, effect.url), effect.url)
-        if isinstance(effect, ListCandidates):
-            return await asyncio.to_thread(self._list_candidates, effect)
-        if isinstance(effect, Sleep):
-            await asyncio.sleep(effect.seconds)
-            return None
-        raise TypeError(f"unknown effect {effect!r}")
-
-    async def _awith_retry(self, send: Callable[[], Any], url: str) -> Any:
-        try:
-            return await acall_with_retry(send, self.config.retry, on_retry=self._on_retry)
-        except TransientError as exc:
-            raise self._exhausted(exc, url) from None
-
-    # --- shared by both drivers -------------------------------------------
-
-    def _on_retry(self, attempt: int, delay: float, error: TransientError) -> None:
-        self._host.emit(
-            TokenRetried(
-                client_id=self.config.client_id,
-                token_endpoint=self.config.token_endpoint or self.config.issuer or "",
-                attempt=attempt,
-                delay_seconds=delay,
-                reason=error.reason,
-            )
-        )
-
-    def _exhausted(self, error: TransientError, url: str) -> RetriesExhaustedError:
-        policy = self.config.retry
-        return RetriesExhaustedError(
-            f"token endpoint {url} still failing after retries ({policy.attempts} attempts "
-            f"within {policy.deadline:g}s allowed): {error.reason}",
-            endpoint=url,
-            attempts=policy.attempts,
-            status=error.status,
-        )
-
-    def _cache_call(self, effect: CacheCall) -> Any:
-        try:
-            return getattr(self._backend, effect.method)(*effect.args)
-        except Exception:
-            # A cache backend must never turn into an outage: behave as a miss.
-            logger.warning(
-                "token cache %s failed in %s; continuing without it",
-                self.config.cache.backend,
-                effect.method,
-                exc_info=True,
-            )
-            return "local" if effect.method == "try_lock" else None
-
-    def _list_candidates(self, effect: ListCandidates) -> list[Any]:
-        source = self._host.secret_source(effect.reference.scheme)
-        candidates = getattr(source, "rotation_candidates", None)
-        if candidates is None:
-            return [effect.reference]
-        return list(candidates(effect.reference))
+    def _failed(self, flight: _Flight, error: Exception) -> None:
+        if not isinstance(error, CredflowError):
+            logger.exception("unexpected error while acquiring a token")
+        self._finish(flight, None, error)
 
     # --- invalidation -----------------------------------------------------
 
@@ -427,16 +295,13 @@ class TokenEngine:
         """
         scope = self._drop(token)
         if scope is not None:
-            self._cache_call(CacheCall("delete", scope))
+            self._effects.cache_call(CacheCall("delete", scope))
 
     async def ainvalidate(self, token: Token | None = None) -> None:
         """The asynchronous `invalidate`."""
         scope = self._drop(token)
         if scope is not None:
-            if self._backend.blocking:
-                await asyncio.to_thread(self._cache_call, CacheCall("delete", scope))
-            else:
-                self._cache_call(CacheCall("delete", scope))
+            await self._effects.acache_call(CacheCall("delete", scope))
 
     def _drop(self, token: Token | None) -> tuple[CacheScope, str] | None:
         with self._flight_lock:
@@ -469,7 +334,7 @@ class TokenEngine:
 
     def close(self) -> None:
         """Close the HTTP client the engine keeps for the token endpoint."""
-        self._transport.close()
+        self._effects.close()
 
     def __enter__(self) -> TokenEngine:
         return self

@@ -201,5 +201,5 @@ def test_close_closes_engines_and_sources(tmp_path: Path) -> None:
     )
     with load_config(path, env={}, load_entry_points=False) as config:
         engine = config.engine()
-        engine._transport._sync_client()
-    assert engine._transport._client is None
+        engine._effects._transport._sync_client()
+    assert engine._effects._transport._client is None

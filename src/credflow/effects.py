@@ -1,0 +1,190 @@
+"""Performing the acquisition's effects, on the sync path and on the async path.
+
+`acquisition.py` decides; this module does the I/O it asks for. The two
+drivers differ only where they must: the sync one calls, the async one
+awaits (and moves blocking plugin calls to a worker thread). Retries of the
+token endpoint, audit of retries and the "a cache backend never becomes an
+outage" rule are shared.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from .acquisition import CacheCall, Effect, Flow, GetJson, ListCandidates, PostToken, ResolveSecret, Sleep
+from .errors import RetriesExhaustedError
+from .events import TokenRetried
+from .retry import TransientError, acall_with_retry, call_with_retry
+from .token import Token
+
+if TYPE_CHECKING:
+    import httpx
+
+    from .cache import TokenCacheBackend
+    from .config import ClientConfig
+    from .plugins import PluginHost
+    from .transport import TokenTransport
+
+__all__ = ["EffectRunner"]
+
+logger = logging.getLogger("credflow.engine")
+
+
+def _advance(flow: Flow, result: Any, error: Exception | None) -> tuple[bool, Any]:
+    """Hand the last effect's outcome to the flow: (True, token) when it is done, else (False, effect)."""
+    try:
+        return False, (flow.throw(error) if error is not None else flow.send(result))
+    except StopIteration as stop:
+        return True, stop.value
+
+
+class EffectRunner:
+    """Runs acquisition flows for one client: its config, plugins, cache backend and transport."""
+
+    def __init__(
+        self,
+        config: ClientConfig,
+        host: PluginHost,
+        backend: TokenCacheBackend,
+        transport: TokenTransport,
+    ) -> None:
+        self._config = config
+        self._host = host
+        self._backend = backend
+        self._transport = transport
+
+    # --- sync -------------------------------------------------------------
+
+    def run(self, flow: Flow) -> Token:
+        """Drive `flow` to its end on this thread; return the token it produced."""
+        result: Any = None
+        error: Exception | None = None
+        while True:
+            done, value = _advance(flow, result, error)
+            if done:
+                return value  # type: ignore[no-any-return]
+            result, error = None, None
+            try:
+                result = self._perform(value)
+            except Exception as exc:
+                error = exc
+
+    def _perform(self, effect: Effect) -> Any:
+        if isinstance(effect, PostToken):
+            return self._with_retry(lambda: self._transport.post(effect.request), effect.request.url)
+        if isinstance(effect, ResolveSecret):
+            return self._host.resolve_secret(effect.reference, fresh=effect.fresh)
+        if isinstance(effect, CacheCall):
+            return self.cache_call(effect)
+        if isinstance(effect, GetJson):
+            return self._with_retry(lambda: self._transport.get(effect.url), effect.url)
+        if isinstance(effect, ListCandidates):
+            return self._list_candidates(effect)
+        if isinstance(effect, Sleep):
+            time.sleep(effect.seconds)
+            return None
+        raise TypeError(f"unknown effect {effect!r}")
+
+    def _with_retry(self, send: Callable[[], Any], url: str) -> Any:
+        try:
+            return call_with_retry(send, self._config.retry, on_retry=self._on_retry)
+        except TransientError as exc:
+            raise self._exhausted(exc, url) from None
+
+    # --- async ------------------------------------------------------------
+
+    async def arun(self, flow: Flow) -> Token:
+        """Drive `flow` to its end without blocking the event loop; return the token."""
+        async with self._transport.async_client() as client:
+            result: Any = None
+            error: Exception | None = None
+            while True:
+                done, value = _advance(flow, result, error)
+                if done:
+                    return value  # type: ignore[no-any-return]
+                result, error = None, None
+                try:
+                    result = await self._aperform(value, client)
+                except Exception as exc:
+                    error = exc
+
+    async def _aperform(self, effect: Effect, client: httpx.AsyncClient) -> Any:
+        if isinstance(effect, PostToken):
+            return await self._awith_retry(
+                lambda: self._transport.apost(client, effect.request), effect.request.url
+            )
+        if isinstance(effect, ResolveSecret):
+            return await self._host.aresolve_secret(effect.reference, fresh=effect.fresh)
+        if isinstance(effect, CacheCall):
+            return await self.acache_call(effect)
+        if isinstance(effect, GetJson):
+            return await self._awith_retry(lambda: self._transport.aget(client, effect.url), effect.url)
+        if isinstance(effect, ListCandidates):
+            return await asyncio.to_thread(self._list_candidates, effect)
+        if isinstance(effect, Sleep):
+            await asyncio.sleep(effect.seconds)
+            return None
+        raise TypeError(f"unknown effect {effect!r}")
+
+    async def _awith_retry(self, send: Callable[[], Any], url: str) -> Any:
+        try:
+            return await acall_with_retry(send, self._config.retry, on_retry=self._on_retry)
+        except TransientError as exc:
+            raise self._exhausted(exc, url) from None
+
+    # --- shared -----------------------------------------------------------
+
+    def cache_call(self, effect: CacheCall) -> Any:
+        """Call the cache backend; a failing backend behaves as a miss, never as an outage."""
+        try:
+            return getattr(self._backend, effect.method)(*effect.args)
+        except Exception:
+            logger.warning(
+                "token cache %s failed in %s; continuing without it",
+                self._config.cache.backend,
+                effect.method,
+                exc_info=True,
+            )
+            return "local" if effect.method == "try_lock" else None
+
+    async def acache_call(self, effect: CacheCall) -> Any:
+        """`cache_call` from async code: in a worker thread when the backend does I/O."""
+        if self._backend.blocking:
+            return await asyncio.to_thread(self.cache_call, effect)
+        return self.cache_call(effect)
+
+    def _list_candidates(self, effect: ListCandidates) -> list[Any]:
+        source = self._host.secret_source(effect.reference.scheme)
+        candidates = getattr(source, "rotation_candidates", None)
+        if candidates is None:
+            return [effect.reference]
+        return list(candidates(effect.reference))
+
+    def _on_retry(self, attempt: int, delay: float, error: TransientError) -> None:
+        self._host.emit(
+            TokenRetried(
+                client_id=self._config.client_id,
+                token_endpoint=self._config.token_endpoint or self._config.issuer or "",
+                attempt=attempt,
+                delay_seconds=delay,
+                reason=error.reason,
+            )
+        )
+
+    def _exhausted(self, error: TransientError, url: str) -> RetriesExhaustedError:
+        policy = self._config.retry
+        return RetriesExhaustedError(
+            f"token endpoint {url} still failing after retries ({policy.attempts} attempts "
+            f"within {policy.deadline:g}s allowed): {error.reason}",
+            endpoint=url,
+            attempts=policy.attempts,
+            status=error.status,
+        )
+
+    def close(self) -> None:
+        """Close the transport's HTTP client."""
+        self._transport.close()
