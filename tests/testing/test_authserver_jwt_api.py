@@ -105,7 +105,7 @@ def test_introspection_auth_failure_not_counted_as_token_request(
 def test_introspection_with_post_auth(server: AuthServer, http: httpx.Client, token: str) -> None:
     """A client may introspect with client_secret_post too."""
     data = {"token": token, "client_id": "billing", "client_secret": "s3cret"}
-    assert True is http.post(server.introspection_endpoint, data=data).json()["active"]
+    assert http.post(server.introspection_endpoint, data=data).json()["active"] is True
 
 
 def test_api_answers_with_token_details(server: AuthServer, http: httpx.Client, token: str) -> None:
