@@ -30,10 +30,10 @@ def resolve(host: PluginHost, text: str, fresh: bool = False) -> str:
 
 def test_env_variable(host: PluginHost, monkeypatch: pytest.MonkeyPatch) -> None:
     """env:NAME reads the variable at each resolution."""
-    monkeypatch.setenv("CF_SECRET", "first-value")
-    assert "first-value" == resolve(host, "env:CF_SECRET")
-    monkeypatch.setenv("CF_SECRET", "second-value")
-    assert "second-value" == resolve(host, "env:CF_SECRET")
+    monkeypatch.setenv("CF_SECRET", "first-v4lue-7c0")
+    assert "first-v4lue-7c0" == resolve(host, "env:CF_SECRET")
+    monkeypatch.setenv("CF_SECRET", "second-v4lue-7c0")
+    assert "second-v4lue-7c0" == resolve(host, "env:CF_SECRET")
 
 
 def test_env_variable_missing(host: PluginHost, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -52,15 +52,15 @@ def test_env_json_key(host: PluginHost, monkeypatch: pytest.MonkeyPatch) -> None
 def test_file_whole_with_trailing_newline_stripped(host: PluginHost, tmp_path: Path) -> None:
     """file:/path is the whole file without its final newline."""
     path = tmp_path / "secret"
-    path.write_text("file-secret\n")
-    assert "file-secret" == resolve(host, f"file:{path}")
+    path.write_text("file-s3cret-4e1\n")
+    assert "file-s3cret-4e1" == resolve(host, f"file:{path}")
 
 
 def test_file_json_key(host: PluginHost, tmp_path: Path) -> None:
     """file:/path.json#key selects a field."""
     path = tmp_path / "app.json"
-    path.write_text(json.dumps({"client_secret": "json-secret", "other": 1}))
-    assert "json-secret" == resolve(host, f"file:{path}#client_secret")
+    path.write_text(json.dumps({"client_secret": "json-s3cret-4e1", "other": 1}))
+    assert "json-s3cret-4e1" == resolve(host, f"file:{path}#client_secret")
 
 
 @pytest.mark.parametrize(
@@ -134,7 +134,7 @@ def test_unchanged_file_is_not_read_again(
     from credflow.sources import file as file_source
 
     path = tmp_path / "secret"
-    path.write_text("file-secret")
+    path.write_text("file-s3cret-4e1")
     reads: list[str] = []
     original = file_source.FileSecretSource._read
 

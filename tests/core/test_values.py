@@ -28,14 +28,14 @@ def test_secret_value_cannot_be_pickled() -> None:
 
 def test_secret_values_compare_by_value() -> None:
     """Two reads of the same secret are equal; a rotated one is not."""
-    assert SecretValue("a-secret") == SecretValue("a-secret", cached=True)
-    assert SecretValue("a-secret") != SecretValue("b-secret")
+    assert SecretValue("alpha-s3cret-9f2") == SecretValue("alpha-s3cret-9f2", cached=True)
+    assert SecretValue("alpha-s3cret-9f2") != SecretValue("bravo-s3cret-9f2")
 
 
 def test_cached_copy_keeps_value_and_marks_provenance() -> None:
     """served_from_cache marks a copy cached (and stale when asked)."""
-    copy = SecretValue("a-secret", version="3").served_from_cache(stale=True)
-    assert ("a-secret", "3", True, True) == (copy.reveal(), copy.version, copy.cached, copy.stale)
+    copy = SecretValue("alpha-s3cret-9f2", version="3").served_from_cache(stale=True)
+    assert ("alpha-s3cret-9f2", "3", True, True) == (copy.reveal(), copy.version, copy.cached, copy.stale)
 
 
 @pytest.mark.parametrize(
