@@ -15,22 +15,6 @@ from typing import Any, Protocol, Self
 
 SECRET_PATH = "drill/service-client"
 
-# Variables that could lead boto3 in the service process to a real account or endpoint.
-_AWS_VARIABLES = (
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_REGION",
-    "AWS_DEFAULT_REGION",
-    "AWS_SESSION_TOKEN",
-    "AWS_SECURITY_TOKEN",
-    "AWS_ENDPOINT_URL",
-    "AWS_ENDPOINT_URL_SECRETS_MANAGER",
-    "AWS_ROLE_ARN",
-    "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-)
-
 
 class SecretBackend(Protocol):
     """A running secret manager holding the drill's client secret."""
@@ -147,11 +131,10 @@ class MotoBackend:
         return self._server.source_settings(cache_ttl=cache_ttl)
 
     def environment(self) -> dict[str, str]:
-        env = {key: value for key, value in os.environ.items() if key not in _AWS_VARIABLES}
-        empty = Path(self._home.name) / "empty"
-        empty.write_text("")
-        env.update(self._server.environment())
-        env["AWS_CONFIG_FILE"] = env["AWS_SHARED_CREDENTIALS_FILE"] = str(empty)
+        from credflow_aws.testing import REAL_AWS_VARIABLES, isolated_environment
+
+        env = {key: value for key, value in os.environ.items() if key not in REAL_AWS_VARIABLES}
+        env.update(isolated_environment(Path(self._home.name)))
         return env
 
     def server_reads(self) -> int | None:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from credflow_aws.testing import MotoSecretsManager
+from credflow_aws.testing import REAL_AWS_VARIABLES, MotoSecretsManager, isolated_environment
 from credflow_vault.testing import VaultDevServer
 
 from credflow.testing import AuthServer
@@ -20,36 +20,16 @@ from credflow.testing.pytest_plugin import AuthServerFactory
 
 from .support import CLIENT_ID, OLD, EventRecorder
 
-# Variables that could lead boto3 to a real account, region or endpoint.
-_AWS_VARIABLES = (
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_REGION",
-    "AWS_DEFAULT_REGION",
-    "AWS_SESSION_TOKEN",
-    "AWS_SECURITY_TOKEN",
-    "AWS_ENDPOINT_URL",
-    "AWS_ENDPOINT_URL_SECRETS_MANAGER",
-    "AWS_ROLE_ARN",
-    "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-)
-
 
 @pytest.fixture(scope="session")
 def aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoSecretsManager]:
     """moto's Secrets Manager on 127.0.0.1, with test credentials and no real AWS configuration."""
     home = tmp_path_factory.mktemp("aws-home")
-    (home / "config").write_text("")
-    (home / "credentials").write_text("")
     with pytest.MonkeyPatch.context() as patch:
-        for name in _AWS_VARIABLES:
+        for name in REAL_AWS_VARIABLES:
             patch.delenv(name, raising=False)
-        for name, value in MotoSecretsManager.environment().items():
+        for name, value in isolated_environment(home).items():
             patch.setenv(name, value)
-        patch.setenv("AWS_CONFIG_FILE", str(home / "config"))
-        patch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(home / "credentials"))
         with MotoSecretsManager() as server:
             yield server
 

@@ -11,40 +11,20 @@ from typing import Any
 import credflow_aws.plugin
 import pytest
 from aws_helpers import MakeHost, aws_source
-from credflow_aws.testing import MotoSecretsManager
+from credflow_aws.testing import REAL_AWS_VARIABLES, MotoSecretsManager, isolated_environment
 
 from credflow import CredflowError, PluginHost
-
-# Variables that could lead boto3 to a real account, region or endpoint.
-_AWS_VARIABLES = (
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_REGION",
-    "AWS_DEFAULT_REGION",
-    "AWS_SESSION_TOKEN",
-    "AWS_SECURITY_TOKEN",
-    "AWS_ENDPOINT_URL",
-    "AWS_ENDPOINT_URL_SECRETS_MANAGER",
-    "AWS_ROLE_ARN",
-    "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-)
 
 
 @pytest.fixture(scope="session", autouse=True)
 def aws_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Test credentials, empty AWS config files, no instance metadata: never a real account."""
     home = tmp_path_factory.mktemp("aws-home")
-    (home / "config").write_text("")
-    (home / "credentials").write_text("")
     with pytest.MonkeyPatch.context() as patch:
-        for name in _AWS_VARIABLES:
+        for name in REAL_AWS_VARIABLES:
             patch.delenv(name, raising=False)
-        for name, value in MotoSecretsManager.environment().items():
+        for name, value in isolated_environment(home).items():
             patch.setenv(name, value)
-        patch.setenv("AWS_CONFIG_FILE", str(home / "config"))
-        patch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(home / "credentials"))
         yield home
 
 

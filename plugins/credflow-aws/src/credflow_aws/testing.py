@@ -20,6 +20,7 @@ import urllib.request
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
@@ -38,11 +39,43 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         f"credflow_aws.testing needs moto's server: pip install 'credflow-aws[testing]' (missing: {exc.name})"
     ) from exc
 
-__all__ = ["MotoSecretsManager"]
+__all__ = ["REAL_AWS_VARIABLES", "MotoSecretsManager", "isolated_environment"]
 
 #: The credentials the controller (and, by default, tests) sign with; moto accepts any.
 TEST_ACCESS_KEY_ID = "testing"
 TEST_SECRET_ACCESS_KEY = "testing"
+
+#: Variables that could lead boto3 to a real account, region or endpoint: unset them in tests.
+REAL_AWS_VARIABLES = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+    "AWS_ROLE_ARN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+)
+
+
+def isolated_environment(home: Path) -> dict[str, str]:
+    """Variables to set (after unsetting `REAL_AWS_VARIABLES`) so boto3 can only reach moto.
+
+    Test credentials, no instance metadata, and empty config and credentials files in `home`.
+    """
+    config, credentials = home / "config", home / "credentials"
+    config.write_text("")
+    credentials.write_text("")
+    return {
+        **MotoSecretsManager.environment(),
+        "AWS_CONFIG_FILE": str(config),
+        "AWS_SHARED_CREDENTIALS_FILE": str(credentials),
+    }
+
 
 _StartResponse = Any  # WSGI's start_response callable
 _Environ = dict[str, Any]
