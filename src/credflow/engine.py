@@ -122,9 +122,6 @@ class TokenEngine:
 
     # --- flights ----------------------------------------------------------
 
-    def _usable(self, slot: _Slot | None, now: float) -> bool:
-        return slot is not None and now < slot.usable_until
-
     def _join(self, reason: TokenRequestReason) -> tuple[_Flight, bool] | Token:
         """Join the flight in progress, start one (leader), or find the token ready."""
         with self._flight_lock:
@@ -137,8 +134,12 @@ class TokenEngine:
             flight = self._flight = _Flight(reason)
             return flight, True
 
-    def _renewal_due(self, now: float) -> bool:
-        return self._flight is None and now >= self._renewal_not_before
+    def _renewal_to_start(self, now: float) -> _Flight | None:
+        """The background renewal this caller must start, if one is due and nobody started it."""
+        if self._flight is not None or now < self._renewal_not_before:
+            return None
+        joined = self._join("renewal")
+        return joined[0] if isinstance(joined, tuple) and joined[1] else None
 
     def _reason(self, slot: _Slot | None) -> TokenRequestReason:
         if slot is not None:
@@ -147,14 +148,12 @@ class TokenEngine:
 
     def _get_token_slow(self, slot: _Slot | None, timeout: float | None) -> Token:
         now = self._monotonic()
-        if self._usable(slot, now):
-            assert slot is not None
-            if self._renewal_due(now):
-                joined = self._join("renewal")
-                if isinstance(joined, tuple) and joined[1]:
-                    threading.Thread(
-                        target=self._run_flight, args=(joined[0],), name="credflow-renewal", daemon=True
-                    ).start()
+        if slot is not None and now < slot.usable_until:
+            renewal = self._renewal_to_start(now)
+            if renewal is not None:
+                threading.Thread(
+                    target=self._run_flight, args=(renewal,), name="credflow-renewal", daemon=True
+                ).start()
             return slot.token
         joined = self._join(self._reason(slot))
         if isinstance(joined, Token):
@@ -188,12 +187,10 @@ class TokenEngine:
 
     async def _aget_token_slow(self, slot: _Slot | None, timeout: float | None) -> Token:
         now = self._monotonic()
-        if self._usable(slot, now):
-            assert slot is not None
-            if self._renewal_due(now):
-                joined = self._join("renewal")
-                if isinstance(joined, tuple) and joined[1]:
-                    self._start_task(joined[0])
+        if slot is not None and now < slot.usable_until:
+            renewal = self._renewal_to_start(now)
+            if renewal is not None:
+                self._start_task(renewal)
             return slot.token
         joined = self._join(self._reason(slot))
         if isinstance(joined, Token):
