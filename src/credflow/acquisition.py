@@ -195,13 +195,19 @@ class Acquisition:
             shared = yield CacheCall("load", (scope,))
             if usable(shared):
                 self.last_secret = secret
-                return shared
-            token, used = yield from self._request(endpoint, reference, secret, reason)
-            yield CacheCall("store", (replace(scope, secret=used), token))
-            return token
-        finally:
+                result: Token = shared
+            else:
+                result, used = yield from self._request(endpoint, reference, secret, reason)
+                yield CacheCall("store", (replace(scope, secret=used), result))
+        except GeneratorExit:
+            raise  # the driver is gone (a cancelled task): the lock expires by its TTL
+        except Exception:
             if owner is not None:
                 yield CacheCall("unlock", (scope, owner))
+            raise
+        if owner is not None:
+            yield CacheCall("unlock", (scope, owner))
+        return result
 
     def _request(
         self, endpoint: str, reference: SecretReference, secret: SecretValue, reason: TokenRequestReason
@@ -224,9 +230,12 @@ class Acquisition:
             rejection = exc
         rotation = self.config.rotation
         tried = {secret.fingerprint}
+        reread = "not re-read (rotation.reread_on_reject = false)"
         if rotation.reread_on_reject:
             fresh: SecretValue = yield ResolveSecret(reference, True)
+            reread = "re-read from its source: unchanged"
             if fresh.fingerprint not in tried:
+                reread = "re-read from its source: the new value was rejected too"
                 tried.add(fresh.fingerprint)
                 self._note_value(reference, fresh)
                 try:
@@ -260,9 +269,8 @@ class Acquisition:
             error=rejection.error,
             error_description=(
                 f"{rejection.error_description or 'client authentication failed'}; client_id "
-                f"{self.config.client_id!r} with the secret from {reference} was rejected"
-                + (" (re-read from its source: unchanged)" if rotation.reread_on_reject else "")
-                + (f", and {len(tried) - 1} other candidate value(s)" if len(tried) > 1 else "")
+                f"{self.config.client_id!r} with the secret from {reference} was rejected ({reread})"
+                + (f"; {len(tried)} different values were tried" if len(tried) > 1 else "")
                 + ". Check the secret in the secret manager and at the authorization server"
             ),
             error_uri=rejection.error_uri,

@@ -111,6 +111,9 @@ class EffectRunner:
                     result = await self._aperform(value, client)
                 except Exception as exc:
                     error = exc
+                except BaseException:
+                    flow.close()  # cancelled: end the flow here rather than when it is collected
+                    raise
 
     async def _aperform(self, effect: Effect, client: httpx.AsyncClient) -> Any:
         if isinstance(effect, PostToken):
