@@ -58,9 +58,13 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict over the core and every plugin."""
-    install_credflow(session, *nox.project.dependency_groups(PYPROJECT, "typecheck", "test"))
+    """mypy --strict over the core, every plugin, their tests and the benchmarks."""
+    install_credflow(session, *nox.project.dependency_groups(PYPROJECT, "typecheck", "test", "bench"))
     session.run("mypy", "src", *(f"{plugin}/src" for plugin in PLUGINS))
+    # Test directories of different plugins hold same-named helper modules: one run each.
+    session.run("mypy", "tests", "bench")
+    for plugin in PLUGINS:
+        session.run("mypy", f"{plugin}/tests")
 
 
 @nox.session(python=PYTHON)

@@ -14,7 +14,7 @@ A test whose job is to print a token (`credflow token`) is marked
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import Any
 
 import pytest
@@ -90,7 +90,7 @@ def _install_recorders() -> None:
         original_error_init(self, *args, **kwargs)
         LEDGER.output(f"exception {type(self).__name__}", f"{self} {self!r}")
 
-    credflow.errors.CredflowError.__init__ = error_init  # type: ignore[method-assign]
+    credflow.errors.CredflowError.__init__ = error_init  # type: ignore[method-assign, assignment]
 
     handler = _RecordingHandler(level=logging.DEBUG)
     handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
@@ -111,7 +111,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
     if item.get_closest_marker("allow_token_output") is None:
         for name, content in report.sections:

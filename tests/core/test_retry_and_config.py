@@ -13,7 +13,8 @@ from credflow import CachePolicy, ClientConfig, ConfigError, RetryPolicy, Rotati
 
 def test_retry_policy_accepts_timedelta_and_bounds_backoff() -> None:
     """Durations may be timedeltas; each backoff lies between zero and its cap."""
-    policy = RetryPolicy(attempts=6, deadline=timedelta(seconds=45), initial_backoff=0.5, max_backoff=2)
+    # The fields are typed as the seconds they hold once built; a timedelta is accepted on the way in.
+    policy = RetryPolicy(attempts=6, deadline=timedelta(seconds=45), initial_backoff=0.5, max_backoff=2)  # type: ignore[arg-type]
     assert 45.0 == policy.deadline
     assert all(0 <= policy.backoff(attempt) <= min(2, 0.5 * 2 ** (attempt - 1)) for attempt in range(1, 7))
 

@@ -43,7 +43,7 @@ def test_every_option_is_documented(command: str) -> None:
     options = {
         option
         for action in COMMANDS[command]._actions
-        for option in action.option_strings or [action.metavar or action.dest]
+        for option in action.option_strings or [str(action.metavar or action.dest)]
         if option not in common
     }
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from credflow.docs_gen import GENERATORS, main, render_page
@@ -13,7 +15,7 @@ GENERATED_PAGES = sorted(path for path in DOCS.rglob("*.md") if "<!-- generated:
 
 
 @pytest.mark.parametrize("page", GENERATED_PAGES, ids=[page.name for page in GENERATED_PAGES])
-def test_generated_regions_are_up_to_date(page) -> None:
+def test_generated_regions_are_up_to_date(page: Path) -> None:
     """Regenerating the page in memory changes nothing (else run `python -m credflow.docs_gen`)."""
     text = page.read_text("utf-8")
 
@@ -51,7 +53,7 @@ def test_unknown_region_is_an_error() -> None:
         render_page("<!-- generated: exit-code -->\n<!-- end generated: exit-code -->\n")
 
 
-def test_check_mode_reports_stale_pages(tmp_path, capsys) -> None:
+def test_check_mode_reports_stale_pages(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`python -m credflow.docs_gen --check` exits 1 and names a stale page, without rewriting it."""
     stale = "<!-- generated: exit-codes -->\nold\n<!-- end generated: exit-codes -->\n"
     page = tmp_path / "cli.md"

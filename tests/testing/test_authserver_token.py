@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote_plus
 
 import httpx
 import pytest
-from joserfc import jwt
 
 from credflow.testing import AuthServer
 
@@ -19,7 +19,7 @@ RequestToken = Callable[..., httpx.Response]
 def _claims(token_response: httpx.Response) -> dict[str, Any]:
     # Reads the claims without verifying: verification has its own tests.
     payload = token_response.json()["access_token"].split(".")[1]
-    decoded: dict[str, Any] = jwt.json.loads(base64.urlsafe_b64decode(payload + "==="))
+    decoded: dict[str, Any] = json.loads(base64.urlsafe_b64decode(payload + "==="))
     return decoded
 
 
