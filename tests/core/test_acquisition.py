@@ -63,6 +63,13 @@ class Driver:
             self.effect = None
         return self.effect
 
+    def reach_the_request(self) -> None:
+        """Answer up to the token request: secret read, shared-cache miss, lock won, miss again."""
+        self.expect(ResolveSecret, SecretValue("client-secret-1"))
+        self.expect(CacheCall, None)
+        self.expect(CacheCall, "owner-1")
+        self.expect(CacheCall, None)
+
     def expect(self, kind: type, value: Any) -> None:
         assert kind is type(self.effect), f"expected {kind.__name__}, the flow asked for {self.effect!r}"
         self.answer(value)
@@ -146,10 +153,7 @@ def test_rejected_secret_is_read_fresh_and_the_new_value_retried() -> None:
     """invalid_client → one fresh read → a changed value is sent at once; the change is audited."""
     flow, events = acquisition()
     driver = Driver(flow.acquire("cold", None))
-    driver.expect(ResolveSecret, SecretValue("client-secret-1"))
-    driver.expect(CacheCall, None)
-    driver.expect(CacheCall, "owner-1")
-    driver.expect(CacheCall, None)
+    driver.reach_the_request()
     driver.expect(PostToken, rejected())
     assert (True,) == (driver.effect.fresh,)
     driver.expect(ResolveSecret, SecretValue("client-secret-2"))
@@ -165,10 +169,7 @@ def test_unchanged_secret_raises_once_and_still_unlocks() -> None:
     """An unchanged re-read ends in CredentialsRejectedError, after releasing the lock; no loop."""
     flow, _ = acquisition()
     driver = Driver(flow.acquire("cold", None))
-    driver.expect(ResolveSecret, SecretValue("client-secret-1"))
-    driver.expect(CacheCall, None)
-    driver.expect(CacheCall, "owner-1")
-    driver.expect(CacheCall, None)
+    driver.reach_the_request()
     driver.expect(PostToken, rejected())
     driver.expect(ResolveSecret, SecretValue("client-secret-1"))
     assert ("unlock", "owner-1") == (driver.effect.method, driver.effect.args[1])
@@ -180,10 +181,7 @@ def test_no_reread_when_switched_off() -> None:
     """With reread_on_reject = false a rejection is final at once."""
     flow, _ = acquisition(rotation=RotationPolicy(reread_on_reject=False))
     driver = Driver(flow.acquire("cold", None))
-    driver.expect(ResolveSecret, SecretValue("client-secret-1"))
-    driver.expect(CacheCall, None)
-    driver.expect(CacheCall, "owner-1")
-    driver.expect(CacheCall, None)
+    driver.reach_the_request()
     driver.expect(PostToken, rejected())
     assert "unlock" == driver.effect.method
     with pytest.raises(CredentialsRejectedError, match=r"not re-read \(rotation.reread_on_reject = false\)"):
@@ -194,10 +192,7 @@ def test_a_cancelled_driver_closes_the_flow_cleanly() -> None:
     """Closing the flow mid-fetch (a cancelled task) ends it without yielding again."""
     flow, _ = acquisition()
     driver = Driver(flow.acquire("cold", None))
-    driver.expect(ResolveSecret, SecretValue("client-secret-1"))
-    driver.expect(CacheCall, None)
-    driver.expect(CacheCall, "owner-1")
-    driver.expect(CacheCall, None)
+    driver.reach_the_request()
     assert PostToken is type(driver.effect)
     driver.flow.close()
     with pytest.raises(StopIteration):
