@@ -56,6 +56,8 @@ class EffectRunner:
         self._host = host
         self._backend = backend
         self._transport = transport
+        # A secret read gets as long as one token request with its retries: the same bound.
+        self._secret_bound = config.retry.deadline + config.timeout
 
     # --- sync -------------------------------------------------------------
 
@@ -77,7 +79,7 @@ class EffectRunner:
         if isinstance(effect, PostToken):
             return self._with_retry(lambda: self._transport.post(effect.request), effect.request.url)
         if isinstance(effect, ResolveSecret):
-            return self._host.resolve_secret(effect.reference, fresh=effect.fresh)
+            return self._host.resolve_secret(effect.reference, fresh=effect.fresh, bound=self._secret_bound)
         if isinstance(effect, CacheCall):
             return self.cache_call(effect)
         if isinstance(effect, GetJson):
@@ -121,7 +123,9 @@ class EffectRunner:
                 lambda: self._transport.apost(client, effect.request), effect.request.url
             )
         if isinstance(effect, ResolveSecret):
-            return await self._host.aresolve_secret(effect.reference, fresh=effect.fresh)
+            return await self._host.aresolve_secret(
+                effect.reference, fresh=effect.fresh, bound=self._secret_bound
+            )
         if isinstance(effect, CacheCall):
             return await self.acache_call(effect)
         if isinstance(effect, GetJson):
