@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import socket
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -148,3 +150,33 @@ def test_reads_reuse_one_worker_thread() -> None:
     assert ["quick-value"] * 3 == values
     assert 1 == len(set(slow.threads))
     assert threading.current_thread() not in slow.threads
+
+
+_STUCK_PROCESS = """
+import threading
+from credflow import PluginHost, SecretReference, SecretSourceUnavailableError, hookimpl
+
+class Stuck:
+    def fetch(self, reference, *, fresh):
+        threading.Event().wait()
+
+    @hookimpl
+    def credflow_register_secret_sources(self, register):
+        register("stuck", lambda context: self)
+
+host = PluginHost(plugins=(Stuck(),), load_entry_points=False)
+try:
+    host.resolve_secret(SecretReference.parse("stuck:x"), fresh=False, bound=0.1)
+except SecretSourceUnavailableError as exc:
+    print(exc)
+"""
+
+
+def test_process_exits_while_an_abandoned_read_is_still_blocked() -> None:
+    """The worker of an abandoned read is a daemon: the interpreter exits without waiting for it."""
+    done = subprocess.run(
+        [sys.executable, "-c", _STUCK_PROCESS], capture_output=True, text=True, timeout=60, check=False
+    )
+
+    assert (0, "") == (done.returncode, done.stderr)
+    assert done.stdout.startswith("secret stuck:x: no answer from its source within 0.1s")
