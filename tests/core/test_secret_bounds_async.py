@@ -27,6 +27,7 @@ from .secret_blocking import (
     BlockingSecrets,
     make_fifo,
     replace_with_file,
+    wait_until,
     within,
 )
 
@@ -63,8 +64,7 @@ async def test_slow_sync_source_is_abandoned_at_the_bound_and_engine_recovers(
     with pytest.raises(SecretSourceUnavailableError) as refused:
         await asyncio.wait_for(engine.aget_token(), HANG)
     slow.release.set()
-    while engine._host.reads.stuck():
-        await asyncio.sleep(0.01)
+    await asyncio.to_thread(wait_until, lambda: not engine._host.reads.stuck())
     token = await asyncio.wait_for(engine.aget_token(), HANG)
 
     assert f"secret slow:billing: no answer from its source within {SECRET_BOUND:g}s" in str(abandoned.value)
@@ -109,4 +109,3 @@ def test_event_loop_closes_while_a_read_is_still_blocked() -> None:
         slow.release.set()
 
     assert message.startswith("secret slow:stuck: no answer from its source within 0.05s")
-

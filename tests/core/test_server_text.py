@@ -71,7 +71,9 @@ def test_error_fields_are_cleaned_in_the_error_and_the_audit_line(
         assert_clean(text)
     assert (error.error_description or "").startswith("bad\\x0d\\x0a2026-01-01 INFO")
     assert_clean(recorder.of(TokenFailed)[0].message)
-    logged = [record.getMessage() for record in caplog.records if "token request failed" in record.getMessage()]
+    logged = [
+        record.getMessage() for record in caplog.records if "token request failed" in record.getMessage()
+    ]
     assert 1 == len(logged)
     assert_clean(logged[0])
 
@@ -129,7 +131,9 @@ async def test_success_with_invalid_client_is_a_rejection(
 
 
 @pytest.mark.parametrize("error", [None, "", 7])
-def test_success_with_a_malformed_error_field(server: AuthServer, make_engine: EngineFactory, error: object) -> None:
+def test_success_with_a_malformed_error_field(
+    server: AuthServer, make_engine: EngineFactory, error: object
+) -> None:
     """`error` present but not a code: null is ignored (a token), anything else is a TokenResponseError."""
     body = {"access_token": "tok-odd-error-4", "token_type": "Bearer", "expires_in": 60, "error": error}
     server.fail_next(1, status=200, body=json.dumps(body))
@@ -137,5 +141,7 @@ def test_success_with_a_malformed_error_field(server: AuthServer, make_engine: E
     if error is None:
         assert "tok-odd-error-4" == make_engine().get_token().access_token
         return
-    with pytest.raises(TokenResponseError, match=r"answered HTTP 200 with JSON that has an 'error' field that is"):
+    with pytest.raises(
+        TokenResponseError, match=r"answered HTTP 200 with JSON that has an 'error' field that is"
+    ):
         make_engine().get_token()
