@@ -85,7 +85,10 @@ class EffectRunner:
         if isinstance(effect, GetJson):
             return self._with_retry(lambda: self._transport.get(effect.url), effect.url)
         if isinstance(effect, ListCandidates):
-            return self._list_candidates(effect)
+            # Listing versions asks the secret manager too: the same bound as a read.
+            return self._host.reads.run(
+                effect.reference, lambda: self._list_candidates(effect), self._secret_bound
+            )
         if isinstance(effect, Sleep):
             time.sleep(effect.seconds)
             return None
@@ -131,7 +134,11 @@ class EffectRunner:
         if isinstance(effect, GetJson):
             return await self._awith_retry(lambda: self._transport.aget(client, effect.url), effect.url)
         if isinstance(effect, ListCandidates):
-            return await asyncio.to_thread(self._list_candidates, effect)
+            listing = self._host.reads.submit(effect.reference, lambda: self._list_candidates(effect))
+            try:
+                return await asyncio.wait_for(asyncio.wrap_future(listing), self._secret_bound)
+            except TimeoutError:
+                raise self._host.reads.abandon(effect.reference, self._secret_bound) from None
         if isinstance(effect, Sleep):
             await asyncio.sleep(effect.seconds)
             return None

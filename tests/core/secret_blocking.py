@@ -108,3 +108,24 @@ def wait_until(condition: Callable[[], bool], seconds: float = HANG) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         time.sleep(0.01)
+
+
+class SlowListing:
+    """A `listing:` source: reads answer at once; listing rotation candidates waits on `release`."""
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+        self.release = threading.Event()
+        self.listings = 0
+
+    def fetch(self, reference: SecretReference, *, fresh: bool) -> SecretValue:
+        return SecretValue(self.value)
+
+    def rotation_candidates(self, reference: SecretReference) -> list[SecretReference]:
+        self.listings += 1
+        self.release.wait()
+        return [reference]
+
+    @hookimpl
+    def credflow_register_secret_sources(self, register: Any) -> None:
+        register("listing", lambda context: self)

@@ -14,6 +14,7 @@ import pytest
 from credflow import (
     PluginHost,
     RetryPolicy,
+    RotationPolicy,
     SecretReference,
     SecretSourceError,
     SecretSourceUnavailableError,
@@ -29,6 +30,7 @@ from .secret_blocking import (
     SHORT_DEADLINE,
     SHORT_TIMEOUT,
     BlockingSecrets,
+    SlowListing,
     make_fifo,
     replace_with_file,
     wait_until,
@@ -180,3 +182,24 @@ def test_process_exits_while_an_abandoned_read_is_still_blocked() -> None:
 
     assert (0, "") == (done.returncode, done.stderr)
     assert done.stdout.startswith("secret stuck:x: no answer from its source within 0.1s")
+
+
+def test_slow_rotation_candidate_listing_is_abandoned_at_the_bound(make_engine: EngineFactory) -> None:
+    """Listing versions after a rejection is a secret-manager call too: bounded the same way."""
+    listing = SlowListing("rejected-secret-value-5")
+    engine = make_engine(
+        client_secret="listing:billing",
+        plugins=(listing,),
+        rotation=RotationPolicy(try_versions=True),
+        **SHORT,
+    )
+    try:
+        with pytest.raises(SecretSourceUnavailableError) as abandoned:
+            within(engine.get_token)
+    finally:
+        listing.release.set()
+
+    assert f"secret listing:billing: no answer from its source within {SECRET_BOUND:g}s" in str(
+        abandoned.value
+    )
+    assert 1 == listing.listings

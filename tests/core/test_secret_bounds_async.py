@@ -11,6 +11,7 @@ import pytest
 from credflow import (
     PluginHost,
     RetryPolicy,
+    RotationPolicy,
     SecretReference,
     SecretSourceError,
     SecretSourceUnavailableError,
@@ -25,6 +26,7 @@ from .secret_blocking import (
     SHORT_TIMEOUT,
     AsyncBlockingSecrets,
     BlockingSecrets,
+    SlowListing,
     make_fifo,
     replace_with_file,
     wait_until,
@@ -109,3 +111,24 @@ def test_event_loop_closes_while_a_read_is_still_blocked() -> None:
         slow.release.set()
 
     assert message.startswith("secret slow:stuck: no answer from its source within 0.05s")
+
+
+async def test_slow_rotation_candidate_listing_is_abandoned_at_the_bound(make_engine: EngineFactory) -> None:
+    """Listing versions after a rejection is bounded on the async path too."""
+    listing = SlowListing("rejected-secret-value-6")
+    engine = make_engine(
+        client_secret="listing:billing",
+        plugins=(listing,),
+        rotation=RotationPolicy(try_versions=True),
+        **SHORT,
+    )
+    try:
+        with pytest.raises(SecretSourceUnavailableError) as abandoned:
+            await asyncio.wait_for(engine.aget_token(), HANG)
+    finally:
+        listing.release.set()
+
+    assert f"secret listing:billing: no answer from its source within {SECRET_BOUND:g}s" in str(
+        abandoned.value
+    )
+    assert 1 == listing.listings
