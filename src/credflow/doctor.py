@@ -155,7 +155,7 @@ def _secret_readable(client: ClientConfig, host: PluginHost) -> str:
     shown = []
     for reference in _references(client):
         try:
-            value = host.resolve_secret(reference, fresh=True)
+            value = host.resolve_secret(reference, fresh=True, bound=client.retry.deadline + client.timeout)
         except SecretSourceError as exc:
             raise _StepFailed(str(exc), _secret_fix(reference, exc), exc) from None
         except CredflowError as exc:  # a source refusing its [sources.<scheme>] settings

@@ -56,6 +56,8 @@ class EffectRunner:
         self._host = host
         self._backend = backend
         self._transport = transport
+        # A secret read gets as long as one token request with its retries: the same bound.
+        self._secret_bound = config.retry.deadline + config.timeout
 
     # --- sync -------------------------------------------------------------
 
@@ -77,13 +79,16 @@ class EffectRunner:
         if isinstance(effect, PostToken):
             return self._with_retry(lambda: self._transport.post(effect.request), effect.request.url)
         if isinstance(effect, ResolveSecret):
-            return self._host.resolve_secret(effect.reference, fresh=effect.fresh)
+            return self._host.resolve_secret(effect.reference, fresh=effect.fresh, bound=self._secret_bound)
         if isinstance(effect, CacheCall):
             return self.cache_call(effect)
         if isinstance(effect, GetJson):
             return self._with_retry(lambda: self._transport.get(effect.url), effect.url)
         if isinstance(effect, ListCandidates):
-            return self._list_candidates(effect)
+            # Listing versions asks the secret manager too: the same bound as a read.
+            return self._host.reads.run(
+                effect.reference, lambda: self._list_candidates(effect), self._secret_bound
+            )
         if isinstance(effect, Sleep):
             time.sleep(effect.seconds)
             return None
@@ -121,13 +126,19 @@ class EffectRunner:
                 lambda: self._transport.apost(client, effect.request), effect.request.url
             )
         if isinstance(effect, ResolveSecret):
-            return await self._host.aresolve_secret(effect.reference, fresh=effect.fresh)
+            return await self._host.aresolve_secret(
+                effect.reference, fresh=effect.fresh, bound=self._secret_bound
+            )
         if isinstance(effect, CacheCall):
             return await self.acache_call(effect)
         if isinstance(effect, GetJson):
             return await self._awith_retry(lambda: self._transport.aget(client, effect.url), effect.url)
         if isinstance(effect, ListCandidates):
-            return await asyncio.to_thread(self._list_candidates, effect)
+            listing = self._host.reads.submit(effect.reference, lambda: self._list_candidates(effect))
+            try:
+                return await asyncio.wait_for(asyncio.wrap_future(listing), self._secret_bound)
+            except TimeoutError:
+                raise self._host.reads.abandon(effect.reference, self._secret_bound) from None
         if isinstance(effect, Sleep):
             await asyncio.sleep(effect.seconds)
             return None
