@@ -105,7 +105,9 @@ class RequestsAuth:
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         url = request.url or ""
-        ensure_secure_url(url, allow_insecure_http=self._engine.config.allow_insecure_http, what="API request")
+        ensure_secure_url(
+            url, allow_insecure_http=self._engine.config.allow_insecure_http, what="API request"
+        )
         token = self._engine.get_token()
         request.headers["Authorization"] = token.authorization_header()
         request.register_hook("response", self._renew_on_rejection(token, _origin(url)))  # type: ignore[no-untyped-call]

@@ -234,7 +234,7 @@ class ClientConfig:
     renew_on: tuple[int, ...] = field(
         default=(401,),
         metadata=_doc(
-            "API response statuses that mean \"token rejected\": the HTTP auth drops the token, gets a new "
+            'API response statuses that mean "token rejected": the HTTP auth drops the token, gets a new '
             "one and resends the request once. Only 4xx statuses; `[401, 403]` for servers such as "
             "django-oauth-toolkit that answer a revoked token with 403."
         ),

@@ -303,7 +303,11 @@ def _encoding_fix(config: CredflowConfig, client: ClientConfig) -> str | None:
         changed, which, other = any(unquote_plus(text) != text for text in sent), "% or +", "form-urlencoded"
     else:
         # Sent encoded to a server that does not decode: anything quote_plus changes arrives changed.
-        changed, which, other = any(quote_plus(text) != text for text in sent), "such as % + / = or a space", "raw"
+        changed, which, other = (
+            any(quote_plus(text) != text for text in sent),
+            "such as % + / = or a space",
+            "raw",
+        )
     if not changed:
         return None
     return (

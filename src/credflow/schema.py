@@ -77,8 +77,10 @@ STRING_LIST = ValueType(
 INTEGER_LIST = ValueType(
     "list of integers",
     "a list of integers",
-    lambda value: isinstance(value, list | tuple)
-    and all(isinstance(item, int) and not isinstance(item, bool) for item in value),
+    lambda value: (
+        isinstance(value, list | tuple)
+        and all(isinstance(item, int) and not isinstance(item, bool) for item in value)
+    ),
 )
 STRING_TABLE = ValueType(
     "table of strings",

@@ -154,7 +154,7 @@ def test_every_client_is_checked_without_client(
 def test_rejected_secret_that_form_encoding_changes_names_raw_basic_auth_encoding(
     run: Run, write_config: WriteConfig, server: AuthServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A server that does not form-decode Basic refuses a '/'-secret sent encoded: the fix names the setting."""
+    """A server that does not form-decode Basic refuses an encoded '/'-secret: the fix names the setting."""
     secret = "Ab3/kL9=x+Yz-QR7"
     server.add_client("odd", secret, scopes=["api.read"])
     server.basic_auth_decoding = "raw"

@@ -53,7 +53,7 @@ def test_environment_overrides_the_file(write_config: WriteConfig) -> None:
 def test_anything_but_a_list_of_4xx_statuses_is_refused(
     write_config: WriteConfig, line: str, expected: str
 ) -> None:
-    """A 5xx would renew tokens through an API outage; a non-status is a mistake: ConfigError naming the key."""
+    """A 5xx would renew tokens through an API outage; anything else is a mistake: ConfigError, key named."""
     write_config(BILLING + line + "\n")
     with pytest.raises(ConfigError) as raised:
         load_config(env={})

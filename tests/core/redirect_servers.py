@@ -42,7 +42,7 @@ class RecordingApi:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base signature
+            def log_message(self, format: str, *args: object) -> None:
                 pass  # keep test output quiet
 
         self._server = ThreadingHTTPServer((host, 0), Handler)

@@ -3,9 +3,9 @@
 `tests/interop/dot/` is a tiny Django project: DOT with its default settings, the token
 endpoint under the issuer path `/tenant1`, RFC 8414 metadata published only at the
 path-insertion URL (`/.well-known/oauth-authorization-server/tenant1`), one confidential
-client-credentials client, and `/api/hello/`, a `ProtectedResourceView` that answers a
-revoked token with DOT's bare 403 (and `/api/write/`, which needs scope `write`). It runs under wsgiref in a subprocess on a random loopback
-port, with a fresh sqlite database in a temporary directory.
+client-credentials client, `/api/hello/`, a `ProtectedResourceView` that answers a revoked
+token with DOT's bare 403, and `/api/write/`, which needs scope `write`. It runs under wsgiref
+in a subprocess on a random loopback port, with a fresh sqlite database in a temporary directory.
 
 What it proves: credflow talks to DOT as shipped (discovery, Basic credentials DOT decodes with
 `unquote_plus`, revocation answered by 403). What it cannot: DOT behind another WSGI server or
@@ -30,7 +30,7 @@ import pytest
 
 __all__ = ["DotServer", "dot", "dot_session"]
 
-PROJECT_DIR = Path(__file__).resolve().parent / "dot"
+REPOSITORY = Path(__file__).resolve().parents[2]
 # Migrating a fresh database takes a few seconds on a loaded 2-core machine; the margin is for CI.
 STARTUP_TIMEOUT_SECONDS = 60.0
 STOP_TIMEOUT_SECONDS = 5.0
@@ -45,8 +45,8 @@ class DotServer:
         self.client_secret = secrets.token_urlsafe(18) + "%2B+x"
         self._directory = tempfile.TemporaryDirectory(prefix="credflow-dot-")
         self._process = subprocess.Popen(
-            [sys.executable, str(PROJECT_DIR / "serve.py")],
-            cwd=PROJECT_DIR,
+            [sys.executable, "-m", "tests.interop.dot.serve"],
+            cwd=REPOSITORY,
             env={
                 **os.environ,
                 "DOT_DATABASE": str(Path(self._directory.name) / "db.sqlite3"),

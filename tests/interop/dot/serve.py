@@ -1,7 +1,8 @@
 """Start the DOT interop server: migrate a fresh sqlite file, register one client, serve on loopback.
 
-Run as `python serve.py` with DOT_DATABASE (the sqlite file), DOT_CLIENT_ID and DOT_CLIENT_SECRET
-in the environment (never on the command line). Prints one JSON line {"port": N} once it listens.
+Run as `python -m tests.interop.dot.serve` from the repository root, with DOT_DATABASE (the
+sqlite file), DOT_CLIENT_ID and DOT_CLIENT_SECRET in the environment (never on the command
+line). Prints one JSON line {"port": N} once it listens.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import sys
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.interop.dot.settings")
 
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
@@ -20,7 +21,7 @@ class _ThreadingServer(ThreadingMixIn, WSGIServer):
 
 
 class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base signature
+    def log_message(self, format: str, *args: object) -> None:
         pass  # the tests count requests themselves
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.urls import include, path
 from oauth2_provider.urls import base_urlpatterns
 from oauth2_provider.views import OAuthServerMetadataView
-from views import Hello, WriteOnly, counts
+
+from .views import Hello, WriteOnly, counts
 
 # DOT publishes RFC 8414 metadata both appended to the issuer and, for an issuer with a path, at
 # §3.1's path-insertion URL. Only the latter is mounted here, so discovery must find it there.

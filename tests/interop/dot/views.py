@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from oauth2_provider.views import ProtectedResourceView, ScopedProtectedResourceView
@@ -14,7 +14,9 @@ _counts: Counter[str] = Counter()
 _lock = threading.Lock()
 
 
-def count_requests(get_response: Callable[[HttpRequest], HttpResponse]) -> Callable[[HttpRequest], HttpResponse]:
+def count_requests(
+    get_response: Callable[[HttpRequest], HttpResponse],
+) -> Callable[[HttpRequest], HttpResponse]:
     """Middleware counting token requests and API calls, so tests can assert how many reached DOT."""
 
     def middleware(request: HttpRequest) -> HttpResponse:
@@ -46,7 +48,7 @@ class Hello(ProtectedResourceView):  # type: ignore[misc]  # DOT ships no type i
 class WriteOnly(ScopedProtectedResourceView):  # type: ignore[misc]  # DOT ships no type information
     """Needs scope `write`: a token without it gets 403 however often it is renewed."""
 
-    required_scopes = ["write"]
+    required_scopes: ClassVar[list[str]] = ["write"]
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
         return JsonResponse({"written": True})
