@@ -135,6 +135,19 @@ def test_default_renew_on_returns_dot_403_unchanged(
     assert {"token": 1, "api": 2} == dot.counts()
 
 
+async def test_default_renew_on_returns_dot_403_unchanged_async(
+    dot: DotServer, make_engine: EngineFactory
+) -> None:
+    """The same on httpx.AsyncClient: the 403 reaches the caller, one token request in all."""
+    engine = make_engine()
+    async with httpx.AsyncClient(auth=engine.httpx_auth()) as client:
+        await client.get(dot.api_url)
+        dot.revoke((await engine.aget_token()).access_token)
+        status = (await client.get(dot.api_url)).status_code
+    assert 403 == status
+    assert {"token": 1, "api": 2} == dot.counts()
+
+
 def _config_file(tmp_path: Path, dot: DotServer, encoding: str) -> Path:
     path = tmp_path / "credflow.toml"
     path.write_text(
