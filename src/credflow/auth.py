@@ -3,15 +3,17 @@
 Both refuse plain HTTP to remote hosts, attach `Authorization: Bearer …`, and
 when the API answers a status the client's `renew_on` lists (401 by default)
 drop the token, get a new one and send the request once more — only when its
-body can be sent again, and only to the origin the token was attached to.
+body can be sent again, and only when the rejected request carried the token
+and went to the origin (scheme, host, port) the token was attached to.
 
 Redirects: the token is attached to the request the caller made, never again
 to a redirected one. httpx and requests both drop `Authorization` when a
 redirect leaves the origin (scheme, host, port); both keep it on an
 `http://host` → `https://host` upgrade on default ports, which carries the
-token already sent to that host over TLS instead. A rejection from any other
-origin than the one the token was attached to is returned to the caller as it
-is: no token is invalidated, fetched or sent there.
+token already sent to that host over TLS instead. Neither puts the header
+back when a chain returns to the origin. Any other rejection (another origin,
+or a request that no longer carried the token) is returned to the caller as it
+is: no token is invalidated, fetched or sent.
 """
 
 from __future__ import annotations
@@ -62,21 +64,24 @@ class HttpxAuth(httpx.Auth):
             str(url), allow_insecure_http=self._engine.config.allow_insecure_http, what="API request"
         )
 
-    def _should_renew(self, request: httpx.Request, response: httpx.Response) -> bool:
+    def _should_renew(self, request: httpx.Request, response: httpx.Response, sent: str) -> bool:
         # With follow_redirects, httpx hands the auth flow the last response of the redirect chain:
-        # a rejection from another origin says nothing about our token, which never went there.
+        # a rejection of a request that did not carry our token (httpx strips it when a redirect
+        # leaves the origin, and does not put it back on the way back) says nothing about the token.
+        rejected = response.request
         return (
             response.status_code in self._engine.config.renew_on
             and _replayable(request)
-            and _origin(str(response.request.url)) == _origin(str(request.url))
+            and rejected.headers.get("Authorization") == sent
+            and _origin(str(rejected.url)) == _origin(str(request.url))
         )
 
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         self._check(request)
         token = self._engine.get_token()
-        request.headers["Authorization"] = token.authorization_header()
+        request.headers["Authorization"] = sent = token.authorization_header()
         response = yield request
-        if self._should_renew(request, response):
+        if self._should_renew(request, response, sent):
             self._engine.invalidate(token)
             request.headers["Authorization"] = self._engine.get_token().authorization_header()
             yield request
@@ -84,9 +89,9 @@ class HttpxAuth(httpx.Auth):
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
         self._check(request)
         token = await self._engine.aget_token()
-        request.headers["Authorization"] = token.authorization_header()
+        request.headers["Authorization"] = sent = token.authorization_header()
         response = yield request
-        if self._should_renew(request, response):
+        if self._should_renew(request, response, sent):
             await self._engine.ainvalidate(token)
             request.headers["Authorization"] = (await self._engine.aget_token()).authorization_header()
             yield request
@@ -97,7 +102,7 @@ class RequestsAuth:
 
     requests calls an auth once per request, not per redirect (`rebuild_auth`
     only strips the header or adds `.netrc` credentials); the response hook
-    below runs on every hop, so it checks the origin itself.
+    below runs on every hop, so it checks the origin and the header itself.
     """
 
     def __init__(self, engine: TokenEngine) -> None:
@@ -125,9 +130,13 @@ class RequestsAuth:
             if getattr(request, "_credflow_retried", False):
                 return response
             url = request.url or ""
-            # The hook is copied onto every redirected request: a rejection from another origin
-            # (which requests sent no token to) must not make us send one there.
-            if _origin(url) != attached_to:
+            # The hook is copied onto every redirected request: a rejection of a request that did
+            # not carry the token (requests strips it when a redirect leaves the origin), or from
+            # another origin, must not make us fetch a token or send one there.
+            if (
+                request.headers.get("Authorization") != token.authorization_header()
+                or _origin(url) != attached_to
+            ):
                 return response
             ensure_secure_url(
                 url, allow_insecure_http=self._engine.config.allow_insecure_http, what="API request"

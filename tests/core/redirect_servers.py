@@ -6,7 +6,7 @@ import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 
@@ -63,7 +63,7 @@ class RecordingApi:
 
     def redirect_to(self, target: str) -> str:
         """A URL on this API that answers 307 to `target`."""
-        return f"{self.url}/to?url={target}"
+        return f"{self.url}/to?url={quote(target, safe='')}"
 
     def close(self) -> None:
         """Stop serving and release the socket."""

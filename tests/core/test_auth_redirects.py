@@ -114,3 +114,50 @@ def test_requests_same_origin_redirect_rejection_renews_once(
     assert 401 == response.status_code
     assert 2 == server.counters.token_requests
     assert [True, True, True] == api.tokens_received
+
+
+def test_httpx_rejection_back_home_without_the_token_does_not_renew(
+    server: AuthServer, make_engine: EngineFactory, api: RecordingApi, elsewhere: RecordingApi
+) -> None:
+    """A → elsewhere → A: httpx does not restore the header, so A's 401 is not about our token."""
+    engine = make_engine()
+    with httpx.Client(auth=engine.httpx_auth(), follow_redirects=True) as client:
+        response = client.get(api.redirect_to(elsewhere.redirect_to(f"{api.url}/reject")))
+    assert (401, [True, False], [False]) == (
+        response.status_code,
+        api.tokens_received,
+        elsewhere.tokens_received,
+    )
+    assert 1 == server.counters.token_requests
+
+
+async def test_async_httpx_rejection_back_home_without_the_token_does_not_renew(
+    server: AuthServer, make_engine: EngineFactory, api: RecordingApi, elsewhere: RecordingApi
+) -> None:
+    """A → elsewhere → A on httpx.AsyncClient: one token request, the 401 returned."""
+    engine = make_engine()
+    async with httpx.AsyncClient(auth=engine.httpx_auth(), follow_redirects=True) as client:
+        response = await client.get(api.redirect_to(elsewhere.redirect_to(f"{api.url}/reject")))
+    assert (401, [True, False], [False]) == (
+        response.status_code,
+        api.tokens_received,
+        elsewhere.tokens_received,
+    )
+    assert 1 == server.counters.token_requests
+
+
+def test_requests_rejection_back_home_without_the_token_does_not_renew(
+    server: AuthServer, make_engine: EngineFactory, api: RecordingApi, elsewhere: RecordingApi
+) -> None:
+    """A → elsewhere → A with requests: the header stays stripped; no renewal, no token sent."""
+    engine = make_engine()
+    with requests.Session() as session:
+        response = session.get(
+            api.redirect_to(elsewhere.redirect_to(f"{api.url}/reject")), auth=engine.requests_auth()
+        )
+    assert (401, [True, False], [False]) == (
+        response.status_code,
+        api.tokens_received,
+        elsewhere.tokens_received,
+    )
+    assert 1 == server.counters.token_requests
