@@ -348,7 +348,7 @@ class Acquisition:
             self._metadata = document
             return document["token_endpoint"]
         raise TokenEndpointError(
-            f"issuer {issuer}: no metadata at {' or '.join(metadata_urls(issuer))} (both 404); "
+            f"issuer {issuer}: no metadata at {' or '.join(metadata_urls(issuer))} (each answered 404); "
             "check the issuer URL or set token_endpoint instead",
             endpoint=issuer,
             status=404,

@@ -49,6 +49,20 @@ def _string_tuple(value: object, key: str) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _renew_statuses(value: object) -> tuple[int, ...]:
+    # Only a client error can mean the token was refused; renewing on a 5xx would hammer the token
+    # endpoint during an API outage, and a 2xx/3xx is not a rejection at all.
+    if isinstance(value, str) or not isinstance(value, list | tuple):
+        raise ConfigError(f"renew_on: expected a list of HTTP statuses such as [401, 403], got {value!r}")
+    for status in value:
+        if isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 499:
+            raise ConfigError(
+                f"renew_on: {status!r} is not a 4xx HTTP status; list the statuses your API answers "
+                "a rejected token with, such as [401, 403]"
+            )
+    return tuple(dict.fromkeys(value))
+
+
 @dataclass(frozen=True, slots=True)
 class CachePolicy:
     """When tokens are renewed and where they are kept (`[clients.<name>.cache]`)."""
@@ -217,6 +231,14 @@ class ClientConfig:
             "TLS verification is always on."
         ),
     )
+    renew_on: tuple[int, ...] = field(
+        default=(401,),
+        metadata=_doc(
+            'API response statuses that mean "token rejected": the HTTP auth drops the token, gets a new '
+            "one and resends the request once. Only 4xx statuses; `[401, 403]` for servers such as "
+            "django-oauth-toolkit that answer a revoked token with 403."
+        ),
+    )
     retry: RetryPolicy = field(
         default_factory=RetryPolicy,
         metadata=_doc("How the token endpoint is retried (`[clients.<name>.retry]`)."),
@@ -283,6 +305,7 @@ class ClientConfig:
             raise ConfigError(
                 f"allow_insecure_http: expected true or false, got {self.allow_insecure_http!r}"
             )
+        object.__setattr__(self, "renew_on", _renew_statuses(self.renew_on))
         if self.ca_bundle is not None and not isinstance(self.ca_bundle, str):
             raise ConfigError(f"ca_bundle: expected a path, got {self.ca_bundle!r}")
         for name, kind in (("retry", RetryPolicy), ("cache", CachePolicy), ("rotation", RotationPolicy)):

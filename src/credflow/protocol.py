@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import quote_plus
+from urllib.parse import quote_plus, urlsplit
 
 from .config import ClientConfig
 from .errors import ConfigError, OAuthError, TokenResponseError
@@ -321,10 +321,21 @@ def _oauth_error(
     )
 
 
-def metadata_urls(issuer: str) -> tuple[str, str]:
-    """The RFC 8414 and OpenID discovery URLs of `issuer`, in the order to try them."""
+def metadata_urls(issuer: str) -> tuple[str, ...]:
+    """The discovery URLs of `issuer`, in the order to try them.
+
+    RFC 8414 §3.1 inserts `/.well-known/oauth-authorization-server` between the
+    host and the issuer's path, so that form comes first for an issuer with a
+    path (django-oauth-toolkit publishes only there); then the forms appended
+    to the issuer that many servers use, RFC 8414's and OpenID Connect's.
+    """
     base = issuer.rstrip("/")
-    return (f"{base}/.well-known/oauth-authorization-server", f"{base}/.well-known/openid-configuration")
+    parts = urlsplit(base)
+    appended = (f"{base}/.well-known/oauth-authorization-server", f"{base}/.well-known/openid-configuration")
+    if not parts.path:
+        return appended
+    origin = f"{parts.scheme}://{parts.netloc}"
+    return (f"{origin}/.well-known/oauth-authorization-server{parts.path}", *appended)
 
 
 def parse_server_metadata(response: RawResponse, *, url: str, issuer: str) -> dict[str, Any]:

@@ -74,6 +74,14 @@ STRING_LIST = ValueType(
     "a list of strings",
     lambda value: isinstance(value, list | tuple) and all(isinstance(item, str) for item in value),
 )
+INTEGER_LIST = ValueType(
+    "list of integers",
+    "a list of integers",
+    lambda value: (
+        isinstance(value, list | tuple)
+        and all(isinstance(item, int) and not isinstance(item, bool) for item in value)
+    ),
+)
 STRING_TABLE = ValueType(
     "table of strings",
     'a table of strings (key = "value")',
@@ -102,6 +110,8 @@ def _value_type(hint: Any) -> ValueType:
         return _value_type(inner)
     if origin is tuple and args == (str, Ellipsis):
         return STRING_LIST
+    if origin is tuple and args == (int, Ellipsis):
+        return INTEGER_LIST
     if origin is Mapping and args == (str, str):
         return STRING_TABLE
     # A new field type needs a TOML type here before it can be configured from a file.
