@@ -88,8 +88,7 @@ def request_identity(request: TokenRequest) -> dict[str, Any]:
             identity[spec.name] = value
         elif isinstance(value, tuple) and all(isinstance(pair, tuple) and len(pair) == 2 for pair in value):
             identity[spec.name] = sorted(
-                [name, " ".join(sorted(text.split(" "))) if name == "scope" else text]
-                for name, text in value
+                [name, " ".join(sorted(text.split(" "))) if name == "scope" else text] for name, text in value
             )
         else:
             raise TypeError(f"TokenRequest.{spec.name}: no canonical form for a {type(value).__name__}")

@@ -98,7 +98,9 @@ def test_settings_outside_the_request_keep_the_key(name: str) -> None:
 
 def test_request_settings_are_exactly_those_that_change_the_request() -> None:
     """The classification above matches what build_token_request really sends."""
-    changes_request = {name for name in VARIATIONS if sent(config_with()) != sent(config_with(**VARIATIONS[name]))}
+    changes_request = {
+        name for name in VARIATIONS if sent(config_with()) != sent(config_with(**VARIATIONS[name]))
+    }
     expected = set(VARIATIONS) - OUTSIDE_THE_KEY - HOW_THE_ANSWER_IS_READ
     assert expected == changes_request
 
@@ -114,7 +116,7 @@ def test_every_token_request_field_reaches_the_key(name: str) -> None:
     """Changing any field of a built TokenRequest changes its identity (introspected, not listed)."""
     request = sent(config_with())
     value = getattr(request, name)
-    changed = value + "/other" if isinstance(value, str) else (*value, ("added", "field"))
+    changed: Any = value + "/other" if isinstance(value, str) else (*value, ("added", "field"))
     assert request_identity(request) != request_identity(dataclasses.replace(request, **{name: changed}))
 
 

@@ -120,7 +120,11 @@ class Replicas:
         return self.variant(plugins=plugins, **cache_settings)
 
     def variant(
-        self, *, plugins: tuple[object, ...] = (), config: Mapping[str, Any] | None = None, **cache_settings: Any
+        self,
+        *,
+        plugins: tuple[object, ...] = (),
+        config: Mapping[str, Any] | None = None,
+        **cache_settings: Any,
     ) -> TokenEngine:
         """A new replica whose client settings differ by `config` (a `ClientConfig.replace` mapping)."""
         built = client_config(

@@ -58,7 +58,10 @@ async def test_async_replicas_differing_by_one_setting_get_their_own_tokens(
     first = more_clients.new()
     second = more_clients.variant(config=SETTING_CHANGES[setting])
     tokens = await asyncio.gather(first.aget_token(), second.aget_token())
-    assert (2, 2) == (more_clients.server.counters.token_requests, len({token.fingerprint for token in tokens}))
+    assert (2, 2) == (
+        more_clients.server.counters.token_requests,
+        len({token.fingerprint for token in tokens}),
+    )
 
 
 def test_wrong_secret_beside_the_right_one_is_rejected(more_clients: Replicas) -> None:

@@ -9,17 +9,15 @@ import pytest
 from credflow import CredentialsRejectedError, ManualClock, TokenResponseError
 from credflow.testing import AuthServer
 
-from .shared_cache_support import (  # noqa: F401 - fixtures
+from ..support import EventRecorder
+from .support import (
     GATED,
     SETTINGS,
     WRONG_SECRET_ENV,
     GatedMemoryCache,
     SharedEngines,
-    other_server,
     setting_changes,
-    shared,
 )
-from .support import EventRecorder
 
 
 @pytest.mark.parametrize("setting", SETTINGS)
@@ -65,7 +63,9 @@ def test_wrong_secret_beside_the_right_one_is_rejected(shared: SharedEngines, se
     )
 
 
-def test_wrong_secret_first_leaves_nothing_for_the_right_one(shared: SharedEngines, server: AuthServer) -> None:
+def test_wrong_secret_first_leaves_nothing_for_the_right_one(
+    shared: SharedEngines, server: AuthServer
+) -> None:
     """A rejected engine stores nothing: the right engine then fetches its own token."""
     wrong = shared.new(client_secret=f"env:{WRONG_SECRET_ENV}")
     with pytest.raises(CredentialsRejectedError):

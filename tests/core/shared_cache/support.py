@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
-
-import pytest
 
 from credflow import (
     CachePolicy,
@@ -23,8 +20,8 @@ from credflow import (
 from credflow.hookspecs import RegisterTokenCache
 from credflow.testing import AuthServer
 
-from .support import EventRecorder
-from .test_cache_key import OUTSIDE_THE_KEY, VARIATIONS
+from ..support import EventRecorder
+from ..test_cache_key import OUTSIDE_THE_KEY, VARIATIONS
 
 SECOND_CLIENT_ID = "second-client"
 WRONG_SECRET_ENV = "TEST_WRONG_SECRET"
@@ -90,27 +87,6 @@ class SharedEngines:
     def close(self) -> None:
         for engine in self.engines:
             engine.close()
-
-
-@pytest.fixture
-def other_server(credflow_auth_server_factory: Callable[..., AuthServer], server: AuthServer) -> AuthServer:
-    """A second authorization server that knows the test client with the same secret."""
-    other = credflow_auth_server_factory()
-    other.add_client(server.test_client_id, server.test_client_secret, scopes=["api.read", "api.write"])
-    return other
-
-
-@pytest.fixture
-def shared(
-    server: AuthServer, recorder: EventRecorder, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[SharedEngines]:
-    """Engines sharing one plugin host; a second client and a wrong secret in the environment."""
-    monkeypatch.setenv(SECOND_SECRET_ENV, "second-client-secret")
-    monkeypatch.setenv(WRONG_SECRET_ENV, "not-the-test-client-secret")
-    server.add_client(SECOND_CLIENT_ID, "second-client-secret", scopes=["api.read"])
-    built = SharedEngines(server, recorder)
-    yield built
-    built.close()
 
 
 class GatedMemoryCache:

@@ -4,24 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 
 import pytest
 
-from credflow import CredentialsRejectedError, ManualClock, TokenEndpointError, TokenResponseError
+from credflow import CredentialsRejectedError, ManualClock, TokenEndpointError, TokenResponseError, hookimpl
+from credflow.events import AuditEvent
 from credflow.testing import AuthServer
 
-from .shared_cache_support import (  # noqa: F401 - fixtures
+from ..support import EventRecorder
+from .support import (
     GATED,
     SETTINGS,
     WRONG_SECRET_ENV,
     GatedMemoryCache,
     SharedEngines,
-    other_server,
     setting_changes,
-    shared,
 )
-from .support import EventRecorder
 
 
 @pytest.mark.parametrize("setting", SETTINGS)
@@ -53,7 +51,9 @@ async def test_same_configuration_twice_sends_one_request(shared: SharedEngines,
     assert 1 == server.counters.token_requests
 
 
-async def test_wrong_secret_beside_the_right_one_is_rejected(shared: SharedEngines, server: AuthServer) -> None:
+async def test_wrong_secret_beside_the_right_one_is_rejected(
+    shared: SharedEngines, server: AuthServer
+) -> None:
     """An engine with a wrong secret is not served the token another engine fetched."""
     right = shared.new()
     wrong = shared.new(client_secret=f"env:{WRONG_SECRET_ENV}")
@@ -73,7 +73,10 @@ async def test_wrong_and_right_secret_concurrently_cold(shared: SharedEngines, s
     right = shared.new()
     wrong = shared.new(client_secret=f"env:{WRONG_SECRET_ENV}")
     token, rejection = await asyncio.gather(right.aget_token(), wrong.aget_token(), return_exceptions=True)
-    assert (False, True) == (isinstance(token, BaseException), isinstance(rejection, CredentialsRejectedError))
+    assert (False, True) == (
+        isinstance(token, BaseException),
+        isinstance(rejection, CredentialsRejectedError),
+    )
     assert (2, 1) == (server.counters.token_requests, server.counters.invalid_client)
 
 
@@ -105,7 +108,9 @@ async def test_cold_tasks_of_two_engines_send_one_request(shared: SharedEngines,
     assert (1, 1) == (len(fingerprints), server.counters.token_requests)
 
 
-async def test_second_engine_waits_on_the_lock_of_the_first(server: AuthServer, recorder: EventRecorder) -> None:
+async def test_second_engine_waits_on_the_lock_of_the_first(
+    server: AuthServer, recorder: EventRecorder
+) -> None:
     """While one engine's task holds the fetch lock, the other's is refused it and finds its token."""
     gate = GatedMemoryCache()
     engines = SharedEngines(server, recorder, plugins=(gate,))
@@ -117,27 +122,45 @@ async def test_second_engine_waits_on_the_lock_of_the_first(server: AuthServer, 
         token = await leader
     finally:
         engines.close()
-    assert (True, token.fingerprint, 1) == (gate.overlapped, follower.fingerprint, server.counters.token_requests)
+    assert (True, token.fingerprint, 1) == (
+        gate.overlapped,
+        follower.fingerprint,
+        server.counters.token_requests,
+    )
 
 
-def test_flight_stopped_with_its_event_loop_releases_the_lock(shared: SharedEngines, server: AuthServer) -> None:
+class RequestSent:
+    """An audit plugin that signals the first token request."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+
+    @hookimpl
+    def credflow_token_requested(self, event: AuditEvent) -> None:
+        self.event.set()
+
+
+def test_flight_stopped_with_its_event_loop_releases_the_lock(
+    server: AuthServer, recorder: EventRecorder
+) -> None:
     """A fetch cancelled by the end of its event loop frees the in-process lock for the next one."""
     server.latency = 2.0
-    engine = shared.new()
-    request_sent = threading.Event()
+    request_sent = RequestSent()
+    engines = SharedEngines(server, recorder, plugins=(request_sent,))
+    engine = engines.new()
 
-    async def start_and_leave() -> None:
+    async def start_and_leave() -> bool:
         asyncio.get_running_loop().create_task(engine.aget_token())
-        deadline = time.monotonic() + 10.0
-        while server.counters.token_requests == 0 and time.monotonic() < deadline:
-            await asyncio.sleep(0.01)
-        request_sent.set()  # asyncio.run now cancels the flight with the loop
+        return await asyncio.to_thread(request_sent.event.wait, 10.0)  # then the loop ends: cancelled
 
-    asyncio.run(start_and_leave())
-    locks_left = repr(shared.memory)
-    server.latency = 0.0
     try:
-        token = asyncio.run(engine.aget_token(timeout=10.0))
-    except TokenEndpointError as exc:  # the lock was left held for its TTL
-        pytest.fail(f"the next acquisition waited on the abandoned lock: {exc}")
-    assert (True, "locks=0", True) == (request_sent.is_set(), locks_left[-8:-1], bool(token.access_token))
+        sent = asyncio.run(start_and_leave())
+        locks_left = repr(engines.memory)
+        server.latency = 0.0
+        try:
+            token = asyncio.run(engine.aget_token(timeout=10.0))
+        except TokenEndpointError as exc:  # the lock was left held for its TTL
+            pytest.fail(f"the next acquisition waited on the abandoned lock: {exc}")
+    finally:
+        engines.close()
+    assert (True, "locks=0", True) == (sent, locks_left[-8:-1], bool(token.access_token))
