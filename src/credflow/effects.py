@@ -42,6 +42,15 @@ def _advance(flow: Flow, result: Any, error: Exception | None) -> tuple[bool, An
         return True, stop.value
 
 
+def _lock_held_after(effect: Effect, result: Any, held: CacheCall | None) -> CacheCall | None:
+    """The unlock call owed after `effect` returned `result` (the fetch lock the flow holds)."""
+    if isinstance(effect, CacheCall) and effect.method == "try_lock" and isinstance(result, str):
+        return CacheCall("unlock", (effect.args[0], result))
+    if isinstance(effect, CacheCall) and effect.method == "unlock":
+        return None
+    return held
+
+
 class EffectRunner:
     """Runs acquisition flows for one client: its config, plugins, cache backend and transport."""
 
@@ -107,6 +116,7 @@ class EffectRunner:
         async with self._transport.async_client() as client:
             result: Any = None
             error: Exception | None = None
+            held: CacheCall | None = None
             while True:
                 done, value = _advance(flow, result, error)
                 if done:
@@ -118,7 +128,9 @@ class EffectRunner:
                     error = exc
                 except BaseException:
                     flow.close()  # cancelled: end the flow here rather than when it is collected
+                    self._release_abandoned_lock(held)
                     raise
+                held = _lock_held_after(value, result, held)
 
     async def _aperform(self, effect: Effect, client: httpx.AsyncClient) -> Any:
         if isinstance(effect, PostToken):
@@ -151,6 +163,16 @@ class EffectRunner:
             raise self._exhausted(exc, url) from None
 
     # --- shared -----------------------------------------------------------
+
+    def _release_abandoned_lock(self, held: CacheCall | None) -> None:
+        """Release the fetch lock a cancelled flow held, when that costs no I/O.
+
+        The closed flow cannot release it (it may not yield any more). An
+        in-process lock would otherwise block the engine's next acquisition
+        until its TTL; a shared backend's lock (I/O) is left to expire.
+        """
+        if held is not None and not self._backend.blocking:
+            self.cache_call(held)
 
     def cache_call(self, effect: CacheCall) -> Any:
         """Call the cache backend; a failing backend behaves as a miss, never as an outage."""
