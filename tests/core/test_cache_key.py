@@ -41,6 +41,7 @@ VARIATIONS: dict[str, dict[str, Any]] = {
     "retry": {"retry": RetryPolicy(attempts=2)},
     "cache": {"cache": CachePolicy(renew_fraction=0.5)},
     "rotation": {"rotation": RotationPolicy(try_versions=True)},
+    "renew_on": {"renew_on": (401, 403)},
 }
 
 # Settings that change neither the request nor the token: engines differing only by these share
@@ -53,6 +54,7 @@ OUTSIDE_THE_KEY = {
     "retry",
     "cache",
     "rotation",
+    "renew_on",
 }
 # Settings that change how the answer is read, hence the token kept, without changing the request.
 HOW_THE_ANSWER_IS_READ = {"token_type", "default_lifetime", "max_lifetime"}
