@@ -316,7 +316,8 @@ def build_client(
     schema = client_schema()
 
     def fail(key: str, message: str) -> ConfigError:
-        return ConfigError(f"{locate(key)}: clients.{name}.{key}: {message}")
+        # "scopes[2]" was set where "scopes" was.
+        return ConfigError(f"{locate(key.split('[', 1)[0])}: clients.{name}.{key}: {message}")
 
     arguments: dict[str, Any] = {}
     for key, value in table.items():
