@@ -428,8 +428,12 @@ def _check_reference(
         )
     try:
         SecretReference.parse(text, config_key=key)
-    except ConfigError:
-        raise fail(key, f"malformed '{scheme}:' secret reference (scheme:body[#key][?param=value])") from None
+    except ConfigError as exc:
+        # The parser's messages never echo the reference: keep what it found.
+        detail = str(exc).partition(": ")[2]
+        raise fail(
+            key, f"malformed '{scheme}:' secret reference (scheme:body[#key][?param=value]): {detail}"
+        ) from None
 
 
 def _unknown_backend(backend: str, backends: frozenset[str]) -> str:

@@ -71,12 +71,13 @@ def redact_userinfo(url: str) -> str:
     """
     head, sep, rest = url.partition("://")
     if not sep:
-        return url
+        # No scheme ("user:pass@host:8200"): what precedes the first "/" is still an authority.
+        head, rest = "", url
     end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
     authority = rest[:end]
     if "@" not in authority:
         return url
-    return f"{head}://***@{authority.rpartition('@')[2]}{rest[end:]}"
+    return f"{head}{sep}***@{authority.rpartition('@')[2]}{rest[end:]}"
 
 
 def ensure_no_userinfo(url: str, *, key: str, credentials: str) -> None:

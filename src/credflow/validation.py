@@ -43,7 +43,7 @@ def check_seconds(
     """
     number = value.total_seconds() if isinstance(value, timedelta) else value
     if isinstance(number, bool) or not isinstance(number, int | float):
-        raise ConfigError(f"{key}: expected a number of seconds, got {_shown(value)}")
+        raise ConfigError(f"{key}: expected a number of seconds, got {type(value).__name__}")
     if isinstance(number, float) and not math.isfinite(number):
         raise ConfigError(f"{key}: expected a finite number of seconds, got {number!r}")
     if number < 0 or (positive and number == 0):
