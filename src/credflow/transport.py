@@ -3,16 +3,19 @@
 The transport only moves bytes. It marks connection errors, timeouts, 5xx and
 429 answers as `TransientError` (with the server's `Retry-After`) so that
 `retry.py` can decide; every other answer is returned as a `RawResponse` for
-`protocol.py` to parse.
+`protocol.py` to parse. A certificate that fails verification is a
+`TokenEndpointError` at once: retrying cannot fix it.
 """
 
 from __future__ import annotations
 
+import ssl
 import threading
 from datetime import UTC, datetime
 
 import httpx
 
+from .errors import TokenEndpointError
 from .protocol import RawResponse, TokenRequest, parse_retry_after
 from .retry import TransientError
 from .security import tls_context
@@ -32,8 +35,35 @@ def _raw(response: httpx.Response) -> RawResponse:
 
 
 def _transient(exc: httpx.TransportError, url: str) -> TransientError:
+    """The retryable form of `exc`; a certificate that fails verification raises instead.
+
+    An untrusted, expired or misnamed certificate will fail the same way on
+    every attempt, so it is not retried, and OpenSSL's reason is kept.
+    """
+    tls = _tls_cause(exc)
+    if isinstance(tls, ssl.SSLCertVerificationError):
+        reason = tls.verify_message or tls.reason or "certificate verify failed"
+        raise TokenEndpointError(
+            f"TLS connection to {url} failed: certificate verify failed: {reason}. The server's certificate "
+            "is not trusted; if it comes from a private CA, set ca_bundle to that CA's PEM file "
+            "(verification cannot be turned off)",
+            endpoint=url,
+        ) from None
     kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "failed"
-    return TransientError(f"connection to {url} {kind}: {type(exc).__name__}")
+    detail = f" ({tls.reason or tls})" if tls is not None else ""
+    return TransientError(f"connection to {url} {kind}: {type(exc).__name__}{detail}")
+
+
+def _tls_cause(exc: BaseException) -> ssl.SSLError | None:
+    # httpx raises its own ConnectError from httpcore's, itself raised from the ssl module's error.
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, ssl.SSLError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
 
 
 class TokenTransport:
