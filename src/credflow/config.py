@@ -164,7 +164,8 @@ class ClientConfig:
         )
     )
     token_endpoint: str | None = field(
-        default=None, metadata=_doc("The token endpoint URL. Give this or `issuer`.")
+        default=None,
+        metadata=_doc("The token endpoint URL, without `user:password@`. Give this or `issuer`."),
     )
     issuer: str | None = field(
         default=None,
@@ -174,7 +175,11 @@ class ClientConfig:
         ),
     )
     scopes: tuple[str, ...] = field(
-        default=(), metadata=_doc("Scopes to request, sent space-joined in `scope`.")
+        default=(),
+        metadata=_doc(
+            "Scopes to request, sent space-joined in `scope`; each an RFC 6749 scope token "
+            '(printable ASCII without space, `"` or `\\`).'
+        ),
     )
     audience: str | None = field(default=None, metadata=_doc("The `audience` parameter (Auth0 and others)."))
     resource: tuple[str, ...] = field(
@@ -226,8 +231,8 @@ class ClientConfig:
     ca_bundle: str | None = field(
         default=None,
         metadata=_doc(
-            "A PEM file of CA certificates to trust instead of the system store. "
-            "TLS verification is always on."
+            "A PEM file of CA certificates to trust instead of the system store, read when the "
+            "configuration is loaded. TLS verification is always on."
         ),
     )
     retry: RetryPolicy = field(
