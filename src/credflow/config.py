@@ -11,7 +11,6 @@ import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -297,7 +296,8 @@ class ClientConfig:
         if self.ca_bundle is not None:
             if not isinstance(self.ca_bundle, str) or not self.ca_bundle:
                 raise ConfigError(f"ca_bundle: expected a path, got {self.ca_bundle!r}")
-            load_ca_bundle(self.ca_bundle)  # a missing or unreadable bundle fails here, not at the first token
+            # A missing or unreadable bundle fails here, not at the first token request.
+            load_ca_bundle(self.ca_bundle)
         for name, kind in (("retry", RetryPolicy), ("cache", CachePolicy), ("rotation", RotationPolicy)):
             if not isinstance(getattr(self, name), kind):
                 raise ConfigError(f"{name}: expected a {kind.__name__}")

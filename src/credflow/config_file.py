@@ -368,7 +368,9 @@ def _env_value(raw: str, variable: str) -> object:
     except tomllib.TOMLDecodeError:
         return raw
     except RecursionError:
-        raise ConfigError(f"environment variable {variable}: arrays or inline tables nested too deeply") from None
+        raise ConfigError(
+            f"environment variable {variable}: arrays or inline tables nested too deeply"
+        ) from None
     return parsed["value"] if parsed.keys() == {"value"} else raw
 
 

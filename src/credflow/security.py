@@ -90,8 +90,7 @@ def ensure_no_userinfo(url: str, *, key: str, credentials: str) -> None:
     redacted = redact_userinfo(url)
     if redacted != url:
         raise ConfigError(
-            f"{key}: {redacted!r} carries credentials (user:password@) in the URL; "
-            f"remove them: {credentials}"
+            f"{key}: {redacted!r} carries credentials (user:password@) in the URL; remove them: {credentials}"
         )
 
 
@@ -109,9 +108,7 @@ def load_ca_bundle(path: str, *, key: str = "ca_bundle") -> ssl.SSLContext:
     try:
         return tls_context(path)
     except ssl.SSLError as exc:
-        raise ConfigError(
-            f"{key}: {path}: not a PEM file of CA certificates ({exc.reason or exc})"
-        ) from None
+        raise ConfigError(f"{key}: {path}: not a PEM file of CA certificates ({exc.reason or exc})") from None
     except OSError as exc:
         raise ConfigError(f"{key}: {path}: cannot read it: {exc.strerror}") from None
 

@@ -32,9 +32,7 @@ def _shown(value: object) -> str:
     return type(value).__name__
 
 
-def check_seconds(
-    value: object, key: str, *, positive: bool = False, maximum: float = MAX_SECONDS
-) -> float:
+def check_seconds(value: object, key: str, *, positive: bool = False, maximum: float = MAX_SECONDS) -> float:
     """`value` as a finite number of seconds in range, or `ConfigError` naming `key`.
 
     Accepts an int, a float or a `timedelta`; refuses booleans, NaN, the

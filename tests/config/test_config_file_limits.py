@@ -18,13 +18,16 @@ from credflow.validation import MAX_FILE_BYTES
 
 from .conftest import WriteConfig
 
-CLIENT = '[clients.billing]\ntoken_endpoint = "https://a.example/t"\nclient_id = "billing"\nclient_secret = "env:S"\n'
+CLIENT = (
+    '[clients.billing]\ntoken_endpoint = "https://a.example/t"\nclient_id = "billing"\n'
+    'client_secret = "env:S"\n'
+)
 
 # Every test here would hang or fill memory if the loader read without a bound: cap each run.
 pytestmark = pytest.mark.timeout(60)
 
 
-def config_error(path: str | Path, env: dict[str, str] | None = None) -> str:
+def config_error(path: str | Path | None, env: dict[str, str] | None = None) -> str:
     """The ConfigError message of loading `path`."""
     with pytest.raises(ConfigError) as caught:
         load_config(path, env=env or {})
@@ -52,22 +55,25 @@ def unix_socket(tmp_path: Path) -> Iterator[Path]:
 
 def test_fifo_is_refused_without_waiting_for_a_writer(fifo: Path) -> None:
     """A named pipe with no writer is refused at once (opening it does not block)."""
-    assert f"{fifo}: not a regular file (a named pipe); --config and CREDFLOW_CONFIG must name a TOML file" == (
-        config_error(fifo)
+    assert (
+        f"{fifo}: not a regular file (a named pipe); --config and CREDFLOW_CONFIG must name a TOML file"
+        == (config_error(fifo))
     )
 
 
 def test_character_device_is_refused_without_reading_it() -> None:
     """/dev/zero, endless, is refused before a byte is read."""
-    assert "/dev/zero: not a regular file (a character device); --config and CREDFLOW_CONFIG must name a TOML file" == (
-        config_error("/dev/zero")
+    assert (
+        "/dev/zero: not a regular file (a character device); "
+        "--config and CREDFLOW_CONFIG must name a TOML file" == (config_error("/dev/zero"))
     )
 
 
 def test_directory_is_refused(tmp_path: Path) -> None:
     """A directory is refused by kind."""
-    assert f"{tmp_path}: not a regular file (a directory); --config and CREDFLOW_CONFIG must name a TOML file" == (
-        config_error(tmp_path)
+    assert (
+        f"{tmp_path}: not a regular file (a directory); --config and CREDFLOW_CONFIG must name a TOML file"
+        == (config_error(tmp_path))
     )
 
 
@@ -78,7 +84,9 @@ def test_socket_is_refused(unix_socket: Path) -> None:
     )
 
 
-def test_fifo_named_by_the_environment_variable_is_refused(fifo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fifo_named_by_the_environment_variable_is_refused(
+    fifo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """CREDFLOW_CONFIG pointing at a pipe is refused the same way."""
     assert config_error(None, env={"CREDFLOW_CONFIG": str(fifo)}).startswith(f"{fifo}: not a regular file")
 
@@ -118,8 +126,9 @@ def test_deeply_nested_tables_are_a_config_error(write_config: WriteConfig) -> N
     """A table header 20 000 keys deep (parsed without recursion) is refused before anything walks it."""
     write_config(CLIENT + "[sources.env." + ".".join(["a"] * 20000) + "]\nx = 1\n")
 
-    assert "credflow.toml: sources.env.a.a...: nested more than 16 levels deep; no setting is" == config_error(
-        "credflow.toml"
+    assert (
+        "credflow.toml: sources.env.a.a...: nested more than 16 levels deep; no setting is"
+        == config_error("credflow.toml")
     )
 
 
@@ -143,5 +152,9 @@ def test_cli_with_dev_zero_exits_with_the_config_error_code() -> None:
         check=False,
     )
 
-    assert (ExitCode.CONFIG, "", "credflow: error: /dev/zero: not a regular file (a character device); "
-            "--config and CREDFLOW_CONFIG must name a TOML file\n") == (result.returncode, result.stdout, result.stderr)
+    assert (
+        ExitCode.CONFIG,
+        "",
+        "credflow: error: /dev/zero: not a regular file (a character device); "
+        "--config and CREDFLOW_CONFIG must name a TOML file\n",
+    ) == (result.returncode, result.stdout, result.stderr)

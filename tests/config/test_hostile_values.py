@@ -53,7 +53,7 @@ def config_error(**changes: object) -> str:
 )
 @pytest.mark.parametrize("key", ["token_endpoint", "issuer"])
 def test_url_with_userinfo_is_refused_without_echoing_it(key: str, url: str, shown: str) -> None:
-    """token_endpoint and issuer with user:password@ are refused; the message redacts them and says where they go."""
+    """token_endpoint and issuer with user:password@ are refused, redacted, saying where credentials go."""
     LEDGER.canary(URL_PASSWORD)
     changes: dict[str, object] = {"token_endpoint": None, key: url}
 
@@ -86,7 +86,8 @@ def test_userinfo_in_the_file_is_refused_with_the_file_named(write_config: Write
         load_config(path.name, env={})
 
     assert str(caught.value).startswith(
-        "credflow.toml: clients.billing.token_endpoint: 'https://***@auth.example.com/token' carries credentials"
+        "credflow.toml: clients.billing.token_endpoint: "
+        "'https://***@auth.example.com/token' carries credentials"
     )
     assert URL_PASSWORD not in str(caught.value)
 
@@ -107,7 +108,9 @@ def test_insecure_url_message_redacts_userinfo() -> None:
 
     LEDGER.canary(URL_PASSWORD)
     with pytest.raises(InsecureTransportError) as caught:
-        ensure_secure_url(f"ftp://u:{URL_PASSWORD}@files.example", allow_insecure_http=False, what="API request")
+        ensure_secure_url(
+            f"ftp://u:{URL_PASSWORD}@files.example", allow_insecure_http=False, what="API request"
+        )
 
     assert "API request: 'ftp://***@files.example' is not an http(s) URL" == str(caught.value)
 
@@ -207,7 +210,8 @@ def test_nan_from_the_file_names_the_key(write_config: WriteConfig) -> None:
 def test_inf_from_an_environment_variable_names_the_variable(write_config: WriteConfig) -> None:
     """CREDFLOW_CLIENTS__BILLING__RETRY__DEADLINE=inf fails naming the variable and the key."""
     path = write_config(
-        '[clients.billing]\ntoken_endpoint = "https://a.example/t"\nclient_id = "billing"\nclient_secret = "env:S"\n'
+        '[clients.billing]\ntoken_endpoint = "https://a.example/t"\nclient_id = "billing"\n'
+        'client_secret = "env:S"\n'
     )
 
     with pytest.raises(ConfigError) as caught:
@@ -304,7 +308,7 @@ def test_scope_outside_the_rfc_6749_grammar_is_refused_by_index(scope: str, why:
     """A scope with a quote, backslash, control, non-ASCII character or space is refused naming its index."""
     message = config_error(scopes=("openid", scope))
 
-    assert message.startswith(f"scopes[1]: ")
+    assert message.startswith("scopes[1]: ")
     assert why in message
 
 
@@ -318,7 +322,9 @@ def test_scope_error_from_the_file_names_the_index(write_config: WriteConfig) ->
     with pytest.raises(ConfigError) as caught:
         load_config(path.name, env={})
 
-    assert str(caught.value).startswith("credflow.toml: clients.billing.scopes[1]: 'bad\"scope' is not an RFC 6749")
+    assert str(caught.value).startswith(
+        "credflow.toml: clients.billing.scopes[1]: 'bad\"scope' is not an RFC 6749"
+    )
 
 
 def test_every_allowed_scope_character_is_accepted() -> None:
@@ -356,4 +362,6 @@ def test_plain_http_to_a_dot_localhost_name_is_refused() -> None:
     with pytest.raises(InsecureTransportError) as caught:
         ClientConfig(**base(token_endpoint="http://api.localhost:8080/token"))  # type: ignore[arg-type]
 
-    assert str(caught.value).startswith("token_endpoint: refusing plain http:// to remote host 'api.localhost'")
+    assert str(caught.value).startswith(
+        "token_endpoint: refusing plain http:// to remote host 'api.localhost'"
+    )

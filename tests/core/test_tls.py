@@ -50,7 +50,10 @@ def _bad_bundles(tmp_path: Path) -> dict[str, tuple[str, str]]:
     missing = tmp_path / "missing.pem"
     return {
         "missing": (str(missing), f"ca_bundle: {missing}: no such file; give a PEM file of CA certificates"),
-        "directory": (str(tmp_path), f"ca_bundle: {tmp_path}: not a regular file; give a PEM file of CA certificates"),
+        "directory": (
+            str(tmp_path),
+            f"ca_bundle: {tmp_path}: not a regular file; give a PEM file of CA certificates",
+        ),
         "fifo": (str(fifo), f"ca_bundle: {fifo}: not a regular file; give a PEM file of CA certificates"),
         "empty": (
             str(empty),
@@ -66,7 +69,7 @@ def _bad_bundles(tmp_path: Path) -> dict[str, tuple[str, str]]:
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize("kind", ["missing", "directory", "fifo", "empty", "not PEM"])
 def test_unusable_ca_bundle_is_a_config_error_naming_key_and_path(tmp_path: Path, kind: str) -> None:
-    """Missing, a directory, a FIFO, empty or not PEM: ConfigError when the client is built, not at the first token."""
+    """Missing, a directory, a FIFO, empty or not PEM: ConfigError when the client is built."""
     path, expected = _bad_bundles(tmp_path)[kind]
 
     with pytest.raises(ConfigError) as caught:
@@ -81,7 +84,8 @@ def test_ca_bundle_error_from_the_file_names_file_client_and_key(tmp_path: Path)
 
     config = tmp_path / "credflow.toml"
     config.write_text(
-        '[clients.billing]\ntoken_endpoint = "https://a.example/t"\nclient_id = "c"\nclient_secret = "env:S"\n'
+        '[clients.billing]\ntoken_endpoint = "https://a.example/t"\nclient_id = "c"\n'
+        'client_secret = "env:S"\n'
         f'ca_bundle = "{tmp_path / "nope.pem"}"\n'
     )
 

@@ -54,7 +54,10 @@ def test_every_setting_is_read() -> None:
         ({"stale_if_error": -1}, "sources.aws-sm.stale_if_error: expected a non-negative number of seconds"),
         ({"timeout": 0}, "sources.aws-sm.timeout: expected a positive number of seconds, got 0"),
         ({"timeout": float("nan")}, "sources.aws-sm.timeout: expected a finite number of seconds, got nan"),
-        ({"cache_ttl": float("inf")}, "sources.aws-sm.cache_ttl: expected a finite number of seconds, got inf"),
+        (
+            {"cache_ttl": float("inf")},
+            "sources.aws-sm.cache_ttl: expected a finite number of seconds, got inf",
+        ),
         ({"stale_if_error": 1e300}, "sources.aws-sm.stale_if_error: expected at most 315360000 seconds"),
         ({"max_attempts": 0}, "sources.aws-sm.max_attempts: expected an integer of at least 1, got 0"),
         ({"max_attempts": 2.5}, "sources.aws-sm.max_attempts: expected an integer of at least 1, got 2.5"),

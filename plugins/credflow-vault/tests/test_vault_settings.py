@@ -32,8 +32,14 @@ def config_error(**settings: Any) -> str:
         ({"address": ADDRESS, "timeout": True}, "sources.vault.timeout: expected a number"),
         ({"address": ADDRESS, "cache_ttl": -1}, "sources.vault.cache_ttl: expected a non-negative number"),
         ({"address": ADDRESS, "timeout": float("nan")}, "sources.vault.timeout: expected a finite number"),
-        ({"address": ADDRESS, "stale_if_error": float("inf")}, "sources.vault.stale_if_error: expected a finite"),
-        ({"address": ADDRESS, "cache_ttl": 1e12}, "sources.vault.cache_ttl: expected at most 315360000 seconds"),
+        (
+            {"address": ADDRESS, "stale_if_error": float("inf")},
+            "sources.vault.stale_if_error: expected a finite",
+        ),
+        (
+            {"address": ADDRESS, "cache_ttl": 1e12},
+            "sources.vault.cache_ttl: expected at most 315360000 seconds",
+        ),
         (
             {"address": "https://root:hunter2@vault.example:8200"},
             "sources.vault.address: 'https://***@vault.example:8200' carries credentials (user:password@)",
