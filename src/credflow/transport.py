@@ -18,7 +18,7 @@ import httpx
 from .errors import TokenEndpointError
 from .protocol import RawResponse, TokenRequest, parse_retry_after
 from .retry import TransientError
-from .security import tls_context
+from .security import ensure_no_userinfo, tls_context
 
 __all__ = ["TokenTransport"]
 
@@ -52,6 +52,16 @@ def _transient(exc: httpx.TransportError, url: str) -> TransientError:
     kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "failed"
     detail = f" ({tls.reason or tls})" if tls is not None else ""
     return TransientError(f"connection to {url} {kind}: {type(exc).__name__}{detail}")
+
+
+def _refuse_userinfo(url: str) -> None:
+    # The configured URLs were checked at load; this catches a discovered token endpoint, whose
+    # `user:password@` httpx would send as Basic credentials in place of the client's own.
+    ensure_no_userinfo(
+        url,
+        key="token endpoint",
+        credentials="the server's metadata must not put credentials in its token_endpoint",
+    )
 
 
 def _tls_cause(exc: BaseException) -> ssl.SSLError | None:
@@ -91,6 +101,7 @@ class TokenTransport:
         return httpx.AsyncClient(timeout=self._timeout, verify=self._verify, follow_redirects=False)
 
     def post(self, request: TokenRequest) -> RawResponse:
+        _refuse_userinfo(request.url)
         try:
             response = self._sync_client().post(
                 request.url, headers=request.headers, data=_grouped(request.form)
@@ -100,6 +111,7 @@ class TokenTransport:
         return _raw(response)
 
     async def apost(self, client: httpx.AsyncClient, request: TokenRequest) -> RawResponse:
+        _refuse_userinfo(request.url)
         try:
             response = await client.post(request.url, headers=request.headers, data=_grouped(request.form))
         except httpx.TransportError as exc:
@@ -107,6 +119,7 @@ class TokenTransport:
         return _raw(response)
 
     def get(self, url: str) -> RawResponse:
+        _refuse_userinfo(url)
         try:
             response = self._sync_client().get(url, headers={"Accept": "application/json"})
         except httpx.TransportError as exc:
@@ -114,6 +127,7 @@ class TokenTransport:
         return _raw(response)
 
     async def aget(self, client: httpx.AsyncClient, url: str) -> RawResponse:
+        _refuse_userinfo(url)
         try:
             response = await client.get(url, headers={"Accept": "application/json"})
         except httpx.TransportError as exc:

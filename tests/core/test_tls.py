@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import trustme
+from werkzeug.serving import make_server
 
 from credflow import ClientConfig, ConfigError, RetriesExhaustedError, TokenEndpointError
 from credflow.events import TokenRetried
 from credflow.testing import AuthServer
 from credflow.testing.app import TOKEN_PATH
+from tests.leakcheck import LEDGER
 
 from .conftest import EngineFactory
 from .support import EventRecorder
-from .tls_front import TlsFront
+from .tls_front import QuietHandler, TlsFront
 
 SETTINGS = {"token_endpoint": "https://auth.example.com/token", "client_id": "c", "client_secret": "env:S"}
 
@@ -181,3 +186,77 @@ def test_certificate_of_another_ca_is_not_retried_through_discovery(
     assert str(caught.value).startswith(f"TLS connection to {front.url('/.well-known/')}")
     assert "certificate verify failed: unable to get local issuer certificate" in str(caught.value)
     assert (1, []) == (front.handshakes, recorder.of(TokenRetried))
+
+
+# --- a discovered token endpoint with credentials ---------------------------------------
+
+
+class _MetadataServer:
+    """Serves RFC 8414 metadata whose token_endpoint carries `user:password@`; counts token requests."""
+
+    def __init__(self, password: str) -> None:
+        self._password = password
+        self.token_requests = 0
+        self._server = make_server("127.0.0.1", 0, self._app, threaded=True, request_handler=QuietHandler)
+        threading.Thread(target=self._server.serve_forever, name="metadata", daemon=True).start()
+
+    @property
+    def issuer(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_port}"
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ["PATH_INFO"].startswith("/.well-known/"):
+            endpoint = self.issuer.replace("http://", f"http://u:{self._password}@") + "/token"
+            body = json.dumps({"issuer": self.issuer, "token_endpoint": endpoint}).encode()
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [body]
+        self.token_requests += 1
+        start_response("400 Bad Request", [("Content-Type", "application/json")])
+        return [b'{"error": "invalid_request"}']
+
+
+@pytest.fixture
+def metadata_server() -> Iterator[_MetadataServer]:
+    """A metadata server publishing a token endpoint with credentials in it."""
+    running = _MetadataServer(URL_PASSWORD)
+    yield running
+    running.close()
+
+
+URL_PASSWORD = "discovered-url-password-31Ab"
+
+
+def _assert_refused_unsent(error: ConfigError, server: _MetadataServer) -> None:
+    expected = f"token endpoint: 'http://***@{server.issuer[7:]}/token' carries credentials"
+    assert (True, 0) == (str(error).startswith(expected), server.token_requests)
+    assert URL_PASSWORD not in str(error)
+
+
+def test_discovered_token_endpoint_with_credentials_is_never_called(
+    make_engine: EngineFactory, metadata_server: _MetadataServer
+) -> None:
+    """Metadata naming http://u:pw@host/token: ConfigError before any token request, the password hidden."""
+    LEDGER.canary(URL_PASSWORD)
+    engine = make_engine(token_endpoint=None, issuer=metadata_server.issuer)
+
+    with pytest.raises(ConfigError) as caught:
+        engine.get_token()
+
+    _assert_refused_unsent(caught.value, metadata_server)
+
+
+async def test_discovered_token_endpoint_with_credentials_is_never_called_async(
+    make_engine: EngineFactory, metadata_server: _MetadataServer
+) -> None:
+    """The async path: ConfigError before any token request, the password hidden."""
+    LEDGER.canary(URL_PASSWORD)
+    engine = make_engine(token_endpoint=None, issuer=metadata_server.issuer)
+
+    with pytest.raises(ConfigError) as caught:
+        await engine.aget_token()
+
+    _assert_refused_unsent(caught.value, metadata_server)

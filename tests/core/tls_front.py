@@ -18,10 +18,12 @@ import httpx
 import trustme
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-__all__ = ["TlsFront"]
+__all__ = ["QuietHandler", "TlsFront"]
 
 
-class _QuietHandler(WSGIRequestHandler):
+class QuietHandler(WSGIRequestHandler):
+    """A request handler that logs nothing."""
+
     def log(self, type: str, message: str, *args: Any) -> None:
         return None
 
@@ -71,7 +73,7 @@ class TlsFront:
 
     def __enter__(self) -> Self:
         server = make_server(
-            "127.0.0.1", 0, self._app, threaded=True, ssl_context=self._context, request_handler=_QuietHandler
+            "127.0.0.1", 0, self._app, threaded=True, ssl_context=self._context, request_handler=QuietHandler
         )
         self._server = server
         threading.Thread(target=server.serve_forever, name="tls-front", daemon=True).start()
