@@ -55,8 +55,8 @@ def _transient(exc: httpx.TransportError, url: str) -> TransientError:
 
 
 def _refuse_userinfo(url: str) -> None:
-    # The configured URLs were checked at load; this catches a discovered token endpoint, whose
-    # `user:password@` httpx would send as Basic credentials in place of the client's own.
+    # Configured and discovered URLs are checked before they get here; this last guard keeps httpx
+    # from ever sending a URL's `user:password@` as Basic credentials in place of the client's own.
     ensure_no_userinfo(
         url,
         key="token endpoint",
