@@ -36,7 +36,7 @@ from .protocol import (
 from .reference import SecretReference
 from .rotation import CandidateOrder
 from .secret import SecretValue
-from .security import ensure_secure_url
+from .security import ensure_no_userinfo, ensure_secure_url
 from .token import Token
 
 __all__ = [
@@ -369,6 +369,12 @@ class Acquisition:
                 f"{', '.join(map(str, methods)) or 'no'} client authentication methods, "
                 f"not {self.config.auth_method!r}; change auth_method"
             )
+        # Before anything (an audit event, an error) names the endpoint: its userinfo would show there.
+        ensure_no_userinfo(
+            document["token_endpoint"],
+            key=f"token_endpoint discovered at {url}",
+            credentials="the server's metadata must not put credentials in its token_endpoint",
+        )
         ensure_secure_url(
             document["token_endpoint"],
             allow_insecure_http=self.config.allow_insecure_http,

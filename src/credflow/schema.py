@@ -326,7 +326,8 @@ def build_client(
     schema = client_schema()
 
     def fail(key: str, message: str) -> ConfigError:
-        return ConfigError(f"{locate(key)}: clients.{name}.{key}: {message}")
+        # "scopes[2]" was set where "scopes" was.
+        return ConfigError(f"{locate(key.split('[', 1)[0])}: clients.{name}.{key}: {message}")
 
     arguments: dict[str, Any] = {}
     for key, value in table.items():
@@ -437,8 +438,12 @@ def _check_reference(
         )
     try:
         SecretReference.parse(text, config_key=key)
-    except ConfigError:
-        raise fail(key, f"malformed '{scheme}:' secret reference (scheme:body[#key][?param=value])") from None
+    except ConfigError as exc:
+        # The parser's messages never echo the reference: keep what it found.
+        detail = str(exc).partition(": ")[2]
+        raise fail(
+            key, f"malformed '{scheme}:' secret reference (scheme:body[#key][?param=value]): {detail}"
+        ) from None
 
 
 def _unknown_backend(backend: str, backends: frozenset[str]) -> str:

@@ -6,6 +6,7 @@ import dataclasses
 from types import MappingProxyType
 from typing import Any
 
+import certifi
 import pytest
 
 from credflow import CachePolicy, ClientConfig, RetryPolicy, RotationPolicy, SecretValue
@@ -37,7 +38,7 @@ VARIATIONS: dict[str, dict[str, Any]] = {
     "max_lifetime": {"max_lifetime": 86400.0},
     "timeout": {"timeout": 3.0},
     "allow_insecure_http": {"allow_insecure_http": True},
-    "ca_bundle": {"ca_bundle": "/etc/ssl/private-ca.pem"},
+    "ca_bundle": {"ca_bundle": certifi.where()},  # a real PEM bundle: it is read when built
     "retry": {"retry": RetryPolicy(attempts=2)},
     "cache": {"cache": CachePolicy(renew_fraction=0.5)},
     "rotation": {"rotation": RotationPolicy(try_versions=True)},

@@ -25,11 +25,12 @@ from ..hookspecs import RegisterSecretSource, hookimpl
 from ..reference import SecretReference
 from ..secret import SecretValue
 from ..source import SourceContext
+from ..validation import MAX_FILE_BYTES
 from ._values import select_value
 
 __all__ = ["FileSecretSource"]
 
-_MAX_SECRET_FILE_BYTES = 1 << 20
+_MAX_SECRET_FILE_BYTES = MAX_FILE_BYTES  # the same limit as a configuration file
 
 _KINDS = (
     (stat.S_ISDIR, "a directory"),
