@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -170,7 +171,9 @@ def get_tokens_concurrently(engine: TokenEngine, callers: int) -> list[str]:
 async def aget_tokens_concurrently(engine: TokenEngine, callers: int) -> list[str]:
     """`callers` asyncio tasks call `aget_token()` at once; each outcome: "token" or the error's type."""
     results = await asyncio.gather(*(engine.aget_token() for _ in range(callers)), return_exceptions=True)
-    return sorted("token" if not isinstance(result, BaseException) else type(result).__name__ for result in results)
+    return sorted(
+        "token" if not isinstance(result, BaseException) else type(result).__name__ for result in results
+    )
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:
@@ -182,10 +185,15 @@ def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:
         time.sleep(0.01)
 
 
-async def await_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:
-    """`wait_for` for async tests: poll without blocking the event loop."""
+async def await_for(condition: Callable[[], bool | Awaitable[bool]], timeout: float = 30.0) -> None:
+    """`wait_for` for async tests: poll `condition()` (awaited if need be) without blocking the loop."""
     deadline = time.monotonic() + timeout
-    while not condition():
+
+    async def met() -> bool:
+        outcome = condition()
+        return await outcome if inspect.isawaitable(outcome) else outcome
+
+    while not await met():
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout:g}s")
         await asyncio.sleep(0.01)

@@ -167,4 +167,3 @@ def test_last_good_for_is_validated_and_loaded(tmp_path: Path) -> None:
     rotation = load_config(config_file, env={}, load_entry_points=False).client("billing").rotation
 
     assert (3600.0, 10.0) == (rotation.last_good_for, rotation.reject_pause_max)
-

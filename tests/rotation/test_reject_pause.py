@@ -27,7 +27,9 @@ def refused_engine(
 ) -> Iterator[TokenEngine]:
     """An engine on `file:<path>` (OLD) whose token expired after the server replaced OLD by NEWER."""
     publish_file(path, OLD)
-    with make_engine(server.token_endpoint, f"file:{path}", recorder, rotation=rotation, clock=clock) as engine:
+    with make_engine(
+        server.token_endpoint, f"file:{path}", recorder, rotation=rotation, clock=clock
+    ) as engine:
         engine.get_token()
         server.rotate_secret(CLIENT_ID, NEWER)  # OLD revoked at once; the file still holds OLD
         clock.advance(TOKEN_LIFETIME)
