@@ -18,7 +18,8 @@ previous version until the server switches; the next refusal sends it back to
 the latest version. With a `file:` secret (no versions, no fallback configured)
 the value the server last accepted (last known good) bridges the same gap. In
 "server first" the service picks S(i+1) up from the manager when its cache
-expires, or at the refusal after the revocation (one fresh read). Tokens live `token_ttl_seconds`, so renewals keep happening.
+expires, or at the refusal after the revocation (one fresh read). Tokens live
+`token_ttl_seconds`, so renewals keep happening.
 """
 
 from __future__ import annotations
