@@ -240,23 +240,23 @@ class Acquisition:
         self._check_refusal(reference, secret)
         last_good = self._last_good_value()
         # The source still yields the value the server refused last time, while the last good
-        # value worked: keep to that one until the server refuses it (it switched) or it expires.
-        bridging = last_good is not None and self._held_back == secret.fingerprint
+        # value worked: send that one first until the server refuses it (it switched) or it expires.
+        bridge = last_good if last_good is not None and self._held_back == secret.fingerprint else None
         self._emit(
             TokenRequested(
                 client_id=self.config.client_id,
                 token_endpoint=endpoint,
                 scopes=self.config.scopes,
                 reason=reason,
-                secret_fingerprint=(last_good if bridging and last_good else secret).fingerprint,
+                secret_fingerprint=(bridge or secret).fingerprint,
             )
         )
         tried: set[str] = set()
-        if bridging and last_good is not None:
-            tried.add(last_good.fingerprint)
-            outcome = yield from self._attempt(endpoint, last_good)
+        if bridge is not None:
+            tried.add(bridge.fingerprint)
+            outcome = yield from self._attempt(endpoint, bridge)
             if isinstance(outcome, Token):
-                return self._kept_last_good(last_good, secret, outcome)
+                return self._kept_last_good(bridge, secret, outcome)
         tried.add(secret.fingerprint)
         outcome = yield from self._attempt(endpoint, secret)
         if isinstance(outcome, Token):
