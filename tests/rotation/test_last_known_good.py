@@ -153,9 +153,11 @@ def test_last_good_value_is_kept_for_a_bounded_time(
 
 
 def test_last_good_for_is_validated_and_loaded(tmp_path: Path) -> None:
-    """A negative `last_good_for` is a ConfigError naming the key; a valid one reaches the policy."""
+    """Negative durations are ConfigErrors naming the key; valid ones reach the policy from TOML."""
     with pytest.raises(ConfigError, match=r"rotation\.last_good_for: expected a non-negative number"):
         RotationPolicy(last_good_for=-1)
+    with pytest.raises(ConfigError, match=r"rotation\.reject_pause_max: expected a non-negative number"):
+        RotationPolicy(reject_pause_max=-0.5)
     config_file = tmp_path / "credflow.toml"
     config_file.write_text(
         '[clients.billing]\nclient_id = "billing"\nclient_secret = "env:BILLING_SECRET"\n'
