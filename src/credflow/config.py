@@ -149,11 +149,29 @@ class RotationPolicy:
             "More secret references to try in order after `invalid_client` (for example a secondary file)."
         ),
     )
+    last_good_for: float = field(
+        default=86400.0,
+        metadata=_doc(
+            "Keep the value the server last accepted (in memory only) this many seconds after it was "
+            "last accepted as the source's current value, and try it when a changed value is refused "
+            "(a secret written to the source before the server accepts it). 0 turns this off."
+        ),
+    )
+    reject_pause_max: float = field(
+        default=30.0,
+        metadata=_doc(
+            "After `invalid_client` with every value tried, acquisitions fail at once without a token "
+            "request while the secret stays unchanged, for a pause of 1 s doubling up to this many "
+            "seconds; a changed secret ends the pause. 0 turns the pause off."
+        ),
+    )
 
     def __post_init__(self) -> None:
         for name in ("reread_on_reject", "try_versions"):
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(f"rotation.{name}: expected true or false, got {getattr(self, name)!r}")
+        for name in ("last_good_for", "reject_pause_max"):
+            object.__setattr__(self, name, _seconds(getattr(self, name), f"rotation.{name}"))
         fallbacks = _string_tuple(self.fallback_secrets, "rotation.fallback_secrets")
         for text in fallbacks:
             SecretReference.parse(text, config_key="rotation.fallback_secrets")
