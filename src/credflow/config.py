@@ -171,7 +171,7 @@ class RotationPolicy:
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(f"rotation.{name}: expected true or false, got {getattr(self, name)!r}")
         for name in ("last_good_for", "reject_pause_max"):
-            object.__setattr__(self, name, _seconds(getattr(self, name), f"rotation.{name}"))
+            object.__setattr__(self, name, check_seconds(getattr(self, name), f"rotation.{name}"))
         fallbacks = _string_tuple(self.fallback_secrets, "rotation.fallback_secrets")
         for text in fallbacks:
             SecretReference.parse(text, config_key="rotation.fallback_secrets")
