@@ -186,7 +186,12 @@ def load_config(
     _apply_environment(document, env, origins)
     _check_depth(document, origins, label)
     sources = document.get("sources", {})
-    host = PluginHost(source_settings=sources, plugins=plugins, load_entry_points=load_entry_points)
+    host = PluginHost(
+        source_settings=sources,
+        plugins=plugins,
+        load_entry_points=load_entry_points,
+        locate=lambda key: _locate(origins, tuple(key.split(".")), label),
+    )
     _check_sources(sources, host.secret_schemes, origins, label)
 
     clients: dict[str, ClientConfig] = {}
@@ -201,9 +206,12 @@ def load_config(
             locate=locate,
             secret_schemes=host.secret_schemes,
             cache_backends=host.cache_backends,
+            check_cache_settings=host.check_cache_settings,
         )
     origin = label if file is not None else f"environment variables (no ./{DEFAULT_CONFIG_PATH})"
-    return CredflowConfig(clients=clients, sources=sources, path=file, plugins=host, origin=origin)
+    return CredflowConfig(
+        clients=clients, sources=host.source_settings, path=file, plugins=host, origin=origin
+    )
 
 
 # --- the file -----------------------------------------------------------------

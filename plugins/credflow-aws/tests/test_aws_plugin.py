@@ -10,7 +10,8 @@ import credflow_aws.plugin
 import pytest
 from credflow_aws.source import AwsSecretsManagerSource
 
-from credflow import ConfigError, PluginHost, RotatingSecretSource
+from credflow import ConfigError, PluginHost
+from credflow.plugin import RotatingSecretSource
 
 
 def test_entry_point_is_declared() -> None:

@@ -8,7 +8,8 @@ import pytest
 from credflow_azure import AzureKeyVaultSettings
 from credflow_azure.plugin import make_source
 
-from credflow import ConfigError, SourceContext
+from credflow import ConfigError
+from credflow.plugin import SourceContext
 
 CLIENT_SECRET = {
     "credential": "client_secret",

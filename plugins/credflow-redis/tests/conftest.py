@@ -9,8 +9,7 @@ import pytest
 from credflow_redis.testing import RedisServer
 from redis_helpers import Replicas
 
-from credflow import set_testing
-from credflow.testing import AuthServer
+from credflow.testing import AuthServer, set_testing
 
 
 @pytest.fixture(scope="session")

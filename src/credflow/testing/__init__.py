@@ -12,16 +12,18 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ..retry import set_testing
     from .clock import ManualClock
     from .counters import ServerCounters
     from .server import AuthServer
 
-__all__ = ["AuthServer", "ManualClock", "ServerCounters"]
+__all__ = ["AuthServer", "ManualClock", "ServerCounters", "set_testing"]
 
 _MODULE_OF = {
     "AuthServer": ".server",
     "ManualClock": ".clock",
     "ServerCounters": ".counters",
+    "set_testing": "..retry",
 }
 
 

@@ -8,8 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from credflow import ConfigError
-from credflow.security import ensure_no_userinfo, is_loopback_host
-from credflow.validation import check_integer, check_seconds
+from credflow.plugin import check_integer, check_seconds, ensure_no_userinfo, is_loopback_host
 
 __all__ = ["AwsSettings"]
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from credflow import ConfigError, RegisterSecretSource, SourceContext, hookimpl
+from credflow import ConfigError, hookimpl
+from credflow.plugin import RegisterSecretSource, SourceContext
 
 from .settings import SCHEME, AzureKeyVaultSettings
 

@@ -13,8 +13,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from credflow import ConfigError
-from credflow.security import ensure_no_userinfo
-from credflow.validation import check_integer, check_seconds
+from credflow.plugin import check_integer, check_seconds, ensure_no_userinfo
 
 __all__ = ["CREDENTIALS", "AzureKeyVaultSettings"]
 

@@ -11,7 +11,8 @@ import weakref
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING
 
-from credflow import CacheContext, PluginError, RegisterTokenCache, hookimpl
+from credflow import PluginError, hookimpl
+from credflow.plugin import CacheContext, RegisterTokenCache
 
 from .settings import RedisSettings, parse_settings
 

@@ -26,7 +26,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from credflow import CacheScope, Token
+from credflow import Token
+from credflow.plugin import CacheScope
 
 __all__ = ["ENTRY_VERSION", "TAG_SIZE", "EntryKeys", "entry_keys", "fingerprint_tag", "open_entry", "seal"]
 

@@ -14,8 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from credflow import ConfigError
-from credflow.reference import SecretReference
-from credflow.validation import check_seconds
+from credflow.plugin import SecretReference, check_seconds
 
 __all__ = ["DEFAULT_KEY_PREFIX", "RedisSettings", "SentinelSettings", "TlsSettings", "parse_settings"]
 

@@ -8,9 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from credflow import ConfigError
-from credflow.reference import looks_like_reference
-from credflow.security import ensure_no_userinfo
-from credflow.validation import check_seconds
+from credflow.plugin import check_seconds, ensure_no_userinfo, looks_like_reference
 
 __all__ = [
     "DEFAULT_KUBERNETES_JWT_PATH",
