@@ -32,18 +32,19 @@ __all__ = [
     "seconds",
     "secret_cache_settings",
     "string",
+    "strings",
     "table",
     "tables",
 ]
 
-_KINDS = ("string", "boolean", "integer", "seconds", "choice", "table", "tables")
+_KINDS = ("string", "strings", "boolean", "integer", "seconds", "choice", "table", "tables")
 
 
 @dataclass(frozen=True, slots=True)
 class SettingSpec:
     """One key of a plugin's settings table.
 
-    `kind` is one of "string", "boolean", "integer", "seconds", "choice" (one
+    `kind` is one of "string", "strings" (a list of them), "boolean", "integer", "seconds", "choice" (one
     of `choices`), "table" (a sub-table of `fields`) or "tables" (a table of
     named sub-tables, each of `fields`, such as Vault's `mounts`). `default`
     is filled in when the key is absent (`None`: unset). `secret_reference`
@@ -79,6 +80,8 @@ class SettingSpec:
             return "number (seconds)"
         if self.kind == "tables":
             return "table of tables"
+        if self.kind == "strings":
+            return "list of strings"
         return self.kind
 
 
@@ -120,7 +123,9 @@ def _shown(value: object) -> str:
     return "a string" if isinstance(value, str) else f"a {type(value).__name__}"
 
 
-def _fields(specs: tuple[SettingSpec, ...], table: object, where: str) -> dict[str, Any]:
+def _fields(
+    specs: tuple[SettingSpec, ...], table: object, where: str, *, absent: bool = False
+) -> dict[str, Any]:
     known = {spec.name: spec for spec in specs}
     if not isinstance(table, Mapping):
         raise ConfigError(f"{where}: expected a table, got {_shown(table)}")
@@ -131,10 +136,12 @@ def _fields(specs: tuple[SettingSpec, ...], table: object, where: str) -> dict[s
     for spec in specs:
         key = f"{where}.{spec.name}"
         if table.get(spec.name) is None:  # TOML has no null: None is a default filled in by a check
-            if spec.required:
+            if spec.required and not absent:  # a key required inside a table that is not there at all
                 raise ConfigError(f"{key}: missing; {spec.help}".rstrip("; "))
             values[spec.name] = (
-                MappingProxyType(_fields(spec.fields, {}, key)) if spec.kind == "table" else spec.default
+                MappingProxyType(_fields(spec.fields, {}, key, absent=True))
+                if spec.kind == "table"
+                else spec.default
             )
             continue
         values[spec.name] = _value(spec, table[spec.name], key)
@@ -157,6 +164,10 @@ def _value(spec: SettingSpec, value: object, key: str) -> Any:
                 "not a literal value"
             )
         return text
+    if kind == "strings":
+        if not isinstance(value, list | tuple) or not all(isinstance(item, str) and item for item in value):
+            raise ConfigError(f"{key}: expected a list of non-empty strings, got {_shown(value)}")
+        return tuple(value)
     if kind == "boolean":
         if not isinstance(value, bool):
             raise ConfigError(f"{key}: expected true or false, got {_shown(value)}")
@@ -217,6 +228,11 @@ def string(
 ) -> SettingSpec:
     """A non-empty string, blanks around it dropped; with `secret_reference`, a reference (`env:NAME`)."""
     return SettingSpec(name, "string", default, help, secret_reference=secret_reference, required=required)
+
+
+def strings(name: str, *, help: str) -> SettingSpec:
+    """A list of non-empty strings (absent: unset)."""
+    return SettingSpec(name, "strings", None, help)
 
 
 def boolean(name: str, *, help: str, default: bool = False) -> SettingSpec:

@@ -40,6 +40,7 @@ from ._plugin_settings import (
     seconds,
     secret_cache_settings,
     string,
+    strings,
     table,
     tables,
 )
@@ -106,6 +107,7 @@ __all__ = [
     "secret_cache_settings",
     "select_value",
     "string",
+    "strings",
     "table",
     "tables",
 ]
