@@ -67,7 +67,7 @@ def test_403_is_returned_without_renewal(server: AuthServer, make_engine: Engine
 def test_an_allowed_loopback_origin_does_not_let_a_remote_one_through(
     make_engine: EngineFactory, server: AuthServer
 ) -> None:
-    """The per-auth cache of allowed http hosts holds only hosts that passed: a remote one is refused every time."""
+    """Allowed http hosts are remembered only once they passed: a remote one is refused every time."""
     engine = make_engine()
     auth = engine.httpx_auth()
     with httpx.Client(auth=auth) as client:
