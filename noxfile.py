@@ -62,7 +62,7 @@ def typecheck(session: nox.Session) -> None:
     install_credflow(session, *nox.project.dependency_groups(PYPROJECT, "typecheck", "test", "bench"))
     session.run("mypy", "src", *(f"{plugin}/src" for plugin in PLUGINS))
     # Test directories of different plugins hold same-named helper modules: one run each.
-    session.run("mypy", "tests", "bench")
+    session.run("mypy", "tests", "bench", "tools")
     for plugin in PLUGINS:
         session.run("mypy", f"{plugin}/tests")
 
@@ -78,7 +78,7 @@ def docs(session: nox.Session) -> None:
 def demo(session: nox.Session) -> None:
     """The end-to-end story: token, API call, secret rotation without a restart, audit log."""
     install_credflow(session)
-    session.run("python", "-m", "credflow.demo")
+    session.run("python", "tools/demo.py")
 
 
 @nox.session(python=PYTHON)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from credflow import PluginHost
-from credflow.docs_gen import GENERATORS, main, render_page
+from tools.docs_gen import GENERATORS, main, render_page
 from credflow.schema import configuration_reference
 
 from .examples import DOCS
@@ -18,7 +18,7 @@ GENERATED_PAGES = sorted(path for path in DOCS.rglob("*.md") if "<!-- generated:
 
 @pytest.mark.parametrize("page", GENERATED_PAGES, ids=[page.name for page in GENERATED_PAGES])
 def test_generated_regions_are_up_to_date(page: Path) -> None:
-    """Regenerating the page in memory changes nothing (else run `python -m credflow.docs_gen`)."""
+    """Regenerating the page in memory changes nothing (else run `python tools/docs_gen.py`)."""
     text = page.read_text("utf-8")
 
     assert text == render_page(text, where=str(page))
@@ -73,7 +73,7 @@ def test_unknown_region_is_an_error() -> None:
 
 
 def test_check_mode_reports_stale_pages(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """`python -m credflow.docs_gen --check` exits 1 and names a stale page, without rewriting it."""
+    """`python tools/docs_gen.py --check` exits 1 and names a stale page, without rewriting it."""
     stale = "<!-- generated: exit-codes -->\nold\n<!-- end generated: exit-codes -->\n"
     page = tmp_path / "cli.md"
     page.write_text(stale, "utf-8")

@@ -1,4 +1,4 @@
-"""The end-to-end demo: `nox -s demo` (or `python -m credflow.demo`).
+"""The end-to-end demo: `nox -s demo` (or `python tools/demo.py` from the repository root).
 
 Starts the embedded authorization server and its protected API, keeps the
 client secret in a local secret source (a file, as Kubernetes mounts it),
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import httpx
 
-from . import ClientConfig, CredflowError, PluginHost, TokenEngine
+from credflow import ClientConfig, CredflowError, PluginHost, TokenEngine
 
 __all__ = ["main"]
 
@@ -58,7 +58,7 @@ def _write_secret(path: Path, value: str) -> None:
 
 def main() -> int:
     """Run the demo; return the exit status."""
-    from .testing import AuthServer
+    from credflow.testing import AuthServer
 
     logging.basicConfig(level=logging.WARNING, format="    audit | %(message)s", stream=sys.stdout)
     logging.getLogger("credflow.audit").setLevel(logging.INFO)

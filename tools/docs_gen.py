@@ -6,7 +6,7 @@ A page marks a generated region with two HTML comments::
     ...written by this module...
     <!-- end generated: configuration-reference -->
 
-`python -m credflow.docs_gen` rewrites every region of every page under
+`python tools/docs_gen.py` rewrites every region of every page under
 `docs/`; `--check` only reports pages that differ (exit status 1). The docs
 tests run the check, so a setting added to `ClientConfig` without
 regenerating the reference fails the suite.
@@ -24,10 +24,10 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from ._plugin_settings import SettingSpec
-from .cli.exit_codes import ExitCode, exit_codes_help
-from .plugins import PluginHost
-from .schema import ReferenceRow, configuration_reference, toml_value
+from credflow._plugin_settings import SettingSpec
+from credflow.cli.exit_codes import ExitCode, exit_codes_help
+from credflow.plugins import PluginHost
+from credflow.schema import ReferenceRow, configuration_reference, toml_value
 
 __all__ = [
     "GENERATORS",
@@ -186,7 +186,7 @@ def _pages(root: Path) -> list[Path]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Rewrite (or with `--check`, compare) the generated regions of the pages under `--docs`."""
     parser = argparse.ArgumentParser(
-        prog="python -m credflow.docs_gen", description="Rewrite the generated regions of the docs."
+        prog="python tools/docs_gen.py", description="Rewrite the generated regions of the docs."
     )
     parser.add_argument("--docs", type=Path, default=Path("docs"), help="documentation root (default docs)")
     parser.add_argument("--check", action="store_true", help="only report pages that are out of date")
