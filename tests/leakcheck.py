@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-import credflow.acquisition
+import credflow.engine._acquisition
 import credflow.errors
 import credflow.protocol
 import credflow.secret
@@ -82,7 +82,7 @@ def _install_recorders() -> None:
         return parsed
 
     credflow.protocol.parse_token_response = parse
-    credflow.acquisition.parse_token_response = parse  # type: ignore[attr-defined]
+    credflow.engine._acquisition.parse_token_response = parse  # type: ignore[attr-defined]
 
     original_error_init = credflow.errors.CredflowError.__init__
 

@@ -24,10 +24,10 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from credflow._plugin_settings import SettingSpec
 from credflow.cli.exit_codes import ExitCode, exit_codes_help
-from credflow.plugins import PluginHost
-from credflow.schema import ReferenceRow, configuration_reference, toml_value
+from credflow.config._plugin_settings import SettingSpec
+from credflow.config._schema import ReferenceRow, configuration_reference, toml_value
+from credflow.plugins._host import PluginHost
 
 __all__ = [
     "GENERATORS",

@@ -5,12 +5,11 @@ from __future__ import annotations
 import logging as _logging
 from typing import TYPE_CHECKING, Any
 
-from .auth import HttpxAuth, RequestsAuth
-from .cache import MemoryTokenCache
 from .clock import Clock, SystemClock
-from .config import CachePolicy, ClientConfig, RotationPolicy
-from .config_file import CredflowConfig, load_config
-from .engine import TokenEngine
+from .config._client import CachePolicy, ClientConfig, RotationPolicy
+from .config._file import CredflowConfig, load_config
+from .engine._cache import MemoryTokenCache
+from .engine._engine import TokenEngine
 from .errors import (
     ApiError,
     ConfigError,
@@ -29,27 +28,28 @@ from .errors import (
     UnknownSecretSchemeError,
 )
 from .hookspecs import hookimpl
-from .plugins import PluginHost, default_plugin_host
-from .reference import SecretReference
-from .retry import RetryPolicy
-from .secret import SecretValue, fingerprint
+from .http_auth import HttpxAuth, RequestsAuth
+from .plugins._host import PluginHost, default_plugin_host
+from .secret._reference import SecretReference
+from .secret._value import SecretValue, fingerprint
 from .token import Token
+from .transport._retry import RetryPolicy
 
 if TYPE_CHECKING:  # the names that moved keep their types for code importing them from here
-    from .cache import CacheContext as CacheContext
-    from .cache import CacheScope as CacheScope
-    from .cache import TokenCacheBackend as TokenCacheBackend
-    from .cache import TokenCacheFactory as TokenCacheFactory
     from .clock import ManualClock as ManualClock
+    from .engine._cache import CacheContext as CacheContext
+    from .engine._cache import CacheScope as CacheScope
+    from .engine._cache import TokenCacheBackend as TokenCacheBackend
+    from .engine._cache import TokenCacheFactory as TokenCacheFactory
     from .hookspecs import RegisterSecretSource as RegisterSecretSource
     from .hookspecs import RegisterTokenCache as RegisterTokenCache
-    from .retry import set_testing as set_testing
-    from .secret_cache import SecretCache as SecretCache
-    from .source import AsyncSecretSource as AsyncSecretSource
-    from .source import RotatingSecretSource as RotatingSecretSource
-    from .source import SecretSource as SecretSource
-    from .source import SecretSourceFactory as SecretSourceFactory
-    from .source import SourceContext as SourceContext
+    from .secret._cache import SecretCache as SecretCache
+    from .secret._source import AsyncSecretSource as AsyncSecretSource
+    from .secret._source import RotatingSecretSource as RotatingSecretSource
+    from .secret._source import SecretSource as SecretSource
+    from .secret._source import SecretSourceFactory as SecretSourceFactory
+    from .secret._source import SourceContext as SourceContext
+    from .transport._retry import set_testing as set_testing
 
 __version__ = "0.1.0"
 

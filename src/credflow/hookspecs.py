@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Protocol
 import pluggy
 
 if TYPE_CHECKING:
-    from ._plugin_settings import SettingsTable
-    from .cache import TokenCacheFactory
+    from .config._plugin_settings import SettingsTable
+    from .engine._cache import TokenCacheFactory
     from .events import (
         CacheBackendEvent,
         SecretFailed,
@@ -35,9 +35,9 @@ if TYPE_CHECKING:
         TokenRequested,
         TokenRetried,
     )
-    from .reference import SecretReference
-    from .secret import SecretValue
-    from .source import SecretSourceFactory
+    from .secret._reference import SecretReference
+    from .secret._source import SecretSourceFactory
+    from .secret._value import SecretValue
 
 __all__ = ["RegisterSecretSource", "RegisterTokenCache", "hookimpl", "hookspec"]
 

@@ -30,7 +30,9 @@ waits on it. Write `afetch` only for a client that is natively asynchronous.
 
 from __future__ import annotations
 
-from ._plugin_settings import (
+from ._security import ensure_no_userinfo, is_loopback_host
+from .config._checks import check_fraction, check_integer, check_seconds
+from .config._plugin_settings import (
     SettingSpec,
     SettingsTable,
     boolean,
@@ -44,7 +46,7 @@ from ._plugin_settings import (
     table,
     tables,
 )
-from .cache import CacheContext, CacheScope, TokenCacheBackend, TokenCacheFactory, cache_key
+from .engine._cache import CacheContext, CacheScope, TokenCacheBackend, TokenCacheFactory, cache_key
 from .errors import (
     ConfigError,
     PluginError,
@@ -55,14 +57,18 @@ from .errors import (
 )
 from .events import AuditEvent, CacheBackendEvent
 from .hookspecs import RegisterSecretSource, RegisterTokenCache, hookimpl
-from .reference import SecretReference, looks_like_reference
-from .secret import SecretValue, fingerprint
-from .secret_cache import SecretCache
-from .security import ensure_no_userinfo, is_loopback_host
-from .source import AsyncSecretSource, RotatingSecretSource, SecretSource, SecretSourceFactory, SourceContext
-from .sources._values import select_value
+from .secret._cache import SecretCache
+from .secret._reference import SecretReference, looks_like_reference
+from .secret._select import select_value
+from .secret._source import (
+    AsyncSecretSource,
+    RotatingSecretSource,
+    SecretSource,
+    SecretSourceFactory,
+    SourceContext,
+)
+from .secret._value import SecretValue, fingerprint
 from .token import Token
-from .validation import check_fraction, check_integer, check_seconds
 
 __all__ = [
     "AsyncSecretSource",

@@ -19,9 +19,9 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote_plus, urlsplit
 
-from .config import ClientConfig
+from .config._client import ClientConfig
 from .errors import ConfigError, OAuthError, TokenResponseError
-from .secret import SecretValue
+from .secret._value import SecretValue
 from .token import Token
 
 __all__ = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .secret import fingerprint
+from .secret._value import fingerprint
 
 __all__ = ["Token"]
 

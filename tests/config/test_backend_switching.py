@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from credflow.config_file import load_config
+from credflow.config._file import load_config
 from credflow.testing import AuthServer
 
 

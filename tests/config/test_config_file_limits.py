@@ -13,8 +13,8 @@ import pytest
 
 from credflow import ConfigError
 from credflow.cli import ExitCode
-from credflow.config_file import load_config
-from credflow.validation import MAX_FILE_BYTES
+from credflow.config._checks import MAX_FILE_BYTES
+from credflow.config._file import load_config
 
 from .conftest import WriteConfig
 

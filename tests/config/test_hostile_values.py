@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from credflow import CachePolicy, ClientConfig, ConfigError, InsecureTransportError, RetryPolicy
-from credflow.config_file import load_config
-from credflow.schema import INTEGER, NUMBER, client_schema
-from credflow.security import is_loopback_host, redact_userinfo
-from credflow.validation import MAX_SECONDS, check_integer, check_seconds
+from credflow._security import is_loopback_host, redact_userinfo
+from credflow.config._checks import MAX_SECONDS, check_integer, check_seconds
+from credflow.config._file import load_config
+from credflow.config._schema import INTEGER, NUMBER, client_schema
 from tests.leakcheck import LEDGER
 
 from .conftest import WriteConfig
@@ -104,7 +104,7 @@ def test_userinfo_inside_a_secret_reference_is_refused() -> None:
 
 def test_insecure_url_message_redacts_userinfo() -> None:
     """Even the 'not an http(s) URL' message of an API request URL hides a password."""
-    from credflow.security import ensure_secure_url
+    from credflow._security import ensure_secure_url
 
     LEDGER.canary(URL_PASSWORD)
     with pytest.raises(InsecureTransportError) as caught:
@@ -146,7 +146,7 @@ def _table(key: str, value: object) -> dict[str, Any]:
 
 def _build(key: str, value: object) -> ClientConfig:
     """A ClientConfig with `key` set to `value` the way load_config builds it."""
-    from credflow.schema import build_client
+    from credflow.config._schema import build_client
 
     return build_client(
         "billing",

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from credflow import CachePolicy, ConfigError, RetryPolicy, RotationPolicy
-from credflow.config_file import load_config
+from credflow.config._file import load_config
 
 from .conftest import WriteConfig
 

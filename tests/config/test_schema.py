@@ -7,8 +7,8 @@ import json
 
 from credflow import CachePolicy, ClientConfig, RetryPolicy, RotationPolicy
 from credflow.cli.toml_writer import render_toml
-from credflow.config_file import load_config
-from credflow.schema import REDACTED, configuration_reference, redact_settings
+from credflow.config._file import load_config
+from credflow.config._schema import REDACTED, configuration_reference, redact_settings
 
 from .conftest import WriteConfig
 

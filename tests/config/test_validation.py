@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from credflow import ConfigError
-from credflow.config_file import load_config
+from credflow.config._file import load_config
 
 from .conftest import WriteConfig
 

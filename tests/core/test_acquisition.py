@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from credflow import ClientConfig, CredentialsRejectedError, RotationPolicy, SecretValue, Token
-from credflow.acquisition import Acquisition, CacheCall, PostToken, ResolveSecret, Sleep
+from credflow.engine._acquisition import Acquisition, CacheCall, PostToken, ResolveSecret, Sleep
 from credflow.events import AuditEvent, SecretRotation
 from credflow.protocol import RawResponse
 

@@ -10,7 +10,7 @@ import certifi
 import pytest
 
 from credflow import CachePolicy, ClientConfig, RetryPolicy, RotationPolicy, SecretValue
-from credflow.cache import cache_key, request_identity
+from credflow.engine._cache import cache_key, request_identity
 from credflow.protocol import TokenRequest, build_token_request
 
 BASE: dict[str, Any] = {

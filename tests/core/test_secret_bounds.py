@@ -20,8 +20,8 @@ from credflow import (
     SecretSourceUnavailableError,
 )
 from credflow.events import SecretFailed
-from credflow.secret_reads import MAX_STUCK_PER_SCHEME
-from credflow.sources.file import FileSecretSource
+from credflow.secret._bounded_reads import MAX_STUCK_PER_SCHEME
+from credflow.secret.file import FileSecretSource
 from credflow.testing import AuthServer
 
 from .conftest import EngineFactory

@@ -85,7 +85,7 @@ def test_unusable_ca_bundle_is_a_config_error_naming_key_and_path(tmp_path: Path
 
 def test_ca_bundle_error_from_the_file_names_file_client_and_key(tmp_path: Path) -> None:
     """Loaded from credflow.toml, the error reads <file>: clients.<name>.ca_bundle: <path>: …."""
-    from credflow.config_file import load_config
+    from credflow.config._file import load_config
 
     config = tmp_path / "credflow.toml"
     config.write_text(

@@ -6,10 +6,10 @@ import re
 from pathlib import Path
 
 import pytest
+from tools.docs_gen import GENERATORS, main, render_page
 
 from credflow import PluginHost
-from tools.docs_gen import GENERATORS, main, render_page
-from credflow.schema import configuration_reference
+from credflow.config._schema import configuration_reference
 
 from .examples import DOCS
 

@@ -12,7 +12,7 @@ import requests
 
 from credflow import ClientConfig, PluginHost, TokenEngine
 from credflow.cli import ExitCode, main
-from credflow.doctor import diagnose
+from credflow.cli._doctor import diagnose
 
 from .dot_server import DotServer, dot, dot_session
 

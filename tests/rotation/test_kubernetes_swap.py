@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from credflow import SecretReference
-from credflow.sources.file import FileSecretSource
+from credflow.secret.file import FileSecretSource
 from credflow.testing import AuthServer
 
 from .support import CLIENT_ID, NEW, OLD, EventRecorder, KubernetesSecretVolume, make_engine

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from credflow import ConfigError, CredentialsRejectedError, ManualClock, RotationPolicy, TokenEngine
-from credflow.config_file import load_config
+from credflow.config._file import load_config
 from credflow.events import TokenFailed
 from credflow.testing import AuthServer
 

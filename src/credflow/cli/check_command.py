@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from ..doctor import CheckResult, Diagnosis, diagnose
+from ._doctor import CheckResult, Diagnosis, diagnose
 from .exit_codes import ExitCode, exit_code_for
 
 __all__ = ["render_diagnosis", "run_check"]

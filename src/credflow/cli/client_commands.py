@@ -10,9 +10,9 @@ from typing import Any
 
 import httpx
 
+from .._security import tls_context
 from ..errors import ApiError
 from ..protocol import server_text
-from ..security import tls_context
 from ..token import Token
 from .exit_codes import ExitCode, UsageError
 from .options import chosen_client, load_from_args

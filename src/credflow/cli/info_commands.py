@@ -6,7 +6,7 @@ import argparse
 import json
 
 from .. import __version__
-from ..plugins import PluginHost
+from ..plugins._host import PluginHost
 from .exit_codes import ExitCode
 from .options import load_from_args
 from .toml_writer import render_toml

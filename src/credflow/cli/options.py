@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from ..config_file import CredflowConfig, load_config
+from ..config._file import CredflowConfig, load_config
 from ..errors import ConfigError
 from .exit_codes import UsageError
 

@@ -12,7 +12,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..retry import set_testing
+    from ..transport._retry import set_testing
     from .clock import ManualClock
     from .counters import ServerCounters
     from .server import AuthServer
@@ -23,7 +23,7 @@ _MODULE_OF = {
     "AuthServer": ".server",
     "ManualClock": ".clock",
     "ServerCounters": ".counters",
-    "set_testing": "..retry",
+    "set_testing": "..transport._retry",
 }
 
 

@@ -70,9 +70,7 @@ SETTINGS = SettingsTable(
         string("profile", help="A profile of the shared AWS config and credentials files."),
         string("endpoint_url", help="Another endpoint: a VPC or FIPS endpoint, a local test server."),
         *secret_cache_settings(),
-        seconds(
-            "timeout", default=10.0, positive=True, help="Seconds for each of botocore's timeouts."
-        ),
+        seconds("timeout", default=10.0, positive=True, help="Seconds for each of botocore's timeouts."),
         integer(
             "max_attempts",
             default=3,

@@ -112,9 +112,7 @@ SETTINGS = SettingsTable(
             (
                 strings("hosts", help="The Sentinel nodes, as 'host:port' strings."),
                 string("service", help="The name of the monitored master."),
-                string(
-                    "password", secret_reference=True, help="A reference to the Sentinel password."
-                ),
+                string("password", secret_reference=True, help="A reference to the Sentinel password."),
             ),
             help="Reach the master through Redis Sentinel instead of `url`.",
             hint='{ hosts = ["s1:26379"], service = "mymaster" }',
@@ -122,9 +120,7 @@ SETTINGS = SettingsTable(
         boolean("cluster", help="Talk to a Redis Cluster."),
         string("key_prefix", default=DEFAULT_KEY_PREFIX, help="Prefix of every key credflow writes."),
         seconds("timeout", default=0.2, positive=True, help="Seconds for each Redis command."),
-        seconds(
-            "lock_ttl", default=None, positive=True, help="Seconds a fetch lock lives."
-        ),
+        seconds("lock_ttl", default=None, positive=True, help="Seconds a fetch lock lives."),
         seconds("cooldown", default=2.0, positive=True, help="Seconds between reconnection attempts."),
     ),
     help="The `redis` token cache backend: tokens shared by the replicas of a fleet.",

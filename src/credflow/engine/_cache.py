@@ -19,11 +19,11 @@ from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any, Protocol, runtime_checkable
 
-from .config import ClientConfig
-from .events import AuditEvent
-from .protocol import TokenRequest, build_token_request
-from .secret import SecretValue
-from .token import Token
+from ..config._client import ClientConfig
+from ..events import AuditEvent
+from ..protocol import TokenRequest, build_token_request
+from ..secret._value import SecretValue
+from ..token import Token
 
 __all__ = [
     "CacheContext",

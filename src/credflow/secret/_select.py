@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from ..errors import SecretNotFoundError, SecretSourceError
-from ..reference import SecretReference
-from ..secret import SecretValue
+from ._reference import SecretReference
+from ._value import SecretValue
 
 __all__ = ["select_value"]
 

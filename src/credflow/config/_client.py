@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
 
-from .errors import ConfigError
-from .reference import SecretReference
-from .retry import RetryPolicy
-from .security import ensure_no_userinfo, ensure_secure_url, load_ca_bundle
-from .validation import check_fraction, check_seconds
+from .._security import ensure_no_userinfo, ensure_secure_url, load_ca_bundle
+from ..errors import ConfigError
+from ..secret._reference import SecretReference
+from ..transport._retry import RetryPolicy
+from ._checks import check_fraction, check_seconds
 
 __all__ = ["AUTH_METHODS", "CachePolicy", "ClientConfig", "RotationPolicy"]
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from .errors import SecretSourceUnavailableError
-from .reference import SecretReference
-from .secret import SecretValue
+from ..errors import SecretSourceUnavailableError
+from ._reference import SecretReference
+from ._value import SecretValue
 
 __all__ = ["SecretCache", "seconds"]
 

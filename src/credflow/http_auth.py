@@ -24,12 +24,12 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .security import ensure_secure_url, is_loopback_host
+from ._security import ensure_secure_url, is_loopback_host
 
 if TYPE_CHECKING:
     import requests
 
-    from .engine import TokenEngine
+    from .engine._engine import TokenEngine
     from .token import Token
 
 __all__ = ["HttpxAuth", "RequestsAuth"]

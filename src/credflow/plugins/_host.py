@@ -22,15 +22,16 @@ from typing import Any, cast
 
 import pluggy
 
-from . import hookspecs
-from ._plugin_settings import SettingsTable, check_settings
-from .cache import CacheContext, TokenCacheBackend, TokenCacheFactory
-from .errors import ConfigError, CredflowError, PluginError, SecretSourceError, UnknownSecretSchemeError
-from .events import AuditEvent, SecretFailed, SecretFetched
-from .reference import SecretReference
-from .secret import SecretValue
-from .secret_reads import BoundedReads
-from .source import SecretSource, SecretSourceFactory, SourceContext
+from .. import hookspecs
+from ..config._plugin_settings import SettingsTable, check_settings
+from ..engine._cache import CacheContext, TokenCacheBackend, TokenCacheFactory
+from ..errors import ConfigError, CredflowError, PluginError, SecretSourceError, UnknownSecretSchemeError
+from ..events import AuditEvent, SecretFailed, SecretFetched
+from ..secret._bounded_reads import BoundedReads
+from ..secret._reference import SecretReference
+from ..secret._source import SecretSource, SecretSourceFactory, SourceContext
+from ..secret._value import SecretValue
+from ._install_hints import KNOWN_CACHE_PACKAGES, KNOWN_SCHEME_PACKAGES
 
 __all__ = ["PluginHost", "Registration", "default_plugin_host"]
 
@@ -41,14 +42,6 @@ LOAD_ENV = "CREDFLOW_LOAD_PLUGINS"
 BLOCK_ENV = "CREDFLOW_BLOCK_PLUGINS"
 TRACE_ENV = "CREDFLOW_TRACE_PLUGINS"
 
-# Where the schemes of credflow's own plugin packages come from, for the
-# "no plugin serves this scheme" error.
-KNOWN_SCHEME_PACKAGES = {
-    "aws-sm": "credflow[aws]",
-    "vault": "credflow[vault]",
-    "azure-kv": "credflow[azure]",
-}
-KNOWN_CACHE_PACKAGES = {"redis": "credflow[redis]"}
 
 _AUDIT_HOOKS = {
     "TokenRequested": "credflow_token_requested",
@@ -123,9 +116,9 @@ class PluginHost:
         self._current_plugin: tuple[str, str | None, str | None] = ("", None, None)
         self.reads = BoundedReads()
 
-        from .audit import AuditLogPlugin
-        from .sources import env as env_source
-        from .sources import file as file_source
+        from ..secret import env as env_source
+        from ..secret import file as file_source
+        from ._audit_log import AuditLogPlugin
 
         self._register_plugin(_BuiltinResolver(self), "credflow.resolver", None)
         self._register_plugin(_BuiltinCaches(), "credflow.memory-cache", None)
@@ -508,7 +501,7 @@ class _BuiltinCaches:
     """Registers the in-process `memory` token cache."""
 
     def __init__(self) -> None:
-        from .cache import MemoryTokenCache
+        from ..engine._cache import MemoryTokenCache
 
         self._memory = MemoryTokenCache()
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Protocol, runtime_checkable
 
-from .events import AuditEvent
-from .reference import SecretReference
-from .secret import SecretValue
+from ..events import AuditEvent
+from ._reference import SecretReference
+from ._value import SecretValue
 
 __all__ = [
     "AsyncSecretSource",

@@ -20,13 +20,13 @@ import stat
 import threading
 from dataclasses import dataclass
 
+from ..config._checks import MAX_FILE_BYTES
 from ..errors import SecretAccessDeniedError, SecretNotFoundError, SecretSourceError
 from ..hookspecs import RegisterSecretSource, hookimpl
-from ..reference import SecretReference
-from ..secret import SecretValue
-from ..source import SourceContext
-from ..validation import MAX_FILE_BYTES
-from ._values import select_value
+from ._reference import SecretReference
+from ._select import select_value
+from ._source import SourceContext
+from ._value import SecretValue
 
 __all__ = ["FileSecretSource"]
 

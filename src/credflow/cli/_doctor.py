@@ -18,9 +18,10 @@ from urllib.parse import quote_plus, unquote_plus, urlsplit
 
 import httpx
 
-from .config import ClientConfig
-from .config_file import CredflowConfig, load_config
-from .errors import (
+from .._security import is_loopback_host, tls_context
+from ..config._client import ClientConfig
+from ..config._file import CredflowConfig, load_config
+from ..errors import (
     ConfigError,
     CredentialsRejectedError,
     CredflowError,
@@ -31,10 +32,9 @@ from .errors import (
     SecretSourceUnavailableError,
     TokenEndpointError,
 )
-from .plugins import PluginHost
-from .protocol import RawResponse, metadata_urls, parse_server_metadata
-from .reference import SecretReference
-from .security import is_loopback_host, tls_context
+from ..plugins._host import PluginHost
+from ..protocol import RawResponse, metadata_urls, parse_server_metadata
+from ..secret._reference import SecretReference
 
 __all__ = ["CLIENT_STEPS", "CheckResult", "ClientReport", "Diagnosis", "diagnose"]
 

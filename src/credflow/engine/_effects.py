@@ -15,19 +15,19 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .acquisition import CacheCall, Effect, Flow, GetJson, ListCandidates, PostToken, ResolveSecret, Sleep
-from .errors import RetriesExhaustedError
-from .events import TokenRetried
-from .retry import TransientError, acall_with_retry, call_with_retry
-from .token import Token
+from ..errors import RetriesExhaustedError
+from ..events import TokenRetried
+from ..token import Token
+from ..transport._retry import TransientError, acall_with_retry, call_with_retry
+from ._acquisition import CacheCall, Effect, Flow, GetJson, ListCandidates, PostToken, ResolveSecret, Sleep
 
 if TYPE_CHECKING:
     import httpx
 
-    from .cache import TokenCacheBackend
-    from .config import ClientConfig
-    from .plugins import PluginHost
-    from .transport import TokenTransport
+    from ..config._client import ClientConfig
+    from ..plugins._host import PluginHost
+    from ..transport._http import TokenTransport
+    from ._cache import TokenCacheBackend
 
 __all__ = ["EffectRunner"]
 

@@ -34,14 +34,15 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from .config import ClientConfig
-from .errors import ConfigError
-from .plugins import KNOWN_SCHEME_PACKAGES, PluginHost
-from .schema import build_client, client_table, redact_settings
-from .validation import MAX_FILE_BYTES
+from ..errors import ConfigError
+from ..plugins._host import PluginHost
+from ..plugins._install_hints import KNOWN_SCHEME_PACKAGES
+from ._checks import MAX_FILE_BYTES
+from ._client import ClientConfig
+from ._schema import build_client, client_table, redact_settings
 
 if TYPE_CHECKING:
-    from .engine import TokenEngine
+    from ..engine._engine import TokenEngine
 
 __all__ = ["CONFIG_ENV", "DEFAULT_CONFIG_PATH", "CredflowConfig", "load_config"]
 
@@ -119,7 +120,7 @@ class CredflowConfig:
 
     def engine(self, name: str | None = None) -> TokenEngine:
         """The `TokenEngine` of client `name` (the same engine on every call for one name)."""
-        from .engine import TokenEngine
+        from ..engine._engine import TokenEngine
 
         resolved = self.client_name(name)
         with self._engines_lock:

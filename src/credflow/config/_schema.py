@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
-from .config import ClientConfig
-from .errors import ConfigError, InsecureTransportError
-from .plugins import KNOWN_CACHE_PACKAGES, KNOWN_SCHEME_PACKAGES
-from .reference import SecretReference, looks_like_reference
+from ..errors import ConfigError, InsecureTransportError
+from ..plugins._install_hints import KNOWN_CACHE_PACKAGES, KNOWN_SCHEME_PACKAGES, first_party_schemes
+from ..secret._reference import SecretReference, looks_like_reference
+from ._client import ClientConfig
 
 __all__ = [
     "ClientSchema",
@@ -445,8 +445,7 @@ def _check_reference(
         raise fail(
             key,
             "the value is not a reference to an installed secret source (installed schemes: "
-            f"{_installed(schemes)}; vault:, aws-sm: and azure-kv: come with credflow[vault], "
-            f"credflow[aws] and credflow[azure]). If it is the secret itself: {move_it}",
+            f"{_installed(schemes)}; {first_party_schemes()}). If it is the secret itself: {move_it}",
         )
     try:
         SecretReference.parse(text, config_key=key)

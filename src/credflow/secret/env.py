@@ -6,10 +6,10 @@ import os
 
 from ..errors import SecretNotFoundError
 from ..hookspecs import RegisterSecretSource, hookimpl
-from ..reference import SecretReference
-from ..secret import SecretValue
-from ..source import SourceContext
-from ._values import select_value
+from ._reference import SecretReference
+from ._select import select_value
+from ._source import SourceContext
+from ._value import SecretValue
 
 __all__ = ["EnvSecretSource"]
 

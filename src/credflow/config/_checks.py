@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from datetime import timedelta
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 __all__ = ["MAX_FILE_BYTES", "MAX_SECONDS", "check_fraction", "check_integer", "check_seconds"]
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from urllib.parse import parse_qsl
 
-from .errors import ConfigError
-from .security import redact_userinfo
+from .._security import redact_userinfo
+from ..errors import ConfigError
 
 __all__ = ["SecretReference", "looks_like_reference"]
 

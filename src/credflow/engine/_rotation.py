@@ -13,7 +13,7 @@ import threading
 from collections.abc import Sequence
 from typing import Literal
 
-from .reference import SecretReference
+from ..secret._reference import SecretReference
 
 RotationKind = Literal["candidate-fallback", "fallback-ended"]
 

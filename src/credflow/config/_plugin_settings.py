@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from .errors import ConfigError
-from .reference import looks_like_reference
-from .validation import MAX_SECONDS, check_integer, check_seconds
+from ..errors import ConfigError
+from ..secret._reference import looks_like_reference
+from ._checks import MAX_SECONDS, check_integer, check_seconds
 
 __all__ = [
     "SettingSpec",

@@ -15,17 +15,17 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from .cache import CacheScope
-from .config import ClientConfig
-from .errors import (
+from .._security import ensure_no_userinfo, ensure_secure_url
+from ..config._client import ClientConfig
+from ..errors import (
     ConfigError,
     CredentialsRejectedError,
     OAuthError,
     SecretNotFoundError,
     TokenEndpointError,
 )
-from .events import AuditEvent, SecretRotation, TokenIssued, TokenRequested, TokenRequestReason
-from .protocol import (
+from ..events import AuditEvent, SecretRotation, TokenIssued, TokenRequested, TokenRequestReason
+from ..protocol import (
     RawResponse,
     TokenRequest,
     build_token_request,
@@ -33,11 +33,11 @@ from .protocol import (
     parse_server_metadata,
     parse_token_response,
 )
-from .reference import SecretReference
-from .rotation import CandidateOrder
-from .secret import SecretValue
-from .security import ensure_no_userinfo, ensure_secure_url
-from .token import Token
+from ..secret._reference import SecretReference
+from ..secret._value import SecretValue
+from ..token import Token
+from ._cache import CacheScope
+from ._rotation import CandidateOrder
 
 __all__ = [
     "Acquisition",

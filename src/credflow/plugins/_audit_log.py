@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 
-from .events import (
+from ..events import (
     AuditEvent,
     CacheBackendEvent,
     SecretFailed,
@@ -22,7 +22,7 @@ from .events import (
     TokenRequested,
     TokenRetried,
 )
-from .hookspecs import hookimpl
+from ..hookspecs import hookimpl
 
 __all__ = ["AuditLogPlugin"]
 

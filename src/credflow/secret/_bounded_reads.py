@@ -24,8 +24,8 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar
 
-from .errors import SecretSourceUnavailableError
-from .reference import SecretReference
+from ..errors import SecretSourceUnavailableError
+from ._reference import SecretReference
 
 __all__ = ["MAX_STUCK_PER_SCHEME", "BoundedReads"]
 

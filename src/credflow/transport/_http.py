@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 
 import httpx
 
-from .errors import TokenEndpointError
-from .protocol import RawResponse, TokenRequest, parse_retry_after
-from .retry import TransientError
-from .security import ensure_no_userinfo, tls_context
+from .._security import ensure_no_userinfo, tls_context
+from ..errors import TokenEndpointError
+from ..protocol import RawResponse, TokenRequest, parse_retry_after
+from ._retry import TransientError
 
 __all__ = ["TokenTransport"]
 

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import tenacity
 
-from .validation import check_integer, check_seconds
+from ..config._checks import check_integer, check_seconds
 
 __all__ = ["RetryPolicy", "TransientError", "acall_with_retry", "call_with_retry", "set_testing"]
 

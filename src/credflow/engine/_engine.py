@@ -20,19 +20,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .acquisition import Acquisition, CacheCall, renewal_times
-from .cache import CacheScope, cache_key
-from .clock import Clock, SystemClock
-from .config import ClientConfig
-from .effects import EffectRunner
-from .errors import CredflowError, OAuthError, TokenEndpointError
-from .events import TokenFailed, TokenRequestReason
-from .plugins import PluginHost, default_plugin_host
-from .token import Token
-from .transport import TokenTransport
+from ..clock import Clock, SystemClock
+from ..config._client import ClientConfig
+from ..errors import CredflowError, OAuthError, TokenEndpointError
+from ..events import TokenFailed, TokenRequestReason
+from ..plugins._host import PluginHost, default_plugin_host
+from ..token import Token
+from ..transport._http import TokenTransport
+from ._acquisition import Acquisition, CacheCall, renewal_times
+from ._cache import CacheScope, cache_key
+from ._effects import EffectRunner
 
 if TYPE_CHECKING:
-    from .auth import HttpxAuth, RequestsAuth
+    from ..http_auth import HttpxAuth, RequestsAuth
 
 __all__ = ["TokenEngine"]
 
@@ -318,13 +318,13 @@ class TokenEngine:
 
     def httpx_auth(self) -> HttpxAuth:
         """An `httpx.Auth` for `httpx.Client` and `httpx.AsyncClient`."""
-        from .auth import HttpxAuth
+        from ..http_auth import HttpxAuth
 
         return HttpxAuth(self)
 
     def requests_auth(self) -> RequestsAuth:
         """A `requests` auth (`requests.get(url, auth=engine.requests_auth())`)."""
-        from .auth import RequestsAuth
+        from ..http_auth import RequestsAuth
 
         return RequestsAuth(self)
 

@@ -1,0 +1,36 @@
+"""5. Transport and retry: sending the pure protocol's requests over HTTP, retried.
+
+`_http` holds `TokenTransport` (one pooled `httpx.Client`, and one `httpx.AsyncClient` per event
+loop); `_retry` is the only module that imports tenacity."""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._http import TokenTransport as TokenTransport
+    from ._retry import RetryPolicy as RetryPolicy
+    from ._retry import set_testing as set_testing
+
+__all__ = ["RetryPolicy", "TokenTransport", "set_testing"]
+
+# Loaded on first use, so that importing one module of this package never drags in the rest
+# (and no import cycle runs through this file).
+_MODULE_OF = {
+    "RetryPolicy": "._retry",
+    "set_testing": "._retry",
+    "TokenTransport": "._http",
+}
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module = _MODULE_OF[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    return getattr(importlib.import_module(module, __name__), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
