@@ -13,7 +13,17 @@ from typing import Any
 import pytest
 
 from credflow import ClientConfig, CredentialsRejectedError, RotationPolicy, SecretValue, Token
-from credflow.engine._acquisition import Acquisition, CacheCall, PostToken, ResolveSecret, Sleep
+from credflow.engine._acquisition import (
+    Acquisition,
+    CacheEffect,
+    CacheLoad,
+    CacheStore,
+    CacheTryLock,
+    CacheUnlock,
+    PostToken,
+    ResolveSecret,
+    Sleep,
+)
 from credflow.events import AuditEvent, SecretRotation
 from credflow.protocol import RawResponse
 
@@ -66,9 +76,9 @@ class Driver:
     def reach_the_request(self) -> None:
         """Answer up to the token request: secret read, shared-cache miss, lock won, miss again."""
         self.expect(ResolveSecret, SecretValue("client-secret-1"))
-        self.expect(CacheCall, None)
-        self.expect(CacheCall, "owner-1")
-        self.expect(CacheCall, None)
+        self.expect(CacheLoad, None)
+        self.expect(CacheTryLock, "owner-1")
+        self.expect(CacheLoad, None)
 
     def expect(self, kind: type, value: Any) -> None:
         assert kind is type(self.effect), f"expected {kind.__name__}, the flow asked for {self.effect!r}"
@@ -80,13 +90,14 @@ def test_cold_fetch_locks_rechecks_posts_stores_and_unlocks() -> None:
     flow, _ = acquisition()
     driver = Driver(flow.acquire("cold", None))
     driver.expect(ResolveSecret, SecretValue("client-secret-1"))
-    driver.expect(CacheCall, None)  # load: miss
-    driver.expect(CacheCall, "owner-1")  # try_lock: ours
-    driver.expect(CacheCall, None)  # load again under the lock: still a miss
+    driver.expect(CacheLoad, None)  # load: miss
+    driver.expect(CacheTryLock, "owner-1")  # try_lock: ours
+    driver.expect(CacheLoad, None)  # load again under the lock: still a miss
     driver.expect(PostToken, issued())
-    assert "store" == driver.effect.method
+    assert type(driver.effect) is CacheStore
     driver.answer(None)
-    assert ("unlock", "owner-1") == (driver.effect.method, driver.effect.args[1])
+    assert type(driver.effect) is CacheUnlock
+    assert "owner-1" == driver.effect.owner
     driver.answer(None)
     assert "issued-token-1" == driver.result.access_token
 
@@ -106,7 +117,7 @@ def test_a_shared_token_due_for_renewal_is_not_used() -> None:
     driver = Driver(flow.acquire("renewal", None))
     driver.expect(ResolveSecret, SecretValue("client-secret-1"))
     driver.answer(shared(age=3000))
-    assert ("try_lock",) == (driver.effect.method,)
+    assert type(driver.effect) is CacheTryLock
 
 
 def test_the_rejected_token_is_never_handed_back_from_the_shared_cache() -> None:
@@ -116,7 +127,7 @@ def test_the_rejected_token_is_never_handed_back_from_the_shared_cache() -> None
     driver = Driver(flow.acquire("invalidated", token.fingerprint))
     driver.expect(ResolveSecret, SecretValue("client-secret-1"))
     driver.answer(token)
-    assert "try_lock" == driver.effect.method
+    assert type(driver.effect) is CacheTryLock
 
 
 def test_waiter_takes_the_token_the_lock_holder_publishes() -> None:
@@ -124,8 +135,8 @@ def test_waiter_takes_the_token_the_lock_holder_publishes() -> None:
     flow, _ = acquisition()
     driver = Driver(flow.acquire("cold", None))
     driver.expect(ResolveSecret, SecretValue("client-secret-1"))
-    driver.expect(CacheCall, None)  # load: miss
-    driver.expect(CacheCall, None)  # try_lock: held elsewhere
+    driver.expect(CacheLoad, None)  # load: miss
+    driver.expect(CacheTryLock, None)  # try_lock: held elsewhere
     driver.expect(Sleep, None)
     driver.answer(shared("published-token-1"))
     assert (None, "published-token-1") == (driver.effect, driver.result.access_token)
@@ -136,15 +147,16 @@ def test_waiter_takes_over_when_the_holder_dies() -> None:
     flow, _ = acquisition()
     driver = Driver(flow.acquire("cold", None))
     driver.expect(ResolveSecret, SecretValue("client-secret-1"))
-    driver.expect(CacheCall, None)  # load
-    driver.expect(CacheCall, None)  # try_lock: held
+    driver.expect(CacheLoad, None)  # load
+    driver.expect(CacheTryLock, None)  # try_lock: held
     driver.expect(Sleep, None)
-    driver.expect(CacheCall, None)  # load: still nothing
-    driver.expect(CacheCall, "owner-2")  # try_lock: the dead holder's lock expired
-    driver.expect(CacheCall, None)  # load under our lock
+    driver.expect(CacheLoad, None)  # load: still nothing
+    driver.expect(CacheTryLock, "owner-2")  # try_lock: the dead holder's lock expired
+    driver.expect(CacheLoad, None)  # load under our lock
     driver.expect(PostToken, issued())
-    driver.expect(CacheCall, None)  # store
-    assert ("unlock", "owner-2") == (driver.effect.method, driver.effect.args[1])
+    driver.expect(CacheStore, None)  # store
+    assert type(driver.effect) is CacheUnlock
+    assert "owner-2" == driver.effect.owner
     driver.answer(None)
     assert "issued-token-1" == driver.result.access_token
 
@@ -158,9 +170,9 @@ def test_rejected_secret_is_read_fresh_and_the_new_value_retried() -> None:
     assert (True,) == (driver.effect.fresh,)
     driver.expect(ResolveSecret, SecretValue("client-secret-2"))
     driver.expect(PostToken, issued("issued-token-2"))
-    assert "client-secret-2" == driver.effect.args[0].secret.reveal()  # stored under the value that worked
-    driver.expect(CacheCall, None)
-    driver.expect(CacheCall, None)  # unlock
+    assert "client-secret-2" == driver.effect.scope.secret.reveal()  # stored under the value that worked
+    driver.expect(CacheStore, None)
+    driver.expect(CacheUnlock, None)  # unlock
     assert "issued-token-2" == driver.result.access_token
     assert ["changed"] == [event.kind for event in events if isinstance(event, SecretRotation)]
 
@@ -172,7 +184,8 @@ def test_unchanged_secret_raises_once_and_still_unlocks() -> None:
     driver.reach_the_request()
     driver.expect(PostToken, rejected())
     driver.expect(ResolveSecret, SecretValue("client-secret-1"))
-    assert ("unlock", "owner-1") == (driver.effect.method, driver.effect.args[1])
+    assert type(driver.effect) is CacheUnlock
+    assert "owner-1" == driver.effect.owner
     with pytest.raises(CredentialsRejectedError, match=r"rejected \(re-read from its source: unchanged\)"):
         driver.answer(None)
 
@@ -183,7 +196,7 @@ def test_no_reread_when_switched_off() -> None:
     driver = Driver(flow.acquire("cold", None))
     driver.reach_the_request()
     driver.expect(PostToken, rejected())
-    assert "unlock" == driver.effect.method
+    assert type(driver.effect) is CacheUnlock
     with pytest.raises(CredentialsRejectedError, match=r"not re-read \(rotation.reread_on_reject = false\)"):
         driver.answer(None)
 
@@ -211,8 +224,8 @@ def test_last_good_value_is_sent_after_the_reread_and_the_candidates() -> None:
         pending = list(answers)
         while driver.effect is not None:
             effect = driver.effect
-            if isinstance(effect, CacheCall):
-                driver.answer("owner-1" if effect.method == "try_lock" else None)
+            if isinstance(effect, CacheEffect):
+                driver.answer("owner-1" if isinstance(effect, CacheTryLock) else None)
                 continue
             if isinstance(effect, PostToken):
                 sent.append(dict(effect.request.form)["client_secret"])

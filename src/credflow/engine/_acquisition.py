@@ -41,7 +41,12 @@ from ._rotation import CandidateOrder
 
 __all__ = [
     "Acquisition",
-    "CacheCall",
+    "CacheDelete",
+    "CacheEffect",
+    "CacheLoad",
+    "CacheStore",
+    "CacheTryLock",
+    "CacheUnlock",
     "Effect",
     "GetJson",
     "ListCandidates",
@@ -82,11 +87,46 @@ class GetJson:
 
 
 @dataclass(frozen=True, slots=True)
-class CacheCall:
-    """Call `method(*args)` on the token cache backend. Result: what it returns."""
+class CacheLoad:
+    """Read the shared token of `scope`. Result: `Token` or None (a failing backend: None)."""
 
-    method: str
-    args: tuple[Any, ...]
+    scope: CacheScope
+
+
+@dataclass(frozen=True, slots=True)
+class CacheStore:
+    """Keep `token` for `scope`. Result: None."""
+
+    scope: CacheScope
+    token: Token
+
+
+@dataclass(frozen=True, slots=True)
+class CacheDelete:
+    """Drop the token of `scope` whose fingerprint is `token_fingerprint`. Result: None."""
+
+    scope: CacheScope
+    token_fingerprint: str
+
+
+@dataclass(frozen=True, slots=True)
+class CacheTryLock:
+    """Take the fetch lock of `scope` for `ttl_seconds`. Result: the owner, or None when held elsewhere."""
+
+    scope: CacheScope
+    ttl_seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class CacheUnlock:
+    """Release the fetch lock of `scope` taken as `owner`. Result: None."""
+
+    scope: CacheScope
+    owner: str
+
+
+#: What the flow asks of the token cache backend, one type per backend method.
+CacheEffect = CacheLoad | CacheStore | CacheDelete | CacheTryLock | CacheUnlock
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +136,7 @@ class Sleep:
     seconds: float
 
 
-Effect = ResolveSecret | ListCandidates | PostToken | GetJson | CacheCall | Sleep
+Effect = ResolveSecret | ListCandidates | PostToken | GetJson | CacheEffect | Sleep
 Flow = Generator[Effect, Any, Any]
 
 # How long a process may hold the shared fetch lock: one full retry series and then some.
@@ -198,40 +238,40 @@ class Acquisition:
                 and self._now() < renewal_times(token, self.config)[0]
             )
 
-        shared: Token | None = yield CacheCall("load", (scope,))
+        shared: Token | None = yield CacheLoad(scope)
         if usable(shared):
             self.last_secret = secret  # so that invalidate() reaches the shared entry too
             return shared
         lock_ttl = self.config.retry.deadline + self.config.timeout + _LOCK_MARGIN_SECONDS
-        owner: str | None = yield CacheCall("try_lock", (scope, lock_ttl))
+        owner: str | None = yield CacheTryLock(scope, lock_ttl)
         waited, delay = 0.0, 0.02
         while owner is None and waited < lock_ttl:
             # Another process is fetching: wait for its token, or take over once its
             # lock has expired (the holder died); only one waiter wins the lock.
             yield Sleep(delay)
             waited, delay = waited + delay, min(delay * 2, 0.5)
-            shared = yield CacheCall("load", (scope,))
+            shared = yield CacheLoad(scope)
             if usable(shared):
                 self.last_secret = secret
                 return shared
-            owner = yield CacheCall("try_lock", (scope, lock_ttl))
+            owner = yield CacheTryLock(scope, lock_ttl)
         try:
             # The previous holder may have published between our load and our lock.
-            shared = yield CacheCall("load", (scope,))
+            shared = yield CacheLoad(scope)
             if usable(shared):
                 self.last_secret = secret
                 result: Token = shared
             else:
                 result, used = yield from self._request(endpoint, reference, secret, reason)
-                yield CacheCall("store", (replace(scope, secret=used), result))
+                yield CacheStore(replace(scope, secret=used), result)
         except GeneratorExit:
             raise  # the driver is gone (a cancelled task): the lock expires by its TTL
         except Exception:
             if owner is not None:
-                yield CacheCall("unlock", (scope, owner))
+                yield CacheUnlock(scope, owner)
             raise
         if owner is not None:
-            yield CacheCall("unlock", (scope, owner))
+            yield CacheUnlock(scope, owner)
         return result
 
     def _request(

@@ -19,7 +19,21 @@ from ..errors import RetriesExhaustedError
 from ..events import TokenRetried
 from ..token import Token
 from ..transport._retry import TransientError, acall_with_retry, call_with_retry
-from ._acquisition import CacheCall, Effect, Flow, GetJson, ListCandidates, PostToken, ResolveSecret, Sleep
+from ._acquisition import (
+    CacheDelete,
+    CacheEffect,
+    CacheLoad,
+    CacheStore,
+    CacheTryLock,
+    CacheUnlock,
+    Effect,
+    Flow,
+    GetJson,
+    ListCandidates,
+    PostToken,
+    ResolveSecret,
+    Sleep,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -42,13 +56,24 @@ def _advance(flow: Flow, result: Any, error: Exception | None) -> tuple[bool, An
         return True, stop.value
 
 
-def _lock_held_after(effect: Effect, result: Any, held: CacheCall | None) -> CacheCall | None:
-    """The unlock call owed after `effect` returned `result` (the fetch lock the flow holds)."""
-    if isinstance(effect, CacheCall) and effect.method == "try_lock" and isinstance(result, str):
-        return CacheCall("unlock", (effect.args[0], result))
-    if isinstance(effect, CacheCall) and effect.method == "unlock":
+def _lock_held_after(effect: Effect, result: Any, held: CacheUnlock | None) -> CacheUnlock | None:
+    """The unlock owed after `effect` returned `result` (the fetch lock the flow holds)."""
+    if isinstance(effect, CacheTryLock) and isinstance(result, str):
+        return CacheUnlock(effect.scope, result)
+    if isinstance(effect, CacheUnlock):
         return None
     return held
+
+
+_CACHE_EFFECTS = (CacheLoad, CacheStore, CacheDelete, CacheTryLock, CacheUnlock)
+# The backend method each effect calls, for the log line of a failing backend.
+_BACKEND_METHOD = {
+    CacheLoad: "load",
+    CacheStore: "store",
+    CacheDelete: "delete",
+    CacheTryLock: "try_lock",
+    CacheUnlock: "unlock",
+}
 
 
 class EffectRunner:
@@ -89,7 +114,7 @@ class EffectRunner:
             return self._with_retry(lambda: self._transport.post(effect.request), effect.request.url)
         if isinstance(effect, ResolveSecret):
             return self._host.resolve_secret(effect.reference, fresh=effect.fresh, bound=self._secret_bound)
-        if isinstance(effect, CacheCall):
+        if isinstance(effect, _CACHE_EFFECTS):
             return self.cache_call(effect)
         if isinstance(effect, GetJson):
             return self._with_retry(lambda: self._transport.get(effect.url), effect.url)
@@ -116,7 +141,7 @@ class EffectRunner:
         async with self._transport.async_client() as client:
             result: Any = None
             error: Exception | None = None
-            held: CacheCall | None = None
+            held: CacheUnlock | None = None
             while True:
                 done, value = _advance(flow, result, error)
                 if done:
@@ -141,7 +166,7 @@ class EffectRunner:
             return await self._host.aresolve_secret(
                 effect.reference, fresh=effect.fresh, bound=self._secret_bound
             )
-        if isinstance(effect, CacheCall):
+        if isinstance(effect, _CACHE_EFFECTS):
             return await self.acache_call(effect)
         if isinstance(effect, GetJson):
             return await self._awith_retry(lambda: self._transport.aget(client, effect.url), effect.url)
@@ -164,7 +189,7 @@ class EffectRunner:
 
     # --- shared -----------------------------------------------------------
 
-    def _release_abandoned_lock(self, held: CacheCall | None) -> None:
+    def _release_abandoned_lock(self, held: CacheUnlock | None) -> None:
         """Release the fetch lock a cancelled flow held, when that costs no I/O.
 
         The closed flow cannot release it (it may not yield any more). An
@@ -174,20 +199,32 @@ class EffectRunner:
         if held is not None and not self._backend.blocking:
             self.cache_call(held)
 
-    def cache_call(self, effect: CacheCall) -> Any:
+    def cache_call(self, effect: CacheEffect) -> Any:
         """Call the cache backend; a failing backend behaves as a miss, never as an outage."""
+        backend = self._backend
         try:
-            return getattr(self._backend, effect.method)(*effect.args)
+            match effect:
+                case CacheLoad(scope):
+                    return backend.load(scope)
+                case CacheStore(scope, token):
+                    return backend.store(scope, token)
+                case CacheDelete(scope, token_fingerprint):
+                    return backend.delete(scope, token_fingerprint)
+                case CacheTryLock(scope, ttl_seconds):
+                    return backend.try_lock(scope, ttl_seconds)
+                case CacheUnlock(scope, owner):
+                    return backend.unlock(scope, owner)
         except Exception:
             logger.warning(
                 "token cache %s failed in %s; continuing without it",
                 self._config.cache.backend,
-                effect.method,
+                _BACKEND_METHOD[type(effect)],
                 exc_info=True,
             )
-            return "local" if effect.method == "try_lock" else None
+            # Without the backend's lock, this process fetches on its own (as if it held the lock).
+            return "local" if isinstance(effect, CacheTryLock) else None
 
-    async def acache_call(self, effect: CacheCall) -> Any:
+    async def acache_call(self, effect: CacheEffect) -> Any:
         """`cache_call` from async code: in a worker thread when the backend does I/O."""
         if self._backend.blocking:
             return await asyncio.to_thread(self.cache_call, effect)

@@ -27,7 +27,7 @@ from ..events import TokenFailed, TokenRequestReason
 from ..plugins._host import PluginHost, default_plugin_host
 from ..token import Token
 from ..transport._http import TokenTransport
-from ._acquisition import Acquisition, CacheCall, renewal_times
+from ._acquisition import Acquisition, CacheDelete, renewal_times
 from ._cache import CacheScope, cache_key
 from ._effects import EffectRunner
 
@@ -291,13 +291,13 @@ class TokenEngine:
         """
         scope = self._drop(token)
         if scope is not None:
-            self._effects.cache_call(CacheCall("delete", scope))
+            self._effects.cache_call(CacheDelete(*scope))
 
     async def ainvalidate(self, token: Token | None = None) -> None:
         """The asynchronous `invalidate`."""
         scope = self._drop(token)
         if scope is not None:
-            await self._effects.acache_call(CacheCall("delete", scope))
+            await self._effects.acache_call(CacheDelete(*scope))
 
     def _drop(self, token: Token | None) -> tuple[CacheScope, str] | None:
         with self._flight_lock:
