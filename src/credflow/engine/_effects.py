@@ -138,24 +138,24 @@ class EffectRunner:
 
     async def arun(self, flow: Flow) -> Token:
         """Drive `flow` to its end without blocking the event loop; return the token."""
-        async with self._transport.async_client() as client:
-            result: Any = None
-            error: Exception | None = None
-            held: CacheUnlock | None = None
-            while True:
-                done, value = _advance(flow, result, error)
-                if done:
-                    return value  # type: ignore[no-any-return]
-                result, error = None, None
-                try:
-                    result = await self._aperform(value, client)
-                except Exception as exc:
-                    error = exc
-                except BaseException:
-                    flow.close()  # cancelled: end the flow here rather than when it is collected
-                    self._release_abandoned_lock(held)
-                    raise
-                held = _lock_held_after(value, result, held)
+        client = await self._transport.async_client()
+        result: Any = None
+        error: Exception | None = None
+        held: CacheUnlock | None = None
+        while True:
+            done, value = _advance(flow, result, error)
+            if done:
+                return value  # type: ignore[no-any-return]
+            result, error = None, None
+            try:
+                result = await self._aperform(value, client)
+            except Exception as exc:
+                error = exc
+            except BaseException:
+                flow.close()  # cancelled: end the flow here rather than when it is collected
+                self._release_abandoned_lock(held)
+                raise
+            held = _lock_held_after(value, result, held)
 
     async def _aperform(self, effect: Effect, client: httpx.AsyncClient) -> Any:
         if isinstance(effect, PostToken):

@@ -9,8 +9,11 @@ The transport only moves bytes. It marks connection errors, timeouts, 5xx and
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 import threading
+import weakref
+from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
 
 import httpx
@@ -76,14 +79,39 @@ def _tls_cause(exc: BaseException) -> ssl.SSLError | None:
     return None
 
 
+async def _closed_at_loop_shutdown(client: httpx.AsyncClient) -> AsyncGenerator[httpx.AsyncClient, None]:
+    # Started once and never resumed: the loop's shutdown_asyncgens() (asyncio.run, pytest-asyncio)
+    # closes every async generator still open, and this one closes the client on its own loop.
+    try:
+        yield client
+    finally:
+        await client.aclose()
+
+
+def _close_on_its_loop(
+    loop: asyncio.AbstractEventLoop, keeper: AsyncGenerator[httpx.AsyncClient, None]
+) -> None:
+    loop.create_task(keeper.aclose())  # the loop keeps the task until it ends; nothing awaits it
+
+
 class TokenTransport:
-    """One reusable sync client; an async client per acquisition (they are bound to a loop)."""
+    """One pooled sync client, and one pooled async client per event loop.
+
+    An `httpx.AsyncClient` is bound to the loop its connections were opened on,
+    so the async pool is keyed by loop (weakly: a loop that is gone drops its
+    entry). Each async client is closed on its own loop when that loop shuts
+    down (`asyncio.run()` closes open async generators, and one holds the
+    client), or by `close()` while its loop still runs.
+    """
 
     def __init__(self, *, timeout: float, ca_bundle: str | None) -> None:
         self._timeout = httpx.Timeout(timeout)
         self._verify = tls_context(ca_bundle)
         self._client: httpx.Client | None = None
         self._lock = threading.Lock()
+        self._async_clients: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, tuple[httpx.AsyncClient, AsyncGenerator[httpx.AsyncClient, None]]
+        ] = weakref.WeakKeyDictionary()
 
     def _sync_client(self) -> httpx.Client:
         client = self._client
@@ -96,9 +124,19 @@ class TokenTransport:
                     )
         return client
 
-    def async_client(self) -> httpx.AsyncClient:
-        """A new async client; use it as an async context manager."""
-        return httpx.AsyncClient(timeout=self._timeout, verify=self._verify, follow_redirects=False)
+    async def async_client(self) -> httpx.AsyncClient:
+        """The async client of the running loop, made on its first use there."""
+        loop = asyncio.get_running_loop()
+        entry = self._async_clients.get(loop)
+        if entry is not None and not entry[0].is_closed:
+            return entry[0]
+        client = httpx.AsyncClient(timeout=self._timeout, verify=self._verify, follow_redirects=False)
+        keeper = _closed_at_loop_shutdown(client)
+        # Runs to the first yield without suspending: no other task of this loop can interleave.
+        await anext(keeper)
+        with self._lock:
+            self._async_clients[loop] = (client, keeper)
+        return client
 
     def post(self, request: TokenRequest) -> RawResponse:
         _refuse_userinfo(request.url)
@@ -135,10 +173,16 @@ class TokenTransport:
         return _raw(response)
 
     def close(self) -> None:
+        """Close the sync client, and the async clients whose loop still runs (others close with it)."""
         with self._lock:
             if self._client is not None:
                 self._client.close()
                 self._client = None
+            pooled = list(self._async_clients.items())
+            self._async_clients.clear()
+        for loop, (_client, keeper) in pooled:
+            if loop.is_running() and not loop.is_closed():
+                loop.call_soon_threadsafe(_close_on_its_loop, loop, keeper)
 
 
 def _grouped(form: tuple[tuple[str, str], ...]) -> dict[str, str | list[str]]:
