@@ -131,6 +131,22 @@ def test_issuer_discovery_is_checked(run: Run, write_config: WriteConfig, server
     assert expected in outcome.out
 
 
+def test_issuer_that_the_server_does_not_publish_fails_as_get_token_would(
+    run: Run, write_config: WriteConfig, server: AuthServer
+) -> None:
+    """check runs the engine's discovery: an issuer other than the one published fails the endpoint step."""
+    other_name = server.issuer.replace("127.0.0.1", "localhost")  # the same server, another issuer
+    text = client_toml("api", server).replace(
+        f'token_endpoint = "{server.token_endpoint}"', f'issuer = "{other_name}"'
+    )
+    path = write_config(text)
+
+    outcome = run("check", "--config", str(path))
+
+    assert ExitCode.OK != outcome.code
+    assert f"says its issuer is '{server.issuer}', not '{other_name}'" in outcome.out
+
+
 def test_every_client_is_checked_without_client(
     run: Run, write_config: WriteConfig, server: AuthServer
 ) -> None:

@@ -21,6 +21,7 @@ import httpx
 from .._security import is_loopback_host, tls_context
 from ..config._client import ClientConfig
 from ..config._file import CredflowConfig, load_config
+from ..engine._acquisition import discover_token_endpoint
 from ..errors import (
     ConfigError,
     CredentialsRejectedError,
@@ -33,7 +34,7 @@ from ..errors import (
     TokenEndpointError,
 )
 from ..plugins._host import PluginHost
-from ..protocol import RawResponse, metadata_urls, parse_server_metadata
+from ..protocol import RawResponse
 from ..secret._reference import SecretReference
 
 __all__ = ["CLIENT_STEPS", "CheckResult", "ClientReport", "Diagnosis", "diagnose"]
@@ -193,7 +194,7 @@ def _endpoint_reachable(client: ClientConfig) -> str:
         endpoint, discovered = client.token_endpoint, ""
         if endpoint is None:
             assert client.issuer is not None
-            endpoint = _discover(http, client.issuer)
+            endpoint = _discover(http, client)
             discovered = f" (discovered from {client.issuer})"
         try:
             response = http.get(endpoint)
@@ -205,25 +206,25 @@ def _endpoint_reachable(client: ClientConfig) -> str:
     return f"{endpoint} answered HTTP {response.status_code} {over}{discovered}"
 
 
-def _discover(http: httpx.Client, issuer: str) -> str:
-    for url in metadata_urls(issuer):
-        try:
-            response = http.get(url, headers={"Accept": "application/json"})
-        except httpx.TransportError as exc:
-            raise _StepFailed(
-                f"{url}: {type(exc).__name__}: {exc}", _network_fix(url, exc, None), exc
-            ) from None
-        if response.status_code == 404:
-            continue
-        raw = RawResponse(response.status_code, dict(response.headers), response.content)
-        try:
-            document = parse_server_metadata(raw, url=url, issuer=issuer)
-        except TokenEndpointError as exc:
-            raise _StepFailed(str(exc), "check the issuer URL, or set token_endpoint instead", exc) from None
-        endpoint: str = document["token_endpoint"]
+def _discover(http: httpx.Client, client: ClientConfig) -> str:
+    # The engine's own discovery, so `check` passes exactly when `get_token()` would.
+    flow = discover_token_endpoint(client)
+    fix = "check the issuer URL, or set token_endpoint instead"
+    try:
+        effect = next(flow)
+        while True:
+            try:
+                response = http.get(effect.url, headers={"Accept": "application/json"})
+            except httpx.TransportError as exc:
+                raise _StepFailed(
+                    f"{effect.url}: {type(exc).__name__}: {exc}", _network_fix(effect.url, exc, None), exc
+                ) from None
+            effect = flow.send(RawResponse(response.status_code, dict(response.headers), response.content))
+    except StopIteration as done:
+        endpoint: str = done.value["token_endpoint"]
         return endpoint
-    error = TokenEndpointError(f"issuer {issuer}: no discovery document (404)", endpoint=issuer, status=404)
-    raise _StepFailed(str(error), "check the issuer URL, or set token_endpoint instead", error)
+    except CredflowError as exc:
+        raise _StepFailed(str(exc), fix, exc) from None
 
 
 def _transport_security(response: httpx.Response) -> str:

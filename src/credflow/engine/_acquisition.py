@@ -53,6 +53,7 @@ __all__ = [
     "PostToken",
     "ResolveSecret",
     "Sleep",
+    "discover_token_endpoint",
     "renewal_times",
 ]
 
@@ -162,6 +163,59 @@ def renewal_times(token: Token, config: ClientConfig) -> tuple[datetime, datetim
         after = min(lifetime * policy.renew_fraction, max(lifetime * 0.5, lifetime - policy.renew_min_ahead))
         renew_at = token.issued_at + timedelta(seconds=after)
     return min(renew_at, usable_until), usable_until
+
+
+def discover_token_endpoint(config: ClientConfig) -> Generator[GetJson, RawResponse, dict[str, Any]]:
+    """Find `config.issuer`'s metadata, sans I/O: yields `GetJson`, returns the checked document.
+
+    The one discovery of credflow: the engine drives it with its transport,
+    `credflow check` with its own client. The published issuer must match, the
+    server must support `auth_method`, and the token endpoint must be secure
+    and carry no credentials.
+    """
+    issuer = config.issuer
+    assert issuer is not None
+    for url in metadata_urls(issuer):
+        raw: RawResponse = yield GetJson(url)
+        if raw.status == 404:
+            continue
+        document = parse_server_metadata(raw, url=url, issuer=issuer)
+        _check_metadata(config, document, url)
+        return document
+    raise TokenEndpointError(
+        f"issuer {issuer}: no metadata at {' or '.join(metadata_urls(issuer))} (each answered 404); "
+        "check the issuer URL or set token_endpoint instead",
+        endpoint=issuer,
+        status=404,
+    )
+
+
+def _check_metadata(config: ClientConfig, document: dict[str, Any], url: str) -> None:
+    issuer = config.issuer
+    published = document.get("issuer")
+    if isinstance(published, str) and published.rstrip("/") != (issuer or "").rstrip("/"):
+        raise ConfigError(
+            f"issuer: {url} says its issuer is {published!r}, not {issuer!r}; "
+            "set issuer to exactly the value the server publishes"
+        )
+    methods = document.get("token_endpoint_auth_methods_supported", ["client_secret_basic"])
+    if isinstance(methods, list) and config.auth_method not in methods:
+        raise ConfigError(
+            f"auth_method: the authorization server at {issuer} supports "
+            f"{', '.join(map(str, methods)) or 'no'} client authentication methods, "
+            f"not {config.auth_method!r}; change auth_method"
+        )
+    # Before anything (an audit event, an error) names the endpoint: its userinfo would show there.
+    ensure_no_userinfo(
+        document["token_endpoint"],
+        key=f"token_endpoint discovered at {url}",
+        credentials="the server's metadata must not put credentials in its token_endpoint",
+    )
+    ensure_secure_url(
+        document["token_endpoint"],
+        allow_insecure_http=config.allow_insecure_http,
+        what=f"token_endpoint discovered at {url}",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -505,48 +559,6 @@ class Acquisition:
     def _token_endpoint(self) -> Flow:
         if self.config.token_endpoint is not None:
             return self.config.token_endpoint
-        if self._metadata is not None:
-            return self._metadata["token_endpoint"]
-        issuer = self.config.issuer
-        assert issuer is not None
-        for url in metadata_urls(issuer):
-            raw: RawResponse = yield GetJson(url)
-            if raw.status == 404:
-                continue
-            document = parse_server_metadata(raw, url=url, issuer=issuer)
-            self._check_metadata(document, url)
-            self._metadata = document
-            return document["token_endpoint"]
-        raise TokenEndpointError(
-            f"issuer {issuer}: no metadata at {' or '.join(metadata_urls(issuer))} (each answered 404); "
-            "check the issuer URL or set token_endpoint instead",
-            endpoint=issuer,
-            status=404,
-        )
-
-    def _check_metadata(self, document: dict[str, Any], url: str) -> None:
-        issuer = self.config.issuer
-        published = document.get("issuer")
-        if isinstance(published, str) and published.rstrip("/") != (issuer or "").rstrip("/"):
-            raise ConfigError(
-                f"issuer: {url} says its issuer is {published!r}, not {issuer!r}; "
-                "set issuer to exactly the value the server publishes"
-            )
-        methods = document.get("token_endpoint_auth_methods_supported", ["client_secret_basic"])
-        if isinstance(methods, list) and self.config.auth_method not in methods:
-            raise ConfigError(
-                f"auth_method: the authorization server at {issuer} supports "
-                f"{', '.join(map(str, methods)) or 'no'} client authentication methods, "
-                f"not {self.config.auth_method!r}; change auth_method"
-            )
-        # Before anything (an audit event, an error) names the endpoint: its userinfo would show there.
-        ensure_no_userinfo(
-            document["token_endpoint"],
-            key=f"token_endpoint discovered at {url}",
-            credentials="the server's metadata must not put credentials in its token_endpoint",
-        )
-        ensure_secure_url(
-            document["token_endpoint"],
-            allow_insecure_http=self.config.allow_insecure_http,
-            what=f"token_endpoint discovered at {url}",
-        )
+        if self._metadata is None:
+            self._metadata = yield from discover_token_endpoint(self.config)
+        return self._metadata["token_endpoint"]
