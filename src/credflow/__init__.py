@@ -109,7 +109,7 @@ _MOVED = {
     "SourceContext": "credflow.plugin",
     "TokenCacheBackend": "credflow.plugin",
     "TokenCacheFactory": "credflow.plugin",
-    "ManualClock": "credflow.clock",
+    "ManualClock": "credflow.testing",
     "set_testing": "credflow.testing",
 }
 

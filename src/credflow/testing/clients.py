@@ -16,7 +16,7 @@ from authlib.oauth2.rfc6749 import (  # type: ignore[import-untyped, unused-igno
     ClientMixin,
 )
 
-from .clock import Clock
+from .clock import WallClock
 
 __all__ = ["SUPPORTED_AUTH_METHODS", "ClientRegistry", "RegisteredClient"]
 
@@ -86,7 +86,7 @@ class _ClientRecord:
 class ClientRegistry:
     """Thread-safe store of clients and the secrets each one is accepted with."""
 
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: WallClock) -> None:
         self._clock = clock
         self._lock = threading.Lock()
         self._records: dict[str, _ClientRecord] = {}

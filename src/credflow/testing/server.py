@@ -15,7 +15,7 @@ from joserfc.jwk import RSAKey
 from .app import API_PATH, INTROSPECTION_PATH, JWKS_PATH, TOKEN_PATH, create_app
 from .authorization import BasicAuthDecoding
 from .clients import SUPPORTED_AUTH_METHODS
-from .clock import Clock
+from .clock import WallClock
 from .counters import ServerCounters
 from .faults import InjectedFailure
 from .serving import BackgroundServer
@@ -66,7 +66,7 @@ class AuthServer:
         token_lifetime: int = 3600,
         host: str = "127.0.0.1",
         port: int = 0,
-        clock: Clock = time.time,
+        clock: WallClock = time.time,
         refresh_in: int | None = None,
         latency: float = 0.0,
         basic_auth_decoding: BasicAuthDecoding = "form-urlencoded",

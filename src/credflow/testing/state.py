@@ -9,7 +9,7 @@ from joserfc.jwk import RSAKey
 
 from .authorization import BasicAuthDecoding
 from .clients import ClientRegistry, RegisteredClient
-from .clock import Clock
+from .clock import WallClock
 from .counters import ServerCounters
 from .faults import FaultInjector
 from .tokens import IssuedAccessToken, read_access_token
@@ -26,7 +26,7 @@ class ServerState:
     new value, never a torn one.
     """
 
-    clock: Clock
+    clock: WallClock
     signing_key: RSAKey
     token_lifetime: int
     refresh_in: int | None = None

@@ -20,7 +20,7 @@ from joserfc.jwk import KeySet, RSAKey
 from joserfc.jwt import JWTClaimsRegistry
 
 from .clients import RegisteredClient
-from .clock import Clock
+from .clock import WallClock
 
 __all__ = [
     "SIGNING_ALGORITHM",
@@ -66,7 +66,7 @@ class AccessTokenGenerator(JWTBearerTokenGenerator):  # type: ignore[misc, unuse
         *,
         issuer: str,
         signing_key: RSAKey,
-        clock: Clock,
+        clock: WallClock,
         lifetime_for: Callable[[RegisteredClient], int],
         refresh_in: Callable[[], int | None],
     ) -> None:
@@ -124,7 +124,7 @@ class IssuedAccessToken(TokenMixin):  # type: ignore[misc, unused-ignore]  # Aut
     leaves the tokens issued with it valid until they expire.
     """
 
-    def __init__(self, claims: dict[str, Any], clock: Clock) -> None:
+    def __init__(self, claims: dict[str, Any], clock: WallClock) -> None:
         self.claims = claims
         self._clock = clock
 
@@ -152,7 +152,7 @@ class IssuedAccessToken(TokenMixin):  # type: ignore[misc, unused-ignore]  # Aut
 
 
 def read_access_token(
-    value: str, *, signing_key: RSAKey, issuer: str, clock: Clock
+    value: str, *, signing_key: RSAKey, issuer: str, clock: WallClock
 ) -> IssuedAccessToken | None:
     """Verify an access token's signature, type, issuer and claims; None if any fails.
 
