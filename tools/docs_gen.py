@@ -26,7 +26,8 @@ from pathlib import Path
 
 from credflow.cli.exit_codes import ExitCode, exit_codes_help
 from credflow.config._plugin_settings import SettingSpec
-from credflow.config._schema import ReferenceRow, configuration_reference, toml_value
+from credflow.config._schema import ReferenceRow, configuration_reference
+from credflow.config._toml import toml_value
 from credflow.plugins._host import PluginHost
 
 __all__ = [

@@ -18,7 +18,7 @@ from pathlib import Path
 MOVES = {
     "credflow.config": "credflow.config._client",
     "credflow.config_file": "credflow.config._file",
-    "credflow.schema": "credflow.config._schema",
+    "credflow.schema": "credflow.config._schema",  # build_client: _build, client_table and redaction: _show
     "credflow.validation": "credflow.config._checks",
     "credflow._plugin_settings": "credflow.config._plugin_settings",
     "credflow.secret": "credflow.secret._value",

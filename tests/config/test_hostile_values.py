@@ -146,7 +146,7 @@ def _table(key: str, value: object) -> dict[str, Any]:
 
 def _build(key: str, value: object) -> ClientConfig:
     """A ClientConfig with `key` set to `value` the way load_config builds it."""
-    from credflow.config._schema import build_client
+    from credflow.config._build import build_client
 
     return build_client(
         "billing",

@@ -8,7 +8,8 @@ import json
 from credflow import CachePolicy, ClientConfig, RetryPolicy, RotationPolicy
 from credflow.cli.toml_writer import render_toml
 from credflow.config._file import load_config
-from credflow.config._schema import REDACTED, configuration_reference, redact_settings
+from credflow.config._schema import configuration_reference
+from credflow.config._show import REDACTED, redact_settings
 
 from .conftest import WriteConfig
 
@@ -85,8 +86,8 @@ password_ref = "env:REDIS_PASSWORD"
 fallback_secrets = ["file:/run/secrets/previous"]
 
 [sources.vault]
-addr = "https://vault.example.com"
-token = "hvs.literal-token"
+address = "https://vault.example.com"
+namespace = "billing"
 """
 
 
@@ -119,8 +120,8 @@ def test_dumps_show_references_and_hide_literal_secrets(write_config: WriteConfi
         billing["cache"]["password"],
         billing["cache"]["password_ref"],
     )
-    assert {"addr": "https://vault.example.com", "token": REDACTED} == document["sources"]["vault"]
-    assert [] == [leak for leak in ("pa55w0rd", "hunter2-literal", "hvs.literal-token") if leak in text]
+    assert {"address": "https://vault.example.com", "namespace": "billing"} == document["sources"]["vault"]
+    assert [] == [leak for leak in ("pa55w0rd", "hunter2-literal") if leak in text]
 
 
 def test_redaction_walks_nested_tables_and_lists() -> None:

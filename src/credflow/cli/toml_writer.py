@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..config._schema import toml_key, toml_value
+from ..config._toml import toml_key, toml_value
 
 __all__ = ["render_toml"]
 

@@ -37,9 +37,10 @@ from typing import TYPE_CHECKING, Any
 from ..errors import ConfigError
 from ..plugins._host import PluginHost
 from ..plugins._install_hints import KNOWN_SCHEME_PACKAGES
+from ._build import build_client
 from ._checks import MAX_FILE_BYTES
 from ._client import ClientConfig
-from ._schema import build_client, client_table, redact_settings
+from ._show import client_table, redact_settings
 
 if TYPE_CHECKING:
     from ..engine._engine import TokenEngine
@@ -210,9 +211,7 @@ def load_config(
             check_cache_settings=host.check_cache_settings,
         )
     origin = label if file is not None else f"environment variables (no ./{DEFAULT_CONFIG_PATH})"
-    return CredflowConfig(
-        clients=clients, sources=host.source_settings, path=file, plugins=host, origin=origin
-    )
+    return CredflowConfig(clients=clients, sources=sources, path=file, plugins=host, origin=origin)
 
 
 # --- the file -----------------------------------------------------------------
