@@ -131,7 +131,7 @@ def test_unchanged_file_is_not_read_again(
     host: PluginHost, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An unchanged file costs a stat, not a read; fresh=True reads it anyway."""
-    from credflow.secret._value import file as file_source
+    from credflow.secret import file as file_source
 
     path = tmp_path / "secret"
     path.write_text("file-s3cret-4e1")

@@ -15,13 +15,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from credflow import (
+from credflow.plugin import (
     RegisterSecretSource,
     SecretReference,
     SecretSource,
     SecretSourceError,
     SecretSourceFactory,
     SecretValue,
+    SettingsTable,
     SourceContext,
     hookimpl,
 )
@@ -114,9 +115,17 @@ class CountingSourcePlugin:
     def credflow_register_secret_sources(self, register: RegisterSecretSource) -> None:
         """Register the real plugin's factory for `scheme`, wrapped in a `CountingSource`."""
         offered: dict[str, SecretSourceFactory] = {}
+        declared: dict[str, SettingsTable | None] = {}
 
-        def capture(scheme: str, factory: SecretSourceFactory, *, description: str = "") -> None:
+        def capture(
+            scheme: str,
+            factory: SecretSourceFactory,
+            *,
+            description: str = "",
+            settings: SettingsTable | None = None,
+        ) -> None:
             offered[scheme] = factory
+            declared[scheme] = settings
 
         self._plugin.credflow_register_secret_sources(register=capture)
         real = offered[self._scheme]
@@ -124,4 +133,9 @@ class CountingSourcePlugin:
         def factory(context: SourceContext) -> CountingSource:
             return CountingSource(real(context), self.counts, self._lock)
 
-        register(self._scheme, factory, description=f"{self._scheme}, counted for the rotation drill")
+        register(
+            self._scheme,
+            factory,
+            description=f"{self._scheme}, counted for the rotation drill",
+            settings=declared[self._scheme],
+        )
