@@ -1,20 +1,19 @@
-"""Loading plugins and the typed facade the engine calls instead of `pm.hook`.
+"""The plugin host: the registry of what plugins register, and the typed facade the engine calls.
 
 `PluginHost` owns a pluggy `PluginManager`: it registers the built-in
-plugins, loads the `credflow` entry points (filtered by
-`CREDFLOW_LOAD_PLUGINS` / `CREDFLOW_BLOCK_PLUGINS`, traced with
-`CREDFLOW_TRACE_PLUGINS=1`), checks every hook implementation names a real
-hook, collects what plugins register, and exposes one typed method per use.
+plugins and the entry points `_loading` finds, checks every hook
+implementation names a real hook, collects what plugins register (checking
+their declared settings), builds sources and caches on first use, and
+exposes one typed method per use. Resolving references through the hooks is
+`_resolution`'s; sending audit events to their hooks, `_audit`'s.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import os
 import sys
 import threading
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import metadata
 from types import MappingProxyType
@@ -25,34 +24,18 @@ import pluggy
 from .. import hookspecs
 from ..config._plugin_settings import SettingsTable, check_settings
 from ..engine._cache import CacheContext, TokenCacheBackend, TokenCacheFactory
-from ..errors import ConfigError, CredflowError, PluginError, SecretSourceError, UnknownSecretSchemeError
-from ..events import AuditEvent, SecretFailed, SecretFetched
+from ..errors import ConfigError, PluginError, UnknownSecretSchemeError
+from ..events import AuditEvent
 from ..secret._bounded_reads import BoundedReads
-from ..secret._reference import SecretReference
 from ..secret._source import SecretSource, SecretSourceFactory, SourceContext
-from ..secret._value import SecretValue
+from ._audit import dispatch
 from ._install_hints import KNOWN_CACHE_PACKAGES, KNOWN_SCHEME_PACKAGES
+from ._loading import BLOCK_ENV, LoadedPlugin, entry_point_plugins, tracing_requested
+from ._resolution import BuiltinResolver, SecretResolution
 
 __all__ = ["PluginHost", "Registration", "default_plugin_host"]
 
 logger = logging.getLogger("credflow.plugins")
-
-ENTRY_POINT_GROUP = "credflow"
-LOAD_ENV = "CREDFLOW_LOAD_PLUGINS"
-BLOCK_ENV = "CREDFLOW_BLOCK_PLUGINS"
-TRACE_ENV = "CREDFLOW_TRACE_PLUGINS"
-
-
-_AUDIT_HOOKS = {
-    "TokenRequested": "credflow_token_requested",
-    "TokenIssued": "credflow_token_issued",
-    "TokenFailed": "credflow_token_failed",
-    "TokenRetried": "credflow_token_retried",
-    "SecretFetched": "credflow_secret_fetched",
-    "SecretFailed": "credflow_secret_failed",
-    "SecretRotation": "credflow_secret_rotation",
-    "CacheBackendEvent": "credflow_cache_backend",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,23 +52,7 @@ class Registration:
     settings: SettingsTable | None = None  # the keys its table may hold, checked at load
 
 
-@dataclass(frozen=True, slots=True)
-class LoadedPlugin:
-    """A plugin the host loaded, for `credflow plugins`."""
-
-    name: str
-    distribution: str | None
-    version: str | None
-
-
-def _split_env(name: str) -> set[str] | None:
-    raw = os.environ.get(name)
-    if raw is None:
-        return None
-    return {part.strip() for part in raw.split(",") if part.strip()}
-
-
-class PluginHost:
+class PluginHost(SecretResolution):
     """The plugin manager with a typed method for every hook the engine uses.
 
     `source_settings` maps a scheme to its `[sources.<scheme>]` table.
@@ -120,7 +87,7 @@ class PluginHost:
         from ..secret import file as file_source
         from ._audit_log import AuditLogPlugin
 
-        self._register_plugin(_BuiltinResolver(self), "credflow.resolver", None)
+        self._register_plugin(BuiltinResolver(self), "credflow.resolver", None)
         self._register_plugin(_BuiltinCaches(), "credflow.memory-cache", None)
         self._register_plugin(env_source, "credflow.env", None)
         self._register_plugin(file_source, "credflow.file", None)
@@ -129,12 +96,13 @@ class PluginHost:
             name = getattr(plugin, "__name__", None) or f"{type(plugin).__name__}-{index}"
             self._register_plugin(plugin, name, None)
         if load_entry_points:
-            self._load_entry_points()
+            for plugin, name, dist in entry_point_plugins():
+                self._register_plugin(plugin, name, dist)
         try:
             self._pm.check_pending()
         except pluggy.PluginValidationError as exc:
             raise PluginError(f"a credflow plugin implements an unknown hook: {exc}") from exc
-        if os.environ.get(TRACE_ENV, "") not in ("", "0", "false"):
+        if tracing_requested():
             self._pm.trace.root.setwriter(sys.stderr.write)
             self._pm.enable_tracing()
         self._collect_registrations()
@@ -150,28 +118,6 @@ class PluginHost:
         dist_name = dist.metadata["Name"] if dist is not None else None
         version = dist.version if dist is not None else None
         self._plugins.append(LoadedPlugin(name, dist_name, version))
-
-    def _load_entry_points(self) -> None:
-        allow = _split_env(LOAD_ENV)
-        block = _split_env(BLOCK_ENV) or set()
-        for entry_point in metadata.entry_points(group=ENTRY_POINT_GROUP):
-            dist = entry_point.dist
-            names = {entry_point.name}
-            if dist is not None:
-                names.add(dist.metadata["Name"])
-            if allow is not None and not names & allow:
-                continue
-            if names & block:
-                continue
-            try:
-                plugin = entry_point.load()
-            except Exception as exc:
-                raise PluginError(
-                    f"plugin {entry_point.name!r} ({entry_point.value}) failed to import: "
-                    f"{type(exc).__name__}: {exc}. Uninstall it, or set "
-                    f"{BLOCK_ENV}={entry_point.name} to skip it."
-                ) from exc
-            self._register_plugin(plugin, entry_point.name, dist)
 
     def _collect_registrations(self) -> None:
         for impl in self._pm.hook.credflow_register_secret_sources.get_hookimpls():
@@ -330,93 +276,6 @@ class PluginHost:
             reference=reference,
         )
 
-    def resolve_reference_text(self, text: str) -> SecretValue:
-        """Parse and resolve a reference string (for sources whose credentials are secrets)."""
-        return self.resolve_secret(SecretReference.parse(text), fresh=False)
-
-    def resolve_secret(
-        self, reference: SecretReference, *, fresh: bool, bound: float | None = None
-    ) -> SecretValue:
-        """Resolve `reference` through the resolution hook, auditing the outcome.
-
-        With `bound`, the read runs on a worker thread and is abandoned after
-        `bound` seconds (`SecretSourceUnavailableError`); without, it runs here
-        (a source resolving a nested reference is already on such a thread).
-        """
-
-        def read() -> SecretValue:
-            value = self._pm.hook.credflow_resolve_secret(reference=reference, fresh=fresh)
-            if value is None:
-                raise self._unknown_scheme(reference.scheme, str(reference))
-            return cast(SecretValue, value)
-
-        try:
-            value = read() if bound is None else self.reads.run(reference, read, bound)
-        except Exception as exc:
-            raise self._secret_failure(reference, exc) from exc
-        self._secret_fetched(reference, value, fresh)
-        return value
-
-    async def aresolve_secret(
-        self, reference: SecretReference, *, fresh: bool, bound: float | None = None
-    ) -> SecretValue:
-        """Resolve `reference` without blocking the event loop, auditing the outcome.
-
-        With `bound`, the read is cancelled (a coroutine) or abandoned (a
-        synchronous source on its worker thread) after `bound` seconds.
-        """
-        try:
-            pending = self._pm.hook.credflow_aresolve_secret(reference=reference, fresh=fresh)
-            if pending is None:
-                raise self._unknown_scheme(reference.scheme, str(reference))
-            if bound is None:
-                value = await pending
-            else:
-                try:
-                    value = await asyncio.wait_for(pending, bound)
-                except TimeoutError:
-                    raise self.reads.abandon(reference, bound) from None
-        except Exception as exc:
-            raise self._secret_failure(reference, exc) from exc
-        self._secret_fetched(reference, value, fresh)
-        return cast(SecretValue, value)
-
-    def _secret_fetched(self, reference: SecretReference, value: SecretValue, fresh: bool) -> None:
-        self.emit(
-            SecretFetched(
-                reference=str(reference),
-                scheme=reference.scheme,
-                secret_fingerprint=value.fingerprint,
-                fresh=fresh,
-                cached=value.cached,
-                stale=value.stale,
-                version=value.version,
-            )
-        )
-
-    def _secret_failure(self, reference: SecretReference, exc: Exception) -> CredflowError:
-        error: CredflowError
-        if isinstance(exc, SecretSourceError):
-            error = exc
-            if error.reference is None:
-                error.reference = str(reference)
-        elif isinstance(exc, CredflowError):
-            error = exc  # a ConfigError from a source's settings says what to fix as it is
-        else:
-            error = SecretSourceError(
-                f"reading secret {reference} failed: {type(exc).__name__}: {exc}",
-                reference=str(reference),
-            )
-        self.emit(
-            SecretFailed(
-                reference=str(reference),
-                scheme=reference.scheme,
-                error_type=type(error).__name__,
-                message=str(error),
-            )
-        )
-        return error
-
     def close(self) -> None:
         """Close every secret source that holds connections (those with a `close()`)."""
         with self._sources_lock:
@@ -430,6 +289,10 @@ class PluginHost:
                     logger.warning(
                         "closing the %s secret source failed", type(source).__name__, exc_info=True
                     )
+
+    def emit(self, event: AuditEvent) -> None:
+        """Send an audit event to its hook. A failing audit plugin is logged, never raised."""
+        dispatch(self._pm, event)
 
     # --- token caches -----------------------------------------------------
 
@@ -452,16 +315,6 @@ class PluginHost:
         )
         return cast(TokenCacheBackend, registration.factory(context))
 
-    # --- audit ------------------------------------------------------------
-
-    def emit(self, event: AuditEvent) -> None:
-        """Send an audit event to its hook. A failing audit plugin is logged, never raised."""
-        hook_name = _AUDIT_HOOKS[type(event).__name__]
-        try:
-            getattr(self._pm.hook, hook_name)(event=event)
-        except Exception:
-            logger.exception("an audit plugin failed on %s", type(event).__name__)
-
 
 def _checked(
     declared: SettingsTable, table: Mapping[str, Any], where: str, locate: Callable[[str], str] | None
@@ -473,28 +326,6 @@ def _checked(
             raise
         key = str(exc).partition(": ")[0]
         raise ConfigError(f"{locate(key)}: {exc}") from None
-
-
-class _BuiltinResolver:
-    """Resolves references through the registered source; runs after any plugin's resolver."""
-
-    def __init__(self, host: PluginHost) -> None:
-        self._host = host
-
-    @hookspecs.hookimpl(trylast=True)
-    def credflow_resolve_secret(self, reference: SecretReference, fresh: bool) -> SecretValue:
-        return self._host.secret_source(reference.scheme).fetch(reference, fresh=fresh)
-
-    @hookspecs.hookimpl(trylast=True)
-    def credflow_aresolve_secret(self, reference: SecretReference, fresh: bool) -> Awaitable[SecretValue]:
-        source = self._host.secret_source(reference.scheme)
-        afetch = getattr(source, "afetch", None)
-        if afetch is not None:
-            return cast(Awaitable[SecretValue], afetch(reference, fresh=fresh))
-        # On a daemon worker rather than asyncio.to_thread: the loop's executor waits for its
-        # threads when the loop closes, so a read blocked for ever would block asyncio.run().
-        read = self._host.reads.submit(reference, lambda: source.fetch(reference, fresh=fresh))
-        return asyncio.wrap_future(read)
 
 
 class _BuiltinCaches:
