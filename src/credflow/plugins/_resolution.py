@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 import pluggy
 
@@ -20,9 +20,6 @@ from ..secret._bounded_reads import BoundedReads
 from ..secret._reference import SecretReference
 from ..secret._source import SecretSource
 from ..secret._value import SecretValue
-
-if TYPE_CHECKING:
-    from ._host import PluginHost
 
 __all__ = ["BuiltinResolver", "SecretResolution"]
 
@@ -133,7 +130,7 @@ class SecretResolution:
 class BuiltinResolver:
     """Resolves references through the registered source; runs after any plugin's resolver."""
 
-    def __init__(self, host: PluginHost) -> None:
+    def __init__(self, host: SecretResolution) -> None:
         self._host = host
 
     @hookspecs.hookimpl(trylast=True)
