@@ -94,8 +94,7 @@ def test_cold_fetch_locks_rechecks_posts_stores_and_unlocks() -> None:
     driver.expect(CacheTryLock, "owner-1")  # try_lock: ours
     driver.expect(CacheLoad, None)  # load again under the lock: still a miss
     driver.expect(PostToken, issued())
-    assert type(driver.effect) is CacheStore
-    driver.answer(None)
+    driver.expect(CacheStore, None)
     assert type(driver.effect) is CacheUnlock
     assert "owner-1" == driver.effect.owner
     driver.answer(None)
