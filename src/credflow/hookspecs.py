@@ -83,8 +83,8 @@ def credflow_register_secret_sources(register: RegisterSecretSource) -> None:
     Fires once, when a `PluginHost` loads its plugins. Call
     `register("vault", factory)` for each scheme; `factory(context)` is called
     lazily, the first time a reference of that scheme is resolved, with a
-    `credflow.SourceContext` carrying the `[sources.<scheme>]` settings, and
-    returns a `credflow.SecretSource`. Import heavy SDKs inside the factory,
+    `credflow.plugin.SourceContext` carrying the `[sources.<scheme>]` settings, and
+    returns a `credflow.plugin.SecretSource`. Import heavy SDKs inside the factory,
     not at module level, so `import credflow` stays fast. Registering a scheme
     another plugin already registered is an error. Returns nothing.
 
@@ -102,8 +102,8 @@ def credflow_register_token_caches(register: RegisterTokenCache) -> None:
     """Register token-cache backends by name (the `backend` key of `[clients.X.cache]`).
 
     Fires once, when a `PluginHost` loads its plugins. `factory(context)`
-    receives a `credflow.CacheContext` with the rest of the `cache` table and
-    returns a `credflow.TokenCacheBackend`. The built-in backend is `memory`.
+    receives a `credflow.plugin.CacheContext` with the rest of the `cache` table and
+    returns a `credflow.plugin.TokenCacheBackend`. The built-in backend is `memory`.
     `settings=credflow.plugin.SettingsTable(...)` declares the backend's keys
     of the `cache` table, checked when the configuration loads (since 0.2.0).
     Returns nothing.
