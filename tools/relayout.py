@@ -4,13 +4,21 @@ The modules moved with `git mv` (history follows); code from another branch
 that still imports `credflow.acquisition`, `credflow.schema`, … is rewritten
 with `python tools/relayout.py tests plugins bench`: each
 `from credflow.<old> import …` becomes the module's new home (`MOVES`).
-Inside `src/credflow`, imports are relative: the same table, by hand.
+
+`python tools/relayout.py --move` applies the moves themselves to a tree that
+still has the old layout (a branch that forked before them): it rewrites every
+import inside `src/credflow` for the module's new place, every absolute import
+outside it, then `git mv`s each module. Run it once, on a clean tree; then add
+the package `__init__`s and the splits of `schema.py` and `plugins.py` as
+h/layout has them (`git checkout h/layout -- <files>`).
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -71,6 +79,7 @@ def rewrite(text: str, old_package: str | None, new_package: str | None) -> str:
     tree = ast.parse(text)
     lines = text.splitlines(keepends=True)
     edits: list[tuple[int, int, str]] = []
+    renamed: dict[str, str] = {}  # `import credflow.acquisition`: the module and its uses
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
             if node.level and old_package is None:
@@ -103,7 +112,7 @@ def rewrite(text: str, old_package: str | None, new_package: str | None) -> str:
         elif isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name in MOVES and alias.name.rpartition(".")[2] not in PACKAGES:
-                    raise SystemExit(f"`import {alias.name}`: rewrite by hand")
+                    renamed[alias.name] = MOVES[alias.name]
     # Replace the module part of each `from X import` statement only.
     for lineno, col, spelled in sorted(edits, reverse=True):
         line = lines[lineno - 1]
@@ -112,17 +121,59 @@ def rewrite(text: str, old_package: str | None, new_package: str | None) -> str:
         after_from = head[5:]
         module_end = after_from.index(" import")
         lines[lineno - 1] = line[:col] + "from " + spelled + after_from[module_end:]
-    return "".join(lines)
+    text = "".join(lines)
+    for old, new in renamed.items():
+        text = re.sub(rf"\b{re.escape(old)}\b", new, text)
+    return text
+
+
+def _module_of(path: Path, src: Path) -> str:
+    parts = path.relative_to(src).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def move(root: Path) -> None:
+    """Rewrite imports for the new layout and `git mv` every module of `MOVES` (once, on a clean tree)."""
+    src, package = root / "src", root / "src" / "credflow"
+    plan: list[tuple[Path, Path]] = []
+    for path in sorted(package.rglob("*.py")):
+        old = _module_of(path, src)
+        new = MOVES.get(old, old)
+        is_init = path.name == "__init__.py"
+        old_package = old if is_init else old.rpartition(".")[0]
+        new_package = new if is_init else new.rpartition(".")[0]
+        text = path.read_text("utf-8")
+        out = rewrite(text, old_package, new_package)
+        if out != text:
+            path.write_text(out, "utf-8")
+        if new != old:
+            plan.append((path, src / Path(*new.split(".")).with_suffix(".py")))
+    main(
+        [
+            str(root / name)
+            for name in ("tests", "plugins", "bench", "tools", "conftest.py")
+            if (root / name).exists()
+        ]
+    )
+    for source, target in plan:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["git", "-C", str(root), "mv", str(source), str(target)], check=True)  # noqa: S603, S607
 
 
 def main(argv: list[str] | None = None) -> int:
     """Rewrite the credflow imports of the files under each path (tests, plugins, bench, tools)."""
     parser = argparse.ArgumentParser(description="Point credflow imports at the layout of issue 10.")
-    parser.add_argument("paths", nargs="+", type=Path)
+    parser.add_argument(
+        "--move", action="store_true", help="also move the modules (run from the repository root)"
+    )
+    parser.add_argument("paths", nargs="*", type=Path)
     args = parser.parse_args(argv)
+    if args.move:
+        move(Path.cwd())
+        return 0
     for root in args.paths:
         for path in [root] if root.is_file() else sorted(root.rglob("*.py")):
-            if "node_modules" in path.parts:
+            if "node_modules" in path.parts or path.name == "relayout.py":
                 continue
             text = path.read_text("utf-8")
             out = rewrite(text, None, None)
