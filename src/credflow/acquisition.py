@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from .cache import CacheScope
 from .config import ClientConfig
@@ -24,7 +24,15 @@ from .errors import (
     SecretNotFoundError,
     TokenEndpointError,
 )
-from .events import AuditEvent, SecretRotation, TokenIssued, TokenRequested, TokenRequestReason
+from .events import (
+    AuditEvent,
+    SecretRotation,
+    TokenAttemptReason,
+    TokenIssued,
+    TokenRequested,
+    TokenRequestEnded,
+    TokenRequestReason,
+)
 from .protocol import (
     RawResponse,
     TokenRequest,
@@ -169,6 +177,8 @@ class Acquisition:
         # The source's value the server refused while the last good value was accepted.
         self._held_back: str | None = None
         self._refusal: _Refusal | None = None
+        # Where the last acquisition's token came from: a token request, or the shared token cache.
+        self.token_source: Literal["endpoint", "shared"] = "endpoint"
 
     # --- the flow ---------------------------------------------------------
 
@@ -201,6 +211,7 @@ class Acquisition:
         shared: Token | None = yield CacheCall("load", (scope,))
         if usable(shared):
             self.last_secret = secret  # so that invalidate() reaches the shared entry too
+            self.token_source = "shared"
             return shared
         lock_ttl = self.config.retry.deadline + self.config.timeout + _LOCK_MARGIN_SECONDS
         owner: str | None = yield CacheCall("try_lock", (scope, lock_ttl))
@@ -213,6 +224,7 @@ class Acquisition:
             shared = yield CacheCall("load", (scope,))
             if usable(shared):
                 self.last_secret = secret
+                self.token_source = "shared"
                 return shared
             owner = yield CacheCall("try_lock", (scope, lock_ttl))
         try:
@@ -220,8 +232,10 @@ class Acquisition:
             shared = yield CacheCall("load", (scope,))
             if usable(shared):
                 self.last_secret = secret
+                self.token_source = "shared"
                 result: Token = shared
             else:
+                self.token_source = "endpoint"
                 result, used = yield from self._request(endpoint, reference, secret, reason)
                 yield CacheCall("store", (replace(scope, secret=used), result))
         except GeneratorExit:
@@ -254,11 +268,11 @@ class Acquisition:
         tried: set[str] = set()
         if bridge is not None:
             tried.add(bridge.fingerprint)
-            outcome = yield from self._attempt(endpoint, bridge)
+            outcome = yield from self._attempt(endpoint, bridge, reason)
             if isinstance(outcome, Token):
                 return self._kept_last_good(bridge, secret, outcome)
         tried.add(secret.fingerprint)
-        outcome = yield from self._attempt(endpoint, secret)
+        outcome = yield from self._attempt(endpoint, secret, "rotation" if bridge is not None else reason)
         if isinstance(outcome, Token):
             return self._succeeded(reference, secret, outcome)
         rejection = outcome
@@ -273,7 +287,7 @@ class Acquisition:
                 tried.add(fresh.fingerprint)
                 self._note_value(reference, fresh)
                 latest = fresh
-                outcome = yield from self._attempt(endpoint, fresh)
+                outcome = yield from self._attempt(endpoint, fresh, "rotation")
                 if isinstance(outcome, Token):
                     return self._succeeded(reference, fresh, outcome)
                 rejection = outcome
@@ -288,7 +302,7 @@ class Acquisition:
             if value.fingerprint in tried:
                 continue
             tried.add(value.fingerprint)
-            outcome = yield from self._attempt(endpoint, value)
+            outcome = yield from self._attempt(endpoint, value, "rotation")
             if isinstance(outcome, Token):
                 return self._succeeded(candidate, value, outcome)
             rejection = outcome
@@ -296,21 +310,44 @@ class Acquisition:
             # A changed value was refused: the source was updated before the server (a source
             # without versions, such as env or file, cannot offer the old value as a candidate).
             tried.add(last_good.fingerprint)
-            outcome = yield from self._attempt(endpoint, last_good)
+            outcome = yield from self._attempt(endpoint, last_good, "rotation")
             if isinstance(outcome, Token):
                 return self._kept_last_good(last_good, latest, outcome)
             rejection = outcome
         raise self._refused(endpoint, reference, rejection, tried, reread)
 
-    def _attempt(self, endpoint: str, secret: SecretValue) -> Flow:
+    def _attempt(self, endpoint: str, secret: SecretValue, reason: TokenAttemptReason) -> Flow:
         """Send one token request with `secret`: return the token, or the `invalid_client` error."""
         try:
             token: Token = yield from self._exchange(endpoint, secret)
         except OAuthError as exc:
-            if exc.error != "invalid_client":
+            rejected = exc.error == "invalid_client"
+            self._request_ended(endpoint, reason, "rejected" if rejected else "error", exc.error)
+            if not rejected:
                 raise
             return exc
+        except Exception as exc:
+            self._request_ended(endpoint, reason, "error", type(exc).__name__)
+            raise
+        self._request_ended(endpoint, reason, "issued", None)
         return token
+
+    def _request_ended(
+        self,
+        endpoint: str,
+        reason: TokenAttemptReason,
+        outcome: Literal["issued", "rejected", "error"],
+        error_type: str | None,
+    ) -> None:
+        self._emit(
+            TokenRequestEnded(
+                client_id=self.config.client_id,
+                token_endpoint=endpoint,
+                reason=reason,
+                outcome=outcome,
+                error_type=error_type,
+            )
+        )
 
     def _succeeded(
         self, reference: SecretReference, secret: SecretValue, token: Token

@@ -9,6 +9,7 @@ Environment variables override the file, for twelve-factor deployments::
     CREDFLOW_CLIENTS__<NAME>__<KEY>=value            # clients.<name>.<key>
     CREDFLOW_CLIENTS__<NAME>__<TABLE>__<KEY>=value   # clients.<name>.<table>.<key>
     CREDFLOW_SOURCES__<SCHEME>__<KEY>=value          # sources.<scheme>.<key>
+    CREDFLOW_TELEMETRY__<KEY>=value                  # telemetry.<key>
 
 - `__` separates levels and every level is lower-cased; a single `_` stays
   part of a name (`CLIENT_SECRET` is `client_secret`).
@@ -37,7 +38,8 @@ from typing import TYPE_CHECKING, Any
 from .config import ClientConfig
 from .errors import ConfigError
 from .plugins import KNOWN_SCHEME_PACKAGES, PluginHost
-from .schema import build_client, client_table, redact_settings
+from .schema import build_client, build_telemetry, client_table, redact_settings
+from .telemetry import TelemetryConfig
 from .validation import MAX_FILE_BYTES
 
 if TYPE_CHECKING:
@@ -47,7 +49,9 @@ __all__ = ["CONFIG_ENV", "DEFAULT_CONFIG_PATH", "CredflowConfig", "load_config"]
 
 CONFIG_ENV = "CREDFLOW_CONFIG"
 DEFAULT_CONFIG_PATH = "credflow.toml"
-_SECTIONS = ("clients", "sources")
+_SECTIONS = ("clients", "sources", "telemetry")
+# Tables whose keys are settings, not named sub-tables.
+_FLAT_SECTIONS = ("telemetry",)
 _ENV_PREFIX = "CREDFLOW_"
 # The deepest setting is 5 levels down (clients.<name>.cache.tls.ca_file); plugins' tables are shallower.
 _MAX_DEPTH = 16
@@ -60,8 +64,8 @@ class CredflowConfig:
     """A loaded configuration: the clients, the plugin settings, and where they came from.
 
     `clients` maps each name to its validated `ClientConfig`; `sources` maps a
-    secret scheme to its `[sources.<scheme>]` table; `path` is the file read
-    (`None` when there was none).
+    secret scheme to its `[sources.<scheme>]` table; `telemetry` is the
+    `[telemetry]` table; `path` is the file read (`None` when there was none).
     """
 
     def __init__(
@@ -72,7 +76,9 @@ class CredflowConfig:
         path: Path | None,
         plugins: PluginHost,
         origin: str,
+        telemetry: TelemetryConfig | None = None,
     ) -> None:
+        self.telemetry = telemetry or TelemetryConfig()
         self.clients: Mapping[str, ClientConfig] = MappingProxyType(dict(clients))
         self.sources: Mapping[str, Mapping[str, Any]] = MappingProxyType(
             {scheme: MappingProxyType(dict(table)) for scheme, table in sources.items()}
@@ -160,6 +166,8 @@ class CredflowConfig:
         }
         if sources:
             document["sources"] = sources
+        if client is None and self.telemetry != TelemetryConfig():
+            document["telemetry"] = {"enabled": self.telemetry.enabled}
         return document
 
 
@@ -186,7 +194,12 @@ def load_config(
     _apply_environment(document, env, origins)
     _check_depth(document, origins, label)
     sources = document.get("sources", {})
-    host = PluginHost(source_settings=sources, plugins=plugins, load_entry_points=load_entry_points)
+    telemetry = build_telemetry(
+        document.get("telemetry", {}), locate=lambda key: _locate(origins, ("telemetry", key), label)
+    )
+    host = PluginHost(
+        source_settings=sources, plugins=plugins, load_entry_points=load_entry_points, telemetry=telemetry
+    )
     _check_sources(sources, host.secret_schemes, origins, label)
 
     clients: dict[str, ClientConfig] = {}
@@ -203,7 +216,9 @@ def load_config(
             cache_backends=host.cache_backends,
         )
     origin = label if file is not None else f"environment variables (no ./{DEFAULT_CONFIG_PATH})"
-    return CredflowConfig(clients=clients, sources=sources, path=file, plugins=host, origin=origin)
+    return CredflowConfig(
+        clients=clients, sources=sources, path=file, plugins=host, origin=origin, telemetry=telemetry
+    )
 
 
 # --- the file -----------------------------------------------------------------
@@ -325,7 +340,10 @@ def _check_sections(document: dict[str, Any], label: str) -> None:
             )
             raise ConfigError(f"{label}: {key}: unknown table; {hint}")
         if not isinstance(value, dict):
-            raise ConfigError(f"{label}: {key}: expected a table ([{key}.<name>]), got {value!r}")
+            shape = f"[{key}]" if key in _FLAT_SECTIONS else f"[{key}.<name>]"
+            raise ConfigError(f"{label}: {key}: expected a table ({shape}), got {value!r}")
+        if key in _FLAT_SECTIONS:
+            continue  # its keys are settings, checked when the table is built
         for name, table in value.items():
             if not isinstance(table, dict):
                 raise ConfigError(
@@ -399,10 +417,17 @@ def _apply_environment(document: dict[str, Any], env: Mapping[str, str], origins
 
 def _env_path(variable: str, document: dict[str, Any]) -> Path_ | None:
     upper = variable.upper()
-    if not upper.startswith(("CREDFLOW_CLIENTS", "CREDFLOW_SOURCES")):
+    if not upper.startswith(("CREDFLOW_CLIENTS", "CREDFLOW_SOURCES", "CREDFLOW_TELEMETRY")):
         return None
     parts = variable[len(_ENV_PREFIX) :].split("__")
     section = parts[0].lower()
+    if section in _FLAT_SECTIONS:
+        if len(parts) != 2 or not parts[1]:
+            raise ConfigError(
+                f"environment variable {variable}: expected CREDFLOW_{section.upper()}__<KEY> "
+                "(two underscores before the key)"
+            )
+        return (section, parts[1].lower())
     if section not in _SECTIONS or len(parts) < 3 or not all(parts):
         raise ConfigError(
             f"environment variable {variable}: expected CREDFLOW_CLIENTS__<NAME>__<KEY>, "

@@ -12,12 +12,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
 
 from .acquisition import CacheCall, Effect, Flow, GetJson, ListCandidates, PostToken, ResolveSecret, Sleep
 from .errors import RetriesExhaustedError
-from .events import TokenRetried
+from .events import TokenEndpointCalled, TokenRetried
+from .protocol import RawResponse, ratelimit_remaining
 from .retry import TransientError, acall_with_retry, call_with_retry
 from .token import Token
 
@@ -86,7 +88,9 @@ class EffectRunner:
 
     def _perform(self, effect: Effect) -> Any:
         if isinstance(effect, PostToken):
-            return self._with_retry(lambda: self._transport.post(effect.request), effect.request.url)
+            return self._with_retry(
+                lambda: self._timed(effect, lambda: self._transport.post(effect.request)), effect.request.url
+            )
         if isinstance(effect, ResolveSecret):
             return self._host.resolve_secret(effect.reference, fresh=effect.fresh, bound=self._secret_bound)
         if isinstance(effect, CacheCall):
@@ -135,7 +139,8 @@ class EffectRunner:
     async def _aperform(self, effect: Effect, client: httpx.AsyncClient) -> Any:
         if isinstance(effect, PostToken):
             return await self._awith_retry(
-                lambda: self._transport.apost(client, effect.request), effect.request.url
+                lambda: self._atimed(effect, lambda: self._transport.apost(client, effect.request)),
+                effect.request.url,
             )
         if isinstance(effect, ResolveSecret):
             return await self._host.aresolve_secret(
@@ -161,6 +166,50 @@ class EffectRunner:
             return await acall_with_retry(send, self._config.retry, on_retry=self._on_retry)
         except TransientError as exc:
             raise self._exhausted(exc, url) from None
+
+    # --- timing each HTTP request to the token endpoint (telemetry) -------
+
+    def _timed(self, effect: PostToken, send: Callable[[], RawResponse]) -> RawResponse:
+        started = time.perf_counter()
+        try:
+            raw = send()
+        except Exception as exc:
+            self._endpoint_called(effect, started, None, exc)
+            raise
+        self._endpoint_called(effect, started, raw, None)
+        return raw
+
+    async def _atimed(self, effect: PostToken, send: Callable[[], Awaitable[RawResponse]]) -> RawResponse:
+        started = time.perf_counter()
+        try:
+            raw = await send()
+        except Exception as exc:
+            self._endpoint_called(effect, started, None, exc)
+            raise
+        self._endpoint_called(effect, started, raw, None)
+        return raw
+
+    def _endpoint_called(
+        self, effect: PostToken, started: float, raw: RawResponse | None, error: Exception | None
+    ) -> None:
+        duration = time.perf_counter() - started
+        status = raw.status if raw is not None else getattr(error, "status", None)
+        remaining = ratelimit_remaining(raw.headers) if raw is not None else None
+        if isinstance(error, TransientError):
+            remaining = error.ratelimit_remaining
+        parts = urlsplit(effect.request.url)
+        self._host.emit(
+            TokenEndpointCalled(
+                client_id=self._config.client_id,
+                method="POST",
+                # Without query or fragment: a token endpoint has no business carrying secrets there.
+                url=urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")),
+                status=status,
+                error_type=None if error is None or status is not None else type(error).__name__,
+                duration_seconds=duration,
+                ratelimit_remaining=remaining,
+            )
+        )
 
     # --- shared -----------------------------------------------------------
 
@@ -208,6 +257,7 @@ class EffectRunner:
                 attempt=attempt,
                 delay_seconds=delay,
                 reason=error.reason,
+                status=error.status,
             )
         )
 

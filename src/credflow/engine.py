@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import itertools
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -25,8 +27,15 @@ from .cache import CacheScope, cache_key
 from .clock import Clock, SystemClock
 from .config import ClientConfig
 from .effects import EffectRunner
-from .errors import CredflowError, OAuthError, TokenEndpointError
-from .events import TokenFailed, TokenRequestReason
+from .errors import CredentialsRejectedError, CredflowError, OAuthError, TokenEndpointError
+from .events import (
+    AcquisitionEnded,
+    AcquisitionStarted,
+    EngineStarted,
+    Outcome,
+    TokenFailed,
+    TokenRequestReason,
+)
 from .plugins import PluginHost, default_plugin_host
 from .token import Token
 from .transport import TokenTransport
@@ -37,6 +46,9 @@ if TYPE_CHECKING:
 __all__ = ["TokenEngine"]
 
 logger = logging.getLogger("credflow.engine")
+
+# Pairs each AcquisitionStarted with its AcquisitionEnded, across every engine of the process.
+_acquisition_ids = itertools.count(1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,13 +61,42 @@ class _Slot:
 
 
 class _Flight:
-    """One acquisition in progress; everyone who needs its token waits on `future`."""
+    """One acquisition in progress; everyone who needs its token waits on `future`.
 
-    __slots__ = ("future", "reason")
+    `callers` counts the callers waiting on it (changed under the engine's flight lock).
+    """
 
-    def __init__(self, reason: TokenRequestReason) -> None:
+    __slots__ = ("acquisition_id", "callers", "future", "reason", "started")
+
+    def __init__(self, reason: TokenRequestReason, callers: int) -> None:
         self.reason = reason
+        self.callers = callers
+        self.acquisition_id = 0
+        self.started = 0.0
         self.future: concurrent.futures.Future[Token] = concurrent.futures.Future()
+
+
+class _HitCounter:
+    """Counts cache hits without a lock: `tick` is `itertools.count.__next__`, atomic under the GIL.
+
+    The hot path calls `tick()` (C code, no lock, no event). `read()` is
+    called when metrics are collected: it advances the count too, and
+    subtracts its own reads.
+    """
+
+    __slots__ = ("_count", "_reads", "_reads_lock", "tick")
+
+    def __init__(self) -> None:
+        self._count = itertools.count()
+        self.tick = self._count.__next__
+        self._reads = 0
+        self._reads_lock = threading.Lock()
+
+    def read(self) -> int:
+        with self._reads_lock:
+            hits = next(self._count) - self._reads
+            self._reads += 1
+            return hits
 
 
 class TokenEngine:
@@ -89,11 +130,14 @@ class TokenEngine:
             TokenTransport(timeout=config.timeout, ca_bundle=config.ca_bundle),
         )
         self._slot: _Slot | None = None
+        self._hits = _HitCounter()
+        self._count_hit = self._hits.tick
         self._flight: _Flight | None = None
         self._flight_lock = threading.Lock()
         self._renewal_not_before = 0.0
         self._rejected_fingerprint: str | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._host.emit(EngineStarted(client_id=config.client_id, cache_hits=self._hits.read))
 
     def __repr__(self) -> str:
         endpoint = self.config.token_endpoint or self.config.issuer
@@ -109,6 +153,7 @@ class TokenEngine:
         """
         slot = self._slot
         if slot is not None and self._monotonic() < slot.renew_at:
+            self._count_hit()
             return slot.token
         return self._get_token_slow(slot, timeout)
 
@@ -116,28 +161,34 @@ class TokenEngine:
         """The asynchronous `get_token`; never blocks the event loop."""
         slot = self._slot
         if slot is not None and self._monotonic() < slot.renew_at:
+            self._count_hit()
             return slot.token
         return await self._aget_token_slow(slot, timeout)
 
     # --- flights ----------------------------------------------------------
 
-    def _join(self, reason: TokenRequestReason) -> tuple[_Flight, bool] | Token:
-        """Join the flight in progress, start one (leader), or find the token ready."""
+    def _join(self, reason: TokenRequestReason, *, waiting: bool = True) -> tuple[_Flight, bool] | Token:
+        """Join the flight in progress, start one (leader), or find the token ready.
+
+        `waiting=False` starts a flight nobody waits for (a background renewal).
+        """
         with self._flight_lock:
             slot = self._slot
             if slot is not None and self._monotonic() < slot.renew_at:
+                self._count_hit()
                 return slot.token
             flight = self._flight
             if flight is not None:
+                flight.callers += waiting
                 return flight, False
-            flight = self._flight = _Flight(reason)
+            flight = self._flight = _Flight(reason, int(waiting))
             return flight, True
 
     def _renewal_to_start(self, now: float) -> _Flight | None:
         """The background renewal this caller must start, if one is due and nobody started it."""
         if self._flight is not None or now < self._renewal_not_before:
             return None
-        joined = self._join("renewal")
+        joined = self._join("renewal", waiting=False)
         return joined[0] if isinstance(joined, tuple) and joined[1] else None
 
     def _reason(self, slot: _Slot | None) -> TokenRequestReason:
@@ -148,6 +199,7 @@ class TokenEngine:
     def _get_token_slow(self, slot: _Slot | None, timeout: float | None) -> Token:
         now = self._monotonic()
         if slot is not None and now < slot.usable_until:
+            self._count_hit()
             renewal = self._renewal_to_start(now)
             if renewal is not None:
                 threading.Thread(
@@ -187,6 +239,7 @@ class TokenEngine:
     async def _aget_token_slow(self, slot: _Slot | None, timeout: float | None) -> Token:
         now = self._monotonic()
         if slot is not None and now < slot.usable_until:
+            self._count_hit()
             renewal = self._renewal_to_start(now)
             if renewal is not None:
                 self._start_task(renewal)
@@ -229,6 +282,7 @@ class TokenEngine:
             self._emit_failure(error)
         with self._flight_lock:
             self._flight = None
+        self._emit_ended(flight, token, error)
         if token is not None:
             flight.future.set_result(token)
         else:
@@ -249,9 +303,41 @@ class TokenEngine:
             )
         )
 
+    def _emit_ended(self, flight: _Flight, token: Token | None, error: BaseException | None) -> None:
+        outcome: Outcome = (
+            "issued"
+            if token is not None
+            else "rejected"
+            if isinstance(error, CredentialsRejectedError)
+            else "error"
+        )
+        self._host.emit(
+            AcquisitionEnded(
+                acquisition_id=flight.acquisition_id,
+                client_id=self.config.client_id,
+                reason=flight.reason,
+                outcome=outcome,
+                token_source=self._acquisition.token_source if token is not None else None,
+                callers=flight.callers,
+                duration_seconds=time.perf_counter() - flight.started,
+                error_type=type(error).__name__ if error is not None else None,
+            )
+        )
+
     # --- running a flight -------------------------------------------------
 
+    def _begin(self, flight: _Flight) -> None:
+        """Stamp the flight and announce it, on the thread or task that runs it (both paths)."""
+        flight.acquisition_id = next(_acquisition_ids)
+        flight.started = time.perf_counter()
+        self._host.emit(
+            AcquisitionStarted(
+                acquisition_id=flight.acquisition_id, client_id=self.config.client_id, reason=flight.reason
+            )
+        )
+
     def _run_flight(self, flight: _Flight) -> None:
+        self._begin(flight)
         try:
             token = self._effects.run(self._acquisition.acquire(flight.reason, self._rejected_fingerprint))
         except Exception as exc:
@@ -260,6 +346,7 @@ class TokenEngine:
             self._finish(flight, token, None)
 
     async def _arun_flight(self, flight: _Flight) -> None:
+        self._begin(flight)
         try:
             token = await self._effects.arun(
                 self._acquisition.acquire(flight.reason, self._rejected_fingerprint)

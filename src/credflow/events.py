@@ -5,23 +5,33 @@ They carry names, counts and fingerprints, never a secret or a token value.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
 __all__ = [
+    "AcquisitionEnded",
+    "AcquisitionStarted",
     "AuditEvent",
     "CacheBackendEvent",
+    "EngineStarted",
     "SecretFailed",
     "SecretFetched",
     "SecretRotation",
+    "TokenEndpointCalled",
     "TokenFailed",
     "TokenIssued",
+    "TokenRequestEnded",
     "TokenRequested",
     "TokenRetried",
 ]
 
 TokenRequestReason = Literal["cold", "renewal", "expired", "invalidated"]
+# Why one token request (one value of the secret tried) was sent: the acquisition's reason, or
+# `rotation` for the requests sent after the endpoint refused a value (re-read, candidates, last good).
+TokenAttemptReason = Literal["cold", "renewal", "expired", "invalidated", "rotation"]
+Outcome = Literal["issued", "rejected", "error"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -74,6 +84,7 @@ class TokenRetried(AuditEvent):
     attempt: int
     delay_seconds: float
     reason: str
+    status: int | None = None  # the HTTP status that is retried (429, 5xx); None for a connection error
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -91,6 +102,7 @@ class SecretFetched(AuditEvent):
     cached: bool = False
     stale: bool = False
     version: str | None = None
+    duration_seconds: float = 0.0  # how long the read took, caches included
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -101,6 +113,7 @@ class SecretFailed(AuditEvent):
     scheme: str
     error_type: str
     message: str
+    duration_seconds: float = 0.0  # how long the read took before it failed
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -129,3 +142,91 @@ class CacheBackendEvent(AuditEvent):
     backend: str
     kind: Literal["degraded", "recovered"]
     message: str
+
+
+# --- telemetry: the events a metrics or tracing plugin needs beyond the audit trail ---------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EngineStarted(AuditEvent):
+    """A `TokenEngine` was created for `client_id`.
+
+    `cache_hits()` returns how many `get_token()` / `aget_token()` calls of
+    this engine were answered from its in-process token so far. The engine
+    counts them without a lock or an event per call (the hot path); a metrics
+    plugin reads the count when its exporter collects.
+    """
+
+    client_id: str
+    cache_hits: Callable[[], int]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AcquisitionStarted(AuditEvent):
+    """A flight began: one acquisition that every waiting caller shares.
+
+    `acquisition_id` pairs it with its `AcquisitionEnded`, which is emitted on
+    the same thread (sync) or in the same asyncio task (async), so a tracing
+    plugin may make its span current in between.
+    """
+
+    acquisition_id: int
+    client_id: str
+    reason: TokenRequestReason
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AcquisitionEnded(AuditEvent):
+    """A flight ended: with a token (`outcome` issued) or an error (`rejected`, `error`).
+
+    `token_source` says where the token came from: `endpoint` (a token
+    request) or `shared` (another process's token, from the shared token
+    cache); None on failure. `callers` counts the `get_token()` calls that
+    waited for this flight (0 for a background renewal nobody waited for).
+    """
+
+    acquisition_id: int
+    client_id: str
+    reason: TokenRequestReason
+    outcome: Outcome
+    token_source: Literal["endpoint", "shared"] | None
+    callers: int
+    duration_seconds: float
+    error_type: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TokenRequestEnded(AuditEvent):
+    """The token endpoint answered one token request (after its retries), or it failed for good.
+
+    One per value of the secret sent: `issued` (a token), `rejected` (the
+    endpoint refused the client's credentials, `invalid_client`) or `error`
+    (another OAuth error, an unreadable answer, retries exhausted);
+    `error_type` is the OAuth error code or the exception's class name.
+    """
+
+    client_id: str
+    token_endpoint: str
+    reason: TokenAttemptReason
+    outcome: Outcome
+    error_type: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TokenEndpointCalled(AuditEvent):
+    """One HTTP request to the token endpoint completed or failed (each retry is one).
+
+    `url` is the endpoint without its query or fragment. `status` is the HTTP
+    status, None when no answer came (then `error_type` names the failure).
+    `ratelimit_remaining` is what the server's rate-limit or quota headers
+    said was left (`x-ratelimit-remaining`, `x-rate-limit-remaining`,
+    `Auth0-Client-Quota-Limit`'s `r=`), when it sent any.
+    """
+
+    client_id: str
+    method: str
+    url: str
+    status: int | None
+    error_type: str | None
+    duration_seconds: float
+    ratelimit_remaining: int | None = None

@@ -12,7 +12,9 @@ Hooks fire in three places:
 - at token acquisition, the *resolution* hooks turn a secret reference into a
   value (the built-in resolver dispatches to the registered source);
 - on every step of an acquisition, the *audit* hooks receive a frozen event
-  record that holds no secret and no token.
+  record that holds no secret and no token;
+- for metrics and traces, the *telemetry* hooks receive the `[telemetry]`
+  settings once and frozen events for engines, flights and HTTP requests.
 """
 
 from __future__ import annotations
@@ -25,18 +27,24 @@ import pluggy
 if TYPE_CHECKING:
     from .cache import TokenCacheFactory
     from .events import (
+        AcquisitionEnded,
+        AcquisitionStarted,
         CacheBackendEvent,
+        EngineStarted,
         SecretFailed,
         SecretFetched,
         SecretRotation,
+        TokenEndpointCalled,
         TokenFailed,
         TokenIssued,
+        TokenRequestEnded,
         TokenRequested,
         TokenRetried,
     )
     from .reference import SecretReference
     from .secret import SecretValue
     from .source import SecretSourceFactory
+    from .telemetry import TelemetryConfig
 
 __all__ = ["RegisterSecretSource", "RegisterTokenCache", "hookimpl", "hookspec"]
 
@@ -185,6 +193,69 @@ def credflow_cache_backend(event: CacheBackendEvent) -> None:
     """A shared token cache became unavailable or came back.
 
     Fired once per transition, not per call.
+
+    Since 0.1.0.
+    """
+
+
+# --- telemetry --------------------------------------------------------------
+
+
+@hookspec
+def credflow_configure_telemetry(settings: TelemetryConfig) -> None:
+    """Receive the `[telemetry]` settings; a telemetry plugin does nothing when `settings.enabled` is false.
+
+    Fires once, when a `PluginHost` has loaded its plugins: with the loaded
+    configuration's `[telemetry]` table, or the defaults (enabled) for a host
+    created without a configuration file. Returns nothing.
+
+    Since 0.1.0.
+    """
+
+
+@hookspec
+def credflow_engine_started(event: EngineStarted) -> None:
+    """A `TokenEngine` was created; `event.cache_hits()` reads its in-process hit count.
+
+    Keep `event.cache_hits` and call it when metrics are collected: the
+    engine counts hits without a lock and without an event per call, so this
+    is the only way to observe them.
+
+    Since 0.1.0.
+    """
+
+
+@hookspec
+def credflow_acquisition_started(event: AcquisitionStarted) -> None:
+    """A flight began (one acquisition shared by every waiting caller).
+
+    Its `credflow_acquisition_ended` fires on the same thread or asyncio task,
+    with the same `acquisition_id`: a tracing plugin may make a span current
+    in between, so the secret read and HTTP spans nest under it.
+
+    Since 0.1.0.
+    """
+
+
+@hookspec
+def credflow_acquisition_ended(event: AcquisitionEnded) -> None:
+    """A flight ended, with its outcome, duration, token source and number of waiting callers.
+
+    Since 0.1.0.
+    """
+
+
+@hookspec
+def credflow_token_request_ended(event: TokenRequestEnded) -> None:
+    """One token request got its final answer (after retries): issued, rejected or error.
+
+    Since 0.1.0.
+    """
+
+
+@hookspec
+def credflow_token_endpoint_called(event: TokenEndpointCalled) -> None:
+    """One HTTP request to the token endpoint ended (each retry is one), with its status and timing.
 
     Since 0.1.0.
     """

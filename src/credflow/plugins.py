@@ -14,6 +14,7 @@ import logging
 import os
 import sys
 import threading
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from importlib import metadata
@@ -30,6 +31,7 @@ from .reference import SecretReference
 from .secret import SecretValue
 from .secret_reads import BoundedReads
 from .source import SecretSource, SecretSourceFactory, SourceContext
+from .telemetry import TelemetryConfig
 
 __all__ = ["PluginHost", "Registration", "default_plugin_host"]
 
@@ -58,6 +60,11 @@ _AUDIT_HOOKS = {
     "SecretFailed": "credflow_secret_failed",
     "SecretRotation": "credflow_secret_rotation",
     "CacheBackendEvent": "credflow_cache_backend",
+    "EngineStarted": "credflow_engine_started",
+    "AcquisitionStarted": "credflow_acquisition_started",
+    "AcquisitionEnded": "credflow_acquisition_ended",
+    "TokenRequestEnded": "credflow_token_request_ended",
+    "TokenEndpointCalled": "credflow_token_endpoint_called",
 }
 
 
@@ -95,7 +102,8 @@ class PluginHost:
 
     `source_settings` maps a scheme to its `[sources.<scheme>]` table.
     `load_entry_points=False` registers only the built-in plugins and the
-    `plugins` given (tests).
+    `plugins` given (tests). `telemetry` (the `[telemetry]` table, enabled by
+    default) is handed to telemetry plugins once they are loaded.
     """
 
     def __init__(
@@ -104,6 +112,7 @@ class PluginHost:
         source_settings: Mapping[str, Mapping[str, Any]] | None = None,
         plugins: tuple[object, ...] = (),
         load_entry_points: bool = True,
+        telemetry: TelemetryConfig | None = None,
     ) -> None:
         self._source_settings = {k: MappingProxyType(dict(v)) for k, v in (source_settings or {}).items()}
         self._pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
@@ -138,6 +147,8 @@ class PluginHost:
             self._pm.trace.root.setwriter(sys.stderr.write)
             self._pm.enable_tracing()
         self._collect_registrations()
+        self.telemetry = telemetry or TelemetryConfig()
+        self._pm.hook.credflow_configure_telemetry(settings=self.telemetry)
 
     # --- loading ----------------------------------------------------------
 
@@ -299,11 +310,12 @@ class PluginHost:
                 raise self._unknown_scheme(reference.scheme, str(reference))
             return cast(SecretValue, value)
 
+        started = time.perf_counter()
         try:
             value = read() if bound is None else self.reads.run(reference, read, bound)
         except Exception as exc:
-            raise self._secret_failure(reference, exc) from exc
-        self._secret_fetched(reference, value, fresh)
+            raise self._secret_failure(reference, exc, time.perf_counter() - started) from exc
+        self._secret_fetched(reference, value, fresh, time.perf_counter() - started)
         return value
 
     async def aresolve_secret(
@@ -314,6 +326,7 @@ class PluginHost:
         With `bound`, the read is cancelled (a coroutine) or abandoned (a
         synchronous source on its worker thread) after `bound` seconds.
         """
+        started = time.perf_counter()
         try:
             pending = self._pm.hook.credflow_aresolve_secret(reference=reference, fresh=fresh)
             if pending is None:
@@ -326,11 +339,13 @@ class PluginHost:
                 except TimeoutError:
                     raise self.reads.abandon(reference, bound) from None
         except Exception as exc:
-            raise self._secret_failure(reference, exc) from exc
-        self._secret_fetched(reference, value, fresh)
+            raise self._secret_failure(reference, exc, time.perf_counter() - started) from exc
+        self._secret_fetched(reference, value, fresh, time.perf_counter() - started)
         return cast(SecretValue, value)
 
-    def _secret_fetched(self, reference: SecretReference, value: SecretValue, fresh: bool) -> None:
+    def _secret_fetched(
+        self, reference: SecretReference, value: SecretValue, fresh: bool, duration: float
+    ) -> None:
         self.emit(
             SecretFetched(
                 reference=str(reference),
@@ -340,10 +355,11 @@ class PluginHost:
                 cached=value.cached,
                 stale=value.stale,
                 version=value.version,
+                duration_seconds=duration,
             )
         )
 
-    def _secret_failure(self, reference: SecretReference, exc: Exception) -> CredflowError:
+    def _secret_failure(self, reference: SecretReference, exc: Exception, duration: float) -> CredflowError:
         error: CredflowError
         if isinstance(exc, SecretSourceError):
             error = exc
@@ -362,6 +378,7 @@ class PluginHost:
                 scheme=reference.scheme,
                 error_type=type(error).__name__,
                 message=str(error),
+                duration_seconds=duration,
             )
         )
         return error

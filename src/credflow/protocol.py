@@ -33,6 +33,7 @@ __all__ = [
     "parse_retry_after",
     "parse_server_metadata",
     "parse_token_response",
+    "ratelimit_remaining",
     "server_text",
 ]
 
@@ -143,6 +144,32 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - now).total_seconds())
+
+
+# Headers in which providers say how many requests are left: the common de-facto header (Auth0's
+# Management API, GitHub), Okta's spelling, the IETF draft's, and Auth0's per-client quota of the
+# Authentication API ("b=per_hour;q=100;r=99;t=3600", several buckets separated by commas).
+_REMAINING_HEADERS = ("x-ratelimit-remaining", "x-rate-limit-remaining", "ratelimit-remaining")
+_QUOTA_HEADERS = ("auth0-client-quota-limit", "auth0-organization-quota-limit")
+
+
+def ratelimit_remaining(headers: Mapping[str, str]) -> int | None:
+    """The fewest requests left that a response's rate-limit or quota headers announce, or None.
+
+    `headers` has lower-cased names. Unreadable values are ignored.
+    """
+    found: list[int] = []
+    for name in _REMAINING_HEADERS:
+        value = headers.get(name, "").strip()
+        if value.isdigit():
+            found.append(int(value))
+    for name in _QUOTA_HEADERS:
+        for bucket in headers.get(name, "").split(","):
+            for item in bucket.split(";"):
+                key, _, value = item.strip().partition("=")
+                if key == "r" and value.strip().isdigit():
+                    found.append(int(value.strip()))
+    return min(found) if found else None
 
 
 def _describe(response: RawResponse) -> str:

@@ -44,11 +44,20 @@ def is_testing() -> bool:
 class TransientError(Exception):
     """A failure worth another attempt. `retry_after` is the server's wish, in seconds."""
 
-    def __init__(self, reason: str, *, status: int | None = None, retry_after: float | None = None):
+    def __init__(
+        self,
+        reason: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+        ratelimit_remaining: int | None = None,
+    ):
         super().__init__(reason)
         self.reason = reason
         self.status = status
         self.retry_after = retry_after
+        # What the server's rate-limit headers said was left (for telemetry), when it sent any.
+        self.ratelimit_remaining = ratelimit_remaining
 
 
 @dataclass(frozen=True, slots=True)

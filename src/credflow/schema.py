@@ -24,6 +24,7 @@ from .config import ClientConfig
 from .errors import ConfigError, InsecureTransportError
 from .plugins import KNOWN_CACHE_PACKAGES, KNOWN_SCHEME_PACKAGES
 from .reference import SecretReference, looks_like_reference
+from .telemetry import TelemetryConfig
 
 __all__ = [
     "ClientSchema",
@@ -31,10 +32,12 @@ __all__ = [
     "Setting",
     "ValueType",
     "build_client",
+    "build_telemetry",
     "client_schema",
     "client_table",
     "configuration_reference",
     "redact_settings",
+    "telemetry_reference",
 ]
 
 # Settings whose value is a secret reference: checked against the installed
@@ -403,6 +406,34 @@ def _build_policy(table: PolicyTable, value: object, fail: Callable[[str, str], 
     except ConfigError as exc:
         key, _, message = str(exc).partition(": ")
         raise fail(key, message) from None
+
+
+# --- the [telemetry] table ---------------------------------------------------
+
+
+def build_telemetry(table: Mapping[str, Any], *, locate: Locate) -> TelemetryConfig:
+    """Validate the `[telemetry]` table and build its `TelemetryConfig` (the same checks as a client's)."""
+    settings = _settings_of(TelemetryConfig, "")
+
+    def fail(key: str, message: str) -> ConfigError:
+        return ConfigError(f"{locate(key)}: telemetry.{key}: {message}")
+
+    arguments: dict[str, Any] = {}
+    for key, value in table.items():
+        setting = settings.get(key)
+        if setting is None:
+            raise fail(key, _unknown_key(key, list(settings)))
+        arguments[key] = _checked(setting, value, fail)
+    return TelemetryConfig(**arguments)
+
+
+def telemetry_reference() -> list[ReferenceRow]:
+    """Every key of the `[telemetry]` table, for the generated configuration reference."""
+    rows = []
+    for setting in _settings_of(TelemetryConfig, "").values():
+        row = _row(setting)
+        rows.append(dataclasses.replace(row, key=f"telemetry.{setting.key}"))
+    return rows
 
 
 def _installed(schemes: frozenset[str]) -> str:

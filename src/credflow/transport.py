@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 import httpx
 
 from .errors import TokenEndpointError
-from .protocol import RawResponse, TokenRequest, parse_retry_after
+from .protocol import RawResponse, TokenRequest, parse_retry_after, ratelimit_remaining
 from .retry import TransientError
 from .security import ensure_no_userinfo, tls_context
 
@@ -30,6 +30,7 @@ def _raw(response: httpx.Response) -> RawResponse:
             f"HTTP {response.status_code} from {response.request.url}",
             status=response.status_code,
             retry_after=parse_retry_after(headers.get("retry-after"), datetime.now(UTC)),
+            ratelimit_remaining=ratelimit_remaining(headers),
         )
     return RawResponse(status=response.status_code, headers=headers, body=response.content)
 
