@@ -360,6 +360,7 @@ class Acquisition:
             self._held_back = None
             self._emit(
                 SecretRotation(
+                    client_id=self.config.client_id,
                     reference=str(self.candidates.primary),
                     kind="last-known-good-ended",
                     secret_fingerprint=secret.fingerprint,
@@ -370,6 +371,7 @@ class Acquisition:
         if kind is not None:
             self._emit(
                 SecretRotation(
+                    client_id=self.config.client_id,
                     reference=str(self.candidates.primary),
                     kind=kind,
                     secret_fingerprint=secret.fingerprint,
@@ -388,6 +390,7 @@ class Acquisition:
             self._held_back = refused.fingerprint
             self._emit(
                 SecretRotation(
+                    client_id=self.config.client_id,
                     reference=str(self.candidates.primary),
                     kind="last-known-good",
                     secret_fingerprint=last_good.fingerprint,
@@ -491,6 +494,7 @@ class Acquisition:
         if before is not None and before != secret.fingerprint:
             self._emit(
                 SecretRotation(
+                    client_id=self.config.client_id,
                     reference=str(reference),
                     kind="changed",
                     secret_fingerprint=secret.fingerprint,

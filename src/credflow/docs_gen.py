@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .cli.exit_codes import ExitCode, exit_codes_help
-from .schema import ReferenceRow, configuration_reference
+from .schema import ReferenceRow, configuration_reference, telemetry_reference
 
 __all__ = [
     "GENERATORS",
@@ -33,6 +33,7 @@ __all__ = [
     "exit_codes_markdown",
     "main",
     "render_page",
+    "telemetry_reference_markdown",
 ]
 
 _REGION = re.compile(
@@ -95,6 +96,16 @@ def configuration_reference_markdown() -> str:
     return "\n".join(parts)
 
 
+def telemetry_reference_markdown() -> str:
+    """The `[telemetry]` table: key and variable, type, default, meaning."""
+    lines = ["| key | type | default | meaning |", "| --- | --- | --- | --- |"]
+    for row in telemetry_reference():
+        key = row.key.removeprefix("telemetry.")
+        variable = f"CREDFLOW_TELEMETRY__{key.upper()}"
+        lines.append(f"| `{key}`<br>`{variable}` | {_type_cell(row)} | {_default_cell(row)} | {row.doc} |")
+    return "\n".join(lines) + "\n"
+
+
 def exit_codes_markdown() -> str:
     """The exit codes of `credflow`, as `credflow --help` lists them."""
     lines = ["| code | name | meaning |", "| --- | --- | --- |"]
@@ -110,6 +121,7 @@ def exit_codes_markdown() -> str:
 GENERATORS: dict[str, Callable[[], str]] = {
     "configuration-reference": configuration_reference_markdown,
     "exit-codes": exit_codes_markdown,
+    "telemetry-reference": telemetry_reference_markdown,
 }
 
 

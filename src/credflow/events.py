@@ -133,6 +133,7 @@ class SecretRotation(AuditEvent):
     ]
     secret_fingerprint: str
     candidate: str | None = None
+    client_id: str | None = None  # the client whose acquisition saw it
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

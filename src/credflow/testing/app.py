@@ -99,11 +99,11 @@ def create_app(state: ServerState, issuer: str) -> Flask:
         if state.latency > 0:
             state.stopping.wait(state.latency)
         if failure is not None:
-            return _failure_response(failure)
+            return _rate_limited(_failure_response(failure), state)
         response: Response = authorization.create_token_response()
         if _oauth_error(response) == "invalid_client":
             state.counters.increment(Counter.INVALID_CLIENT)
-        return response
+        return _rate_limited(response, state)
 
     @app.get(JWKS_PATH)
     def jwks() -> Response:
@@ -160,6 +160,15 @@ def _oauth_error(response: Response) -> str | None:
         return None
     body = response.get_json(silent=True)
     return body.get("error") if isinstance(body, dict) else None
+
+
+def _rate_limited(response: Response, state: ServerState) -> Response:
+    """Announce what is left of `state.rate_limit` as Auth0, GitHub and others do (X-RateLimit-*)."""
+    limit = state.rate_limit
+    if limit is not None:
+        response.headers["X-RateLimit-Limit"] = str(limit)
+        response.headers["X-RateLimit-Remaining"] = str(max(0, limit - state.counters.token_requests))
+    return response
 
 
 def _failure_response(failure: InjectedFailure) -> Response:

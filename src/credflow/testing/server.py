@@ -237,6 +237,20 @@ class AuthServer:
         self._state.latency = seconds
 
     @property
+    def rate_limit(self) -> int | None:
+        """Token requests allowed in all, or None.
+
+        When set, every token endpoint answer carries `X-RateLimit-Limit` and
+        `X-RateLimit-Remaining` (the limit minus the token requests so far),
+        as Auth0 and others send; nothing is refused when it runs out.
+        """
+        return self._state.rate_limit
+
+    @rate_limit.setter
+    def rate_limit(self, requests: int | None) -> None:
+        self._state.rate_limit = requests
+
+    @property
     def basic_auth_decoding(self) -> BasicAuthDecoding:
         """How HTTP Basic client credentials are read.
 

@@ -32,6 +32,8 @@ class ServerState:
     refresh_in: int | None = None
     latency: float = 0.0
     basic_auth_decoding: BasicAuthDecoding = "form-urlencoded"
+    # Token requests allowed in all: announced in X-RateLimit-* headers (None: no headers).
+    rate_limit: int | None = None
     clients: ClientRegistry = field(init=False)
     counters: ServerCounters = field(default_factory=ServerCounters)
     faults: FaultInjector = field(default_factory=FaultInjector)
