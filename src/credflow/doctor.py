@@ -70,6 +70,7 @@ class Diagnosis:
 
     config: CheckResult
     clients: tuple[ClientReport, ...]
+    telemetry: str = ""  # whether telemetry is on, and what each telemetry plugin records into
 
     @property
     def first_failure(self) -> CheckResult | None:
@@ -102,7 +103,16 @@ def diagnose(
     where = str(config.path) if config.path is not None else "environment variables"
     detail = f"{where}: {count} client{'s' if count != 1 else ''} ({', '.join(sorted(config.clients))})"
     reports = tuple(_check_client(config, name) for name in names)
-    return Diagnosis(CheckResult(CONFIG_STEP, "ok", detail), reports)
+    return Diagnosis(CheckResult(CONFIG_STEP, "ok", detail), reports, _telemetry(config))
+
+
+def _telemetry(config: CredflowConfig) -> str:
+    described = config.plugin_host().describe_telemetry()
+    if not described:
+        return "off: no telemetry plugin installed (pip install 'credflow[otel]' for OpenTelemetry)"
+    if not config.telemetry.enabled:
+        return f"off ([telemetry] enabled = false); installed: {'; '.join(described)}"
+    return f"on; {'; '.join(described)}"
 
 
 def _check_client(config: CredflowConfig, name: str) -> ClientReport:

@@ -214,6 +214,17 @@ def credflow_configure_telemetry(settings: TelemetryConfig) -> None:
 
 
 @hookspec
+def credflow_describe_telemetry() -> str | None:
+    """Describe what this telemetry plugin records into, for `credflow check`; `None` to pass.
+
+    Not firstresult: `credflow check` prints every answer, for example
+    `"credflow-otel: meter provider opentelemetry.sdk.metrics.MeterProvider"`.
+
+    Since 0.1.0.
+    """
+
+
+@hookspec
 def credflow_engine_started(event: EngineStarted) -> None:
     """A `TokenEngine` was created; `event.cache_hits()` reads its in-process hit count.
 

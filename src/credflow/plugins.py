@@ -253,6 +253,10 @@ class PluginHost:
         """The underlying pluggy manager (for tracing and tests; the engine does not use it)."""
         return self._pm
 
+    def describe_telemetry(self) -> tuple[str, ...]:
+        """What each installed telemetry plugin says it records into (empty: none installed)."""
+        return tuple(str(text) for text in self._pm.hook.credflow_describe_telemetry() if text)
+
     # --- secret sources ---------------------------------------------------
 
     def secret_source(self, scheme: str) -> SecretSource:

@@ -35,6 +35,8 @@ def render_diagnosis(diagnosis: Diagnosis) -> str:
     """The report: the configuration line, then each client's steps indented under it."""
     marks = _marks()
     lines = _line(diagnosis.config, "", marks)
+    if diagnosis.telemetry:
+        lines.append(f"telemetry: {diagnosis.telemetry}")
     for report in diagnosis.clients:
         lines.append(f"client {report.name} (client_id {report.client_id})")
         for result in report.results:

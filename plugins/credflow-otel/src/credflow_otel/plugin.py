@@ -54,6 +54,8 @@ _DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0,
 # Token lifetimes run from minutes to a day.
 _LIFETIME_BUCKETS = (60.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0, 14400.0, 43200.0, 86400.0)
 _CALLER_BUCKETS = (1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 1000.0)
+# The API's stand-ins before (or without) an SDK: recording into them does nothing.
+_NO_OP_PROVIDERS = ("_ProxyMeterProvider", "ProxyMeterProvider", "NoOpMeterProvider")
 # credflow's `expired` (the token was past use when asked for) is a renewal that came late.
 _REASONS = {"expired": "renewal"}
 
@@ -189,6 +191,16 @@ class OtelTelemetry:
         ]
 
     # --- hooks: configuration and engines ---------------------------------
+
+    @hookimpl
+    def credflow_describe_telemetry(self) -> str:
+        provider = self._meter_provider or metrics.get_meter_provider()
+        if type(provider).__name__ in _NO_OP_PROVIDERS:
+            return (
+                "credflow-otel: no meter provider installed (OpenTelemetry's no-op default: "
+                "the application sets one up with the SDK)"
+            )
+        return f"credflow-otel: meter provider {self.meter_provider_name()}"
 
     @hookimpl
     def credflow_configure_telemetry(self, settings: TelemetryConfig) -> None:
