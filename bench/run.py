@@ -24,6 +24,7 @@ from typing import Any
 
 import hot_path
 import single_flight
+import telemetry
 import throughput
 from report import Row, format_table, rows_as_json
 
@@ -45,6 +46,9 @@ def _benchmarks(quick: bool, workdir: Path) -> dict[str, Callable[[], list[Row]]
         "hot-path": lambda: hot_path.run(workdir, rounds=15 if quick else 61),
         "throughput": lambda: throughput.run(rounds=6 if quick else 60, per_round=100 if quick else 150),
         "single-flight": single_flight.run,
+        "telemetry": lambda: telemetry.run(
+            rounds=15 if quick else 61, http_rounds=6 if quick else 60, per_round=100 if quick else 150
+        ),
     }
 
 
@@ -59,7 +63,10 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         "--quick", action="store_true", help="fewer rounds: a smoke run, not figures to quote"
     )
     parser.add_argument(
-        "--only", nargs="+", choices=("hot-path", "throughput", "single-flight"), help="run only these"
+        "--only",
+        nargs="+",
+        choices=("hot-path", "throughput", "single-flight", "telemetry"),
+        help="run only these",
     )
     parser.add_argument("--strict", action="store_true", help="also exit 1 when a speed goal is missed")
     return parser.parse_args(argv)

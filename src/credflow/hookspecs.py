@@ -37,8 +37,8 @@ if TYPE_CHECKING:
         TokenEndpointCalled,
         TokenFailed,
         TokenIssued,
-        TokenRequestEnded,
         TokenRequested,
+        TokenRequestEnded,
         TokenRetried,
     )
     from .reference import SecretReference

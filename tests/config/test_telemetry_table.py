@@ -49,7 +49,9 @@ def test_telemetry_switched_off_from_the_environment(write_config: WriteConfig) 
     recorder = SettingsRecorder()
     path = write_config("[telemetry]\nenabled = true\n")
 
-    load_config(path, env={"CREDFLOW_TELEMETRY__ENABLED": "false"}, plugins=(recorder,), load_entry_points=False)
+    load_config(
+        path, env={"CREDFLOW_TELEMETRY__ENABLED": "false"}, plugins=(recorder,), load_entry_points=False
+    )
 
     assert [TelemetryConfig(enabled=False)] == recorder.seen
 

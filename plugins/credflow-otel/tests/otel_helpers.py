@@ -123,7 +123,9 @@ class _CachedSource:
 def children_of(spans: tuple[ReadableSpan, ...], parent: ReadableSpan) -> list[ReadableSpan]:
     """The spans whose parent is `parent`."""
     assert parent.context is not None
-    return [span for span in spans if span.parent is not None and span.parent.span_id == parent.context.span_id]
+    return [
+        span for span in spans if span.parent is not None and span.parent.span_id == parent.context.span_id
+    ]
 
 
 def as_json(text: str) -> Iterator[Any]:

@@ -40,7 +40,9 @@ def test_check_reports_telemetry_on_without_a_meter_provider(
     monkeypatch.setenv("OTEL_CHECK_SECRET", credflow_auth_server.test_client_secret)
     path = _write(tmp_path, credflow_auth_server)
 
-    report = render_diagnosis(diagnose(path, env={"OTEL_CHECK_SECRET": credflow_auth_server.test_client_secret}))
+    report = render_diagnosis(
+        diagnose(path, env={"OTEL_CHECK_SECRET": credflow_auth_server.test_client_secret})
+    )
 
     assert (
         "telemetry: on; credflow-otel: no meter provider installed (OpenTelemetry's no-op default: "

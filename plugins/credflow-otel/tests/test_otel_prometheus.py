@@ -12,10 +12,10 @@ from opentelemetry.sdk.metrics import MeterProvider
 from otel_helpers import FlakySecretManager
 from prometheus_client import REGISTRY, start_http_server
 from prometheus_client.parser import text_string_to_metric_families
+from tests.leakcheck import LEDGER
 
 from credflow import ClientConfig, PluginHost, TokenEngine
 from credflow.testing import AuthServer
-from tests.leakcheck import LEDGER
 
 
 @pytest.fixture
@@ -58,21 +58,30 @@ def test_prometheus_scrape_shows_the_operator_names(
     LEDGER.output("credflow-otel Prometheus scrape", body)
     # The exporter adds otel_scope_* labels (the meter's name and version) to every sample.
     samples = {
-        (sample.name, tuple(sorted((k, v) for k, v in sample.labels.items() if not k.startswith("otel_scope")))): (
-            sample.value
-        )
+        (
+            sample.name,
+            tuple(sorted((k, v) for k, v in sample.labels.items() if not k.startswith("otel_scope"))),
+        ): (sample.value)
         for family in text_string_to_metric_families(body)
         for sample in family.samples
     }
     client = ("credflow_client", server.test_client_id)
 
-    assert 1.0 == samples[
-        ("credflow_token_requests_total", (client, ("credflow_outcome", "issued"), ("credflow_reason", "cold")))
-    ]
+    assert (
+        1.0
+        == samples[
+            (
+                "credflow_token_requests_total",
+                (client, ("credflow_outcome", "issued"), ("credflow_reason", "cold")),
+            )
+        ]
+    )
     assert 2.0 == samples[("credflow_token_lookups_total", (("credflow_cache_result", "hit"), client))]
     assert 1.0 == samples[("credflow_token_lookups_total", (("credflow_cache_result", "miss"), client))]
     assert 1.0 == samples[("credflow_token_retries_total", (client, ("http_response_status_code", "429")))]
-    assert 48.0 == samples[("credflow_provider_ratelimit_remaining", (client, ("server_address", "127.0.0.1")))]
+    assert (
+        48.0 == samples[("credflow_provider_ratelimit_remaining", (client, ("server_address", "127.0.0.1")))]
+    )
     names = {name for name, _ in samples}
     assert {
         "credflow_token_acquisition_duration_seconds_count",

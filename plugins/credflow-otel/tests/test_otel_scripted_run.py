@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from credflow_otel import ACQUIRE_SPAN, SECRET_SPAN
 from otel_helpers import FlakySecretManager, Telemetry, children_of, counts, exported_text, values
+from tests.leakcheck import LEDGER
 
 from credflow import ClientConfig, CredentialsRejectedError, ManualClock, PluginHost, TokenEngine
 from credflow.testing import AuthServer
-from tests.leakcheck import LEDGER
 
 LIFETIME = 600
 
@@ -22,7 +22,7 @@ def server(credflow_auth_server_factory: object) -> AuthServer:
 
 
 def test_scripted_run_records_every_metric_and_span(server: AuthServer, telemetry: Telemetry) -> None:
-    """Cold start, hits, renewal, a 429, a rotation, an outage served stale, a rejected secret, a shared hit."""
+    """Cold start, hits, renewal, a 429, a rotation, a stale secret, a rejected secret, a shared hit."""
     secrets = FlakySecretManager(values={"billing": "billing-secret-0001"})
     server.add_client("billing", "billing-secret-0001", scopes=["api.read"])
     server.add_client("reports", "reports-secret-0001", scopes=["api.read"])
@@ -62,9 +62,11 @@ def test_scripted_run_records_every_metric_and_span(server: AuthServer, telemetr
         secrets.down = False
         with TokenEngine(billing, plugins=host, clock=clock) as replica:
             replica.get_token()  # the other engine's token, from the shared (in-process) cache
-        with TokenEngine(reports, plugins=host, clock=clock) as refused:
-            with pytest.raises(CredentialsRejectedError):
-                refused.get_token()
+        with (
+            TokenEngine(reports, plugins=host, clock=clock) as refused,
+            pytest.raises(CredentialsRejectedError),
+        ):
+            refused.get_token()
 
     metrics = telemetry.metrics()
 
@@ -74,7 +76,11 @@ def test_scripted_run_records_every_metric_and_span(server: AuthServer, telemetr
         ("billing", "issued", "invalidated", None): 3,
         ("reports", "rejected", "cold", "invalid_client"): 1,
     } == values(
-        metrics["credflow.token.requests"], "credflow.client", "credflow.outcome", "credflow.reason", "error.type"
+        metrics["credflow.token.requests"],
+        "credflow.client",
+        "credflow.outcome",
+        "credflow.reason",
+        "error.type",
     )
     assert {("billing", "issued"): 6, ("reports", "rejected"): 1} == counts(
         metrics["credflow.token.acquisition.duration"], "credflow.client", "credflow.outcome"
@@ -104,17 +110,20 @@ def test_scripted_run_records_every_metric_and_span(server: AuthServer, telemetr
         metrics["credflow.secret.rotations"], "credflow.client", "credflow.rotation.kind"
     )
     requests_sent = server.counters.token_requests  # the last one was the refused reports request
-    assert {("billing", "127.0.0.1"): 100 - (requests_sent - 1), ("reports", "127.0.0.1"): 100 - requests_sent} == values(
-        metrics["credflow.provider.ratelimit.remaining"], "credflow.client", "server.address"
-    )
+    assert {
+        ("billing", "127.0.0.1"): 100 - (requests_sent - 1),
+        ("reports", "127.0.0.1"): 100 - requests_sent,
+    } == values(metrics["credflow.provider.ratelimit.remaining"], "credflow.client", "server.address")
 
     spans = telemetry.spans()
     acquisitions = [span for span in spans if span.name == ACQUIRE_SPAN]
     assert 7 == len(acquisitions)
     cold = acquisitions[0]
-    assert {"credflow.client": "billing", "credflow.reason": "cold", "credflow.outcome": "issued"}.items() <= dict(
-        cold.attributes or {}
-    ).items()
+    assert {
+        "credflow.client": "billing",
+        "credflow.reason": "cold",
+        "credflow.outcome": "issued",
+    }.items() <= dict(cold.attributes or {}).items()
     assert [SECRET_SPAN, "POST"] == [span.name for span in children_of(spans, cold)]
     http = children_of(spans, cold)[1]
     assert {

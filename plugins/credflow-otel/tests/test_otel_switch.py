@@ -53,7 +53,9 @@ def test_disabled_in_the_file_records_nothing(
     assert () == telemetry.spans()
 
 
-def test_enabled_by_default_records(credflow_auth_server: AuthServer, telemetry: Telemetry, tmp_path: Path) -> None:
+def test_enabled_by_default_records(
+    credflow_auth_server: AuthServer, telemetry: Telemetry, tmp_path: Path
+) -> None:
     """Without a [telemetry] table, the same run records its token request and its span."""
     server = credflow_auth_server
     secrets = FlakySecretManager(values={"svc": server.test_client_secret})

@@ -70,7 +70,6 @@ class _Instruments:
     secret_reads: metrics.Counter
     secret_read_duration: metrics.Histogram
     secret_rotations: metrics.Counter
-    ratelimit_remaining: metrics.Gauge
     tracer: trace.Tracer
 
 
@@ -97,6 +96,8 @@ class OtelTelemetry:
         # What the lookups counter reports: engine hit counters, and the callers of flights.
         self._hit_readers: list[tuple[str, Callable[[], int]]] = []
         self._flight_lookups: dict[tuple[str, str], int] = {}
+        # The last rate-limit figure each (client, server) announced.
+        self._remaining: dict[tuple[str, str], int] = {}
         # Open acquisition spans by acquisition id, with the context token that made them current.
         self._spans: dict[int, tuple[trace.Span, object]] = {}
 
@@ -124,6 +125,12 @@ class OtelTelemetry:
             unit="{lookup}",
             description="get_token() calls: answered from the process (hit), from the shared "
             "token cache (shared_hit), or by a token request (miss)",
+        )
+        meter.create_observable_gauge(
+            "credflow.provider.ratelimit.remaining",
+            callbacks=[self._observe_remaining],
+            unit="{request}",
+            description="Requests left, as the token endpoint's rate-limit or quota headers last said",
         )
         return _Instruments(
             token_requests=meter.create_counter(
@@ -170,11 +177,6 @@ class OtelTelemetry:
                 unit="{event}",
                 description="Rotations seen: a new value, a candidate fallback, the last known good value",
             ),
-            ratelimit_remaining=meter.create_gauge(
-                "credflow.provider.ratelimit.remaining",
-                unit="{request}",
-                description="Requests left, as the token endpoint's rate-limit or quota headers said",
-            ),
             tracer=trace.get_tracer(INSTRUMENTATION_NAME, credflow.__version__, self._tracer_provider),
         )
 
@@ -188,6 +190,14 @@ class OtelTelemetry:
         return [
             Observation(count, {"credflow.client": client, "credflow.cache.result": result})
             for (client, result), count in sorted(totals.items())
+        ]
+
+    def _observe_remaining(self, options: CallbackOptions) -> list[Observation]:
+        with self._lock:
+            remaining = sorted(self._remaining.items())
+        return [
+            Observation(left, {"credflow.client": client, "server.address": server})
+            for (client, server), left in remaining
         ]
 
     # --- hooks: configuration and engines ---------------------------------
@@ -322,9 +332,8 @@ class OtelTelemetry:
             span.set_status(Status(StatusCode.ERROR))
         span.end(end_time=end)
         if event.ratelimit_remaining is not None:
-            instruments.ratelimit_remaining.set(
-                event.ratelimit_remaining, {"credflow.client": event.client_id, "server.address": server}
-            )
+            with self._lock:
+                self._remaining[(event.client_id, server)] = event.ratelimit_remaining
 
     # --- hooks: secrets ---------------------------------------------------
 
