@@ -38,6 +38,7 @@ from .source import (
     SecretSourceFactory,
     SourceContext,
 )
+from .telemetry import TelemetryConfig
 from .token import Token
 
 __version__ = "0.1.0"
@@ -79,6 +80,7 @@ __all__ = [
     "SecretValue",
     "SourceContext",
     "SystemClock",
+    "TelemetryConfig",
     "Token",
     "TokenCacheBackend",
     "TokenCacheFactory",

@@ -35,7 +35,9 @@ def test_queries_name_only_exported_metrics() -> None:
     panel = json.loads(_blocks("json")[0])
     queries = _blocks("promql") + [target["expr"] for target in panel["targets"]]
 
-    named = {name for query in queries for name in re.findall(r"\bcredflow_[a-z_]+_(?:total|remaining)\b", query)}
+    named = {
+        name for query in queries for name in re.findall(r"\bcredflow_[a-z_]+_(?:total|remaining)\b", query)
+    }
 
     assert PROMETHEUS_NAMES == named
 

@@ -29,6 +29,7 @@ import credflow
 from credflow import hookimpl
 
 if TYPE_CHECKING:
+    from credflow import TelemetryConfig
     from credflow.events import (
         AcquisitionEnded,
         AcquisitionStarted,
@@ -41,7 +42,6 @@ if TYPE_CHECKING:
         TokenRequestEnded,
         TokenRetried,
     )
-    from credflow.telemetry import TelemetryConfig
 
 __all__ = ["ACQUIRE_SPAN", "SECRET_SPAN", "OtelTelemetry", "telemetry_plugin"]
 
