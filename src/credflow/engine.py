@@ -82,19 +82,53 @@ class _Tally:
     `read()` (when metrics are collected) advances it too, and subtracts its own reads.
     """
 
-    __slots__ = ("_reads", "_reads_lock", "add", "count")
+    __slots__ = ("_reads", "add", "count")
 
     def __init__(self) -> None:
         self.count = itertools.count()
         self.add = self.count.__next__
         self._reads = 0
-        self._reads_lock = threading.Lock()
 
     def read(self) -> int:
-        with self._reads_lock:
-            value = next(self.count) - self._reads
-            self._reads += 1
-            return value
+        value = next(self.count) - self._reads
+        self._reads += 1
+        return value
+
+
+class _HitCount:
+    """How many calls an engine answered from its own token, counted with no lock on the hot path.
+
+    The hot path reads the clock through `ticks`: each `next()` returns
+    (n, monotonic()), so the call is counted inside that one C call, with no
+    lock and no Python object (zip reuses its result tuple). A separate
+    counting call cost a quarter of the hot path; this costs a tenth. The slow
+    path corrects the count (`joined`). Holds no reference to the engine, so
+    a telemetry plugin keeping `read` does not keep the engine alive.
+    """
+
+    __slots__ = ("_lock", "_reported", "_ticked", "_ticked_misses", "_unticked_hits", "ticks")
+
+    def __init__(self, monotonic: Callable[[], float]) -> None:
+        self._ticked = _Tally()
+        self.ticks = zip(self._ticked.count, itertools.starmap(monotonic, itertools.repeat(())), strict=False)
+        self._ticked_misses = _Tally()  # ticked calls that went on to wait for a flight
+        self._unticked_hits = _Tally()  # calls with no token to tick that found one ready
+        self._reported = 0
+        self._lock = threading.Lock()
+
+    def joined(self, ticked: bool, joined: object) -> None:
+        """Correct the count for a caller that reached the flight lock (`joined`: a token or a flight)."""
+        if ticked and not isinstance(joined, Token):
+            self._ticked_misses.add()
+        elif not ticked and isinstance(joined, Token):
+            self._unticked_hits.add()
+
+    def read(self) -> int:
+        """The hits so far; never less than the last answer (a caller between tick and correction)."""
+        with self._lock:
+            hits = self._ticked.read() - self._ticked_misses.read() + self._unticked_hits.read()
+            self._reported = max(self._reported, hits)
+            return self._reported
 
 
 class TokenEngine:
@@ -128,24 +162,14 @@ class TokenEngine:
             TokenTransport(timeout=config.timeout, ca_bundle=config.ca_bundle),
         )
         self._slot: _Slot | None = None
-        # The hot path reads the clock through `_ticks`: each next() returns (n, monotonic()), so
-        # the call is counted inside that one C call, with no lock and no Python object (zip reuses
-        # its result tuple). A plain counter call cost a quarter of the hot path; this, a tenth.
-        self._ticked = _Tally()
-        self._ticks = zip(
-            self._ticked.count, itertools.starmap(self._clock.monotonic, itertools.repeat(())), strict=False
-        )
-        # Corrections kept by the slow path: ticked calls that waited for a flight (misses), and
-        # calls without a token to tick that found one ready (hits).
-        self._ticked_misses = _Tally()
-        self._unticked_hits = _Tally()
-        self._hits_reported = 0
+        self._hits = _HitCount(self._clock.monotonic)
+        self._ticks = self._hits.ticks  # the hot path's clock read, which counts it (see _HitCount)
         self._flight: _Flight | None = None
         self._flight_lock = threading.Lock()
         self._renewal_not_before = 0.0
         self._rejected_fingerprint: str | None = None
         self._tasks: set[asyncio.Task[None]] = set()
-        self._host.emit(EngineStarted(client_id=config.client_id, cache_hits=self._cache_hits))
+        self._host.emit(EngineStarted(client_id=config.client_id, cache_hits=self._hits.read))
 
     def __repr__(self) -> str:
         endpoint = self.config.token_endpoint or self.config.issuer
@@ -211,7 +235,7 @@ class TokenEngine:
                 ).start()
             return slot.token
         joined = self._join(self._reason(slot))
-        self._count_lookup(slot, joined)
+        self._hits.joined(slot is not None, joined)
         if isinstance(joined, Token):
             return joined
         flight, leader = joined
@@ -223,21 +247,6 @@ class TokenEngine:
                     target=self._run_flight, args=(flight,), name="credflow-fetch", daemon=True
                 ).start()
         return self._wait(flight, timeout)
-
-    def _count_lookup(self, slot: _Slot | None, joined: tuple[_Flight, bool] | Token) -> None:
-        """Correct the hot path's tick count for a caller that reached `_join` (see `_cache_hits`)."""
-        if slot is not None and not isinstance(joined, Token):
-            self._ticked_misses.add()
-        elif slot is None and isinstance(joined, Token):
-            self._unticked_hits.add()
-
-    def _cache_hits(self) -> int:
-        """Calls answered from this engine's token so far: every tick, corrected by the slow path."""
-        hits = self._ticked.read() - self._ticked_misses.read() + self._unticked_hits.read()
-        with self._flight_lock:
-            # A caller between its tick and its correction counts for a moment: a counter never goes back.
-            self._hits_reported = max(self._hits_reported, hits)
-            return self._hits_reported
 
     def _wait(self, flight: _Flight, timeout: float | None) -> Token:
         try:
@@ -264,7 +273,7 @@ class TokenEngine:
                 self._start_task(renewal)
             return slot.token
         joined = self._join(self._reason(slot))
-        self._count_lookup(slot, joined)
+        self._hits.joined(slot is not None, joined)
         if isinstance(joined, Token):
             return joined
         flight, leader = joined
