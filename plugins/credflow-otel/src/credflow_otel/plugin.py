@@ -17,11 +17,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping
+from contextvars import Token
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from opentelemetry import context, metrics, trace
+from opentelemetry.context import Context
 from opentelemetry.metrics import CallbackOptions, Observation
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
@@ -99,7 +101,7 @@ class OtelTelemetry:
         # The last rate-limit figure each (client, server) announced.
         self._remaining: dict[tuple[str, str], int] = {}
         # Open acquisition spans by acquisition id, with the context token that made them current.
-        self._spans: dict[int, tuple[trace.Span, object]] = {}
+        self._spans: dict[int, tuple[trace.Span, Token[Context]]] = {}
 
     # --- set-up -----------------------------------------------------------
 
@@ -254,7 +256,7 @@ class OtelTelemetry:
                 span.set_attribute("error.type", event.error_type)
                 span.set_status(Status(StatusCode.ERROR))
             span.end()
-            context.detach(token)  # type: ignore[arg-type]
+            context.detach(token)
         if not self.enabled:
             return
         instruments = self._get()
