@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 import credflow_redis.backend
 import pytest
@@ -11,6 +11,7 @@ from credflow_redis.testing import RedisServer
 from redis_helpers import REDIS_URL_ENV, EventRecorder, Replicas
 
 from credflow import ManualClock
+from credflow.events import AuditEvent
 
 COOLDOWN = 2.0
 
@@ -32,8 +33,9 @@ class Outages:
         self.clock = ManualClock()
         self.guards: list[CountingGuard] = []
 
-    def guard(self, *args: Any, **kwargs: Any) -> CountingGuard:
-        built = CountingGuard(*args, monotonic=self.clock.monotonic, **kwargs)
+    def guard(self, backend: str, emit: Callable[[AuditEvent], None], cooldown: float) -> CountingGuard:
+        """Build a guard as the backend does (`OutageGuard(name, emit, cooldown)`), on the manual clock."""
+        built = CountingGuard(backend, emit, cooldown, monotonic=self.clock.monotonic)
         self.guards.append(built)
         return built
 
