@@ -38,7 +38,12 @@ def test_serves_tokens_until_interrupted(run: Run, tmp_path: Path, monkeypatch: 
         outcome = run("token", "--json", "--config", str(config))
     finally:
         process.send_signal(signal.SIGINT)
-        rest, errors = process.communicate(timeout=20)
+        try:
+            rest, errors = process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()  # a server left running would fail a later test with its ResourceWarning
+            process.communicate()
+            raise
 
     assert (ExitCode.OK, 0) == (outcome.code, process.returncode)
     assert "  client: svc\n" in banner
