@@ -15,6 +15,14 @@ server with a key of its own.
 
 The fixtures import the server only when used, so this plugin loads in an
 install without the `testing` extra.
+
+`credflow.set_testing()` is a process-wide switch; the plugin saves it before
+each test and restores it after, so a test that turns it on or off changes
+no other test. The ini option `credflow_skip_retry_waits = true` runs every
+test with it on (retries happen, their waits are skipped):
+
+    [tool.pytest.ini_options]
+    credflow_skip_retry_waits = true
 """
 
 from __future__ import annotations
@@ -35,6 +43,30 @@ __all__ = [
     "credflow_auth_server_factory",
     "credflow_signing_key",
 ]
+
+
+SKIP_RETRY_WAITS_INI = "credflow_skip_retry_waits"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini(
+        SKIP_RETRY_WAITS_INI,
+        type="bool",
+        default=False,
+        help="run every test under credflow.set_testing(True): retries without their waits",
+    )
+
+
+@pytest.fixture(autouse=True)
+def _credflow_retry_waits(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Each test starts with the configured testing switch and leaves it as it found it."""
+    from credflow.retry import is_testing, set_testing
+
+    before = is_testing()
+    if request.config.getini(SKIP_RETRY_WAITS_INI):
+        set_testing(True)
+    yield
+    set_testing(before)
 
 
 class AuthServerFactory(Protocol):
