@@ -59,6 +59,11 @@ class KeycloakProfile(Profile):
             discovery_url=f"{issuer}/.well-known/openid-configuration",
         )
 
+    def rejects_secret(self, error: OAuthError) -> bool:
+        # Keycloak answers a wrong secret of a known client with 401 unauthorized_client
+        # "Invalid client or Invalid client credentials" (invalid_client is for an unknown client).
+        return error.status == 401 and "Invalid client credentials" in (error.error_description or "")
+
     def hint(self, config: ClientConfig, error: OAuthError, body: Mapping[str, Any]) -> str | None:
         description = error.error_description or ""
         if "not enabled to retrieve service account" in description:
@@ -67,7 +72,7 @@ class KeycloakProfile(Profile):
                 f"{config.client_id!r} in realm {config.realm!r}: Clients > {config.client_id} > Settings > "
                 "Capability config"
             )
-        if error.error == "invalid_client":
+        if error.error == "invalid_client" or self.rejects_secret(error):
             return rejected_secret_hint(
                 config,
                 self.title,
