@@ -32,6 +32,9 @@ def run_config_show(args: argparse.Namespace) -> int:
         f"Effective credflow configuration ({where}, with environment overrides and defaults).\n"
         "Secret references are shown as written, never resolved."
     )
+    derived = _derived_lines(config, args.client)
+    if derived:
+        header += "\n" + "\n".join(derived)
     print(render_toml(document, header=header), end="")
     return ExitCode.OK
 

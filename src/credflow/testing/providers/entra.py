@@ -54,7 +54,8 @@ class EntraImitation(ProviderImitation):
         return f"/{self.tenant}/oauth2/v2.0/token"
 
     def discovery(self, path: str) -> dict[str, Any] | None:
-        if path != f"/{self.tenant}/v2.0/.well-known/openid-configuration":
+        # Served for the tenant's domain and its id alike; the issuer names the id either way.
+        if path not in (f"/{t}/v2.0/.well-known/openid-configuration" for t in (self.tenant, self.tenant_id)):
             return None
         return {
             "issuer": self.issuer,
@@ -67,10 +68,11 @@ class EntraImitation(ProviderImitation):
         """Add a secret (an app registration holds several), optionally expiring at `expires_at`."""
         self.clients[client_id].secrets.append(Secret(value, 0.0, expires_at))
 
-    def expire_secrets(self, client_id: str) -> None:
-        """Let every current secret of `client_id` pass its expiry date."""
+    def expire_secrets(self, client_id: str, value: str | None = None) -> None:
+        """Let the secrets of `client_id` (only `value`, if given) pass their expiry date."""
         for secret in self.clients[client_id].secrets:
-            secret.valid_until = self.clock() - 1
+            if value is None or secret.value == value:
+                secret.valid_until = self.clock() - 1
 
     def route(self, request: Request) -> Response:
         # Any other tenant in the path: AADSTS90002 (reference-error-codes: "Tenant {tenantName} not found").
