@@ -321,7 +321,8 @@ class ClientConfig:
     default_audience: bool = field(
         default=False,
         metadata=_doc(
-            "`provider = 'auth0'`: the tenant has a default audience configured, so `audience` may be left out."
+            "`provider = 'auth0'`: the tenant has a default audience configured, so `audience` may be "
+            "left out."
         ),
     )
     organization: str | None = field(
@@ -338,7 +339,8 @@ class ClientConfig:
     default_scopes: bool = field(
         default=False,
         metadata=_doc(
-            "`provider = 'okta'`: the custom authorization server has default scopes, so `scopes` may be empty."
+            "`provider = 'okta'`: the custom authorization server has default scopes, so `scopes` may "
+            "be empty."
         ),
     )
     base_url: str | None = field(
@@ -413,7 +415,7 @@ class ClientConfig:
                 raise ConfigError(f"{name}: expected a {kind.__name__}")
         # Last, on validated values: the profile checks the settings its provider needs, refuses
         # contradictions and fills in token_endpoint / issuer where they were not given.
-        from .providers import apply_profile  # noqa: PLC0415 - providers import this module
+        from .providers import apply_profile
 
         apply_profile(self)
 
@@ -429,7 +431,7 @@ class ClientConfig:
         again from the changed settings rather than kept as if it had been given.
         """
         if self.provider is not None:
-            from .providers import derived_endpoints  # noqa: PLC0415 - providers import this module
+            from .providers import derived_endpoints
 
             derived = derived_endpoints(self)
             for name in ("token_endpoint", "issuer"):

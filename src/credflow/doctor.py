@@ -273,9 +273,14 @@ def _token_issued(config: CredflowConfig, name: str) -> str:
         try:
             token = engine.get_token()
         except CredentialsRejectedError as exc:
-            fix = exc.hint or _encoding_fix(config, client) or (
-                f"the authorization server does not accept client_id {client.client_id!r} with the secret "
-                f"from {client.client_secret}: update the secret in its source, or at the server"
+            fix = (
+                exc.hint
+                or _encoding_fix(config, client)
+                or (
+                    f"the authorization server does not accept client_id {client.client_id!r} with the "
+                    f"secret "
+                    f"from {client.client_secret}: update the secret in its source, or at the server"
+                )
             )
             raise _StepFailed(str(exc), fix, exc) from None
         except OAuthError as exc:

@@ -109,7 +109,11 @@ class OAuthError(TokenEndpointError):
         # provider's own text after it; the support identifiers stay on the exception.
         if hint:
             message = f"{hint}. The provider said: {message}"
-        ids = [f"{name} {value}" for name, value in (("trace_id", trace_id), ("correlation_id", correlation_id)) if value]
+        ids = [
+            f"{name} {value}"
+            for name, value in (("trace_id", trace_id), ("correlation_id", correlation_id))
+            if value
+        ]
         if ids:
             message += f" [{', '.join(ids)}]"
         super().__init__(message, endpoint=endpoint, status=status)

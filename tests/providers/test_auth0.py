@@ -8,11 +8,10 @@ import pytest
 
 from credflow import CredentialsRejectedError, ExcessScopesError, OAuthError, RotationPolicy
 from credflow.events import TokenIssued
+from credflow.testing.providers import Auth0Imitation
 
 from ..core.support import EventRecorder
 from .conftest import SECRET, SECRET_ENV, EngineFactory
-
-from credflow.testing.providers import Auth0Imitation
 
 API = "https://api.acme.example"
 OLD_ENV = "PROVIDER_TEST_OLD_SECRET"
@@ -40,7 +39,9 @@ def settings(auth0: Auth0Imitation, **changes: Any) -> dict[str, Any]:
     return {**base, **changes}
 
 
-def test_token_with_audience_and_quota_headers(auth0: Auth0Imitation, make_engine: EngineFactory, recorder: EventRecorder) -> None:
+def test_token_with_audience_and_quota_headers(
+    auth0: Auth0Imitation, make_engine: EngineFactory, recorder: EventRecorder
+) -> None:
     """audience is sent; the 24 h lifetime and the quota header reach the audit event."""
     token = make_engine(**settings(auth0)).get_token()
     assert 86400 == round(token.lifetime_seconds)
@@ -59,21 +60,32 @@ async def test_token_async(auth0: Auth0Imitation, make_engine: EngineFactory) ->
 
 def test_unknown_audience(auth0: Auth0Imitation, make_engine: EngineFactory) -> None:
     """403 "Service not enabled within domain" → the audience is wrong."""
-    with pytest.raises(OAuthError, match=r"Auth0: the API identifier in audience \('https://other'\) is not registered.*Service not enabled"):
+    with pytest.raises(
+        OAuthError,
+        match=r"Auth0: the API identifier in audience \('https://other'\) is not registered.*Service "
+        r"not enabled",
+    ):
         make_engine(**settings(auth0, audience="https://other")).get_token()
 
 
 def test_missing_client_grant(auth0: Auth0Imitation, make_engine: EngineFactory) -> None:
     """403 "is not authorized to access" → the client grant is missing."""
     auth0.apis.add("https://reports")
-    with pytest.raises(OAuthError, match=r"client_id 'm2m' has no client grant for the API 'https://reports'.*client-grant"):
+    with pytest.raises(
+        OAuthError, match=r"client_id 'm2m' has no client grant for the API 'https://reports'.*client-grant"
+    ):
         make_engine(**settings(auth0, audience="https://reports")).get_token()
 
 
-def test_rejected_secret(auth0: Auth0Imitation, make_engine: EngineFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rejected_secret(
+    auth0: Auth0Imitation, make_engine: EngineFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """401 "Unauthorized" → a rejected secret naming client_secret's reference."""
     monkeypatch.setenv(SECRET_ENV, "wrong")
-    with pytest.raises(CredentialsRejectedError, match=rf"Auth0 rejected the secret of client_id 'm2m' read from env:{SECRET_ENV}.*Unauthorized"):
+    with pytest.raises(
+        CredentialsRejectedError,
+        match=rf"Auth0 rejected the secret of client_id 'm2m' read from env:{SECRET_ENV}.*Unauthorized",
+    ):
         make_engine(**settings(auth0)).get_token()
 
 
@@ -89,16 +101,21 @@ def test_rotation_delay_bridged_by_fallback_secrets(
     assert 2 == auth0.token_requests  # the new value refused, then the old one accepted
 
 
-def test_no_scope_asked_grants_everything_and_warns(auth0: Auth0Imitation, make_engine: EngineFactory, recorder: EventRecorder) -> None:
+def test_no_scope_asked_grants_everything_and_warns(
+    auth0: Auth0Imitation, make_engine: EngineFactory, recorder: EventRecorder
+) -> None:
     """Without scopes Auth0 grants every scope of the client grant: one least-privilege warning."""
     make_engine(**settings(auth0, scopes=())).get_token()
     [issued] = recorder.of(TokenIssued)
     assert ("read:invoices", "write:invoices") == issued.excess_scopes
-    assert issued.excess_scopes_fix is not None and "Machine to Machine Applications" in issued.excess_scopes_fix
+    assert issued.excess_scopes_fix is not None
+    assert "Machine to Machine Applications" in issued.excess_scopes_fix
 
 
 def test_strict_scopes_refuses_the_broader_token(auth0: Auth0Imitation, make_engine: EngineFactory) -> None:
     """strict_scopes = true turns the warning into an error naming the extra scopes."""
-    with pytest.raises(ExcessScopesError, match=r"read:invoices write:invoices.*strict_scopes = true") as caught:
+    with pytest.raises(
+        ExcessScopesError, match=r"read:invoices write:invoices.*strict_scopes = true"
+    ) as caught:
         make_engine(**settings(auth0, scopes=(), strict_scopes=True)).get_token()
     assert ("read:invoices", "write:invoices") == caught.value.extra_scopes

@@ -53,7 +53,9 @@ async def test_token_from_the_v2_endpoint_async(entra: EntraImitation, make_engi
     assert "post" == entra.requests[0].client_auth
 
 
-def test_secret_id_instead_of_value(entra: EntraImitation, make_engine: EngineFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_secret_id_instead_of_value(
+    entra: EntraImitation, make_engine: EngineFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """AADSTS7000215: the hint names the client, client_secret and its reference, then Entra's text."""
     monkeypatch.setenv(SECRET_ENV, "0b1c2d3e-aaaa-bbbb-cccc-123456789012")
     with pytest.raises(CredentialsRejectedError) as caught:
@@ -64,14 +66,17 @@ def test_secret_id_instead_of_value(entra: EntraImitation, make_engine: EngineFa
     assert f"env:{SECRET_ENV} (config key client_secret)" in message
     assert "secret's ID" in message
     assert ("invalid_client", (7000215,), "entra") == (error.error, error.error_codes, error.provider)
-    assert error.trace_id is not None and error.correlation_id is not None
+    assert error.trace_id is not None
+    assert error.correlation_id is not None
     assert error.trace_id in message
 
 
 def test_expired_secret_points_at_rotation(entra: EntraImitation, make_engine: EngineFactory) -> None:
     """AADSTS7000222: an expired secret gets the rotation hint."""
     entra.expire_secrets("billing-app")
-    with pytest.raises(CredentialsRejectedError, match=r"secret has expired.*docs/providers/entra\.md.*AADSTS7000222"):
+    with pytest.raises(
+        CredentialsRejectedError, match=r"secret has expired.*docs/providers/entra\.md.*AADSTS7000222"
+    ):
         make_engine(**settings(entra)).get_token()
 
 
@@ -87,25 +92,36 @@ def test_rotation_with_a_second_secret(
 
 def test_unknown_application(entra: EntraImitation, make_engine: EngineFactory) -> None:
     """AADSTS700016 (unauthorized_client): client_id and tenant are named."""
-    with pytest.raises(OAuthError, match=r"no application with client_id 'other-app' in tenant 'contoso\.onmicrosoft\.com'.*AADSTS700016") as caught:
+    with pytest.raises(
+        OAuthError,
+        match=r"no application with client_id 'other-app' in tenant "
+        r"'contoso\.onmicrosoft\.com'.*AADSTS700016",
+    ) as caught:
         make_engine(**settings(entra, client_id="other-app")).get_token()
     assert "unauthorized_client" == caught.value.error
 
 
 def test_resource_not_in_tenant(entra: EntraImitation, make_engine: EngineFactory) -> None:
     """AADSTS500011: the resource named in scopes is not in the tenant."""
-    with pytest.raises(OAuthError, match=r"resource in scopes \(api://unknown/\.default\) is not found.*AADSTS500011"):
+    with pytest.raises(
+        OAuthError, match=r"resource in scopes \(api://unknown/\.default\) is not found.*AADSTS500011"
+    ):
         make_engine(**settings(entra, scopes=("api://unknown/.default",))).get_token()
 
 
 def test_tenant_not_found(entra: EntraImitation, make_engine: EngineFactory) -> None:
     """AADSTS90002: the tenant key is named."""
     endpoint = entra.token_endpoint.replace(entra.tenant, "fabrikam.onmicrosoft.com")
-    with pytest.raises(OAuthError, match=r"tenant 'fabrikam\.onmicrosoft\.com' \(config key tenant\) was not found.*AADSTS90002"):
+    with pytest.raises(
+        OAuthError,
+        match=r"tenant 'fabrikam\.onmicrosoft\.com' \(config key tenant\) was not found.*AADSTS90002",
+    ):
         make_engine(**settings(entra, tenant="fabrikam.onmicrosoft.com", token_endpoint=endpoint)).get_token()
 
 
-def test_roles_granted_are_not_reported_as_excess(entra: EntraImitation, make_engine: EngineFactory, recorder: EventRecorder) -> None:
+def test_roles_granted_are_not_reported_as_excess(
+    entra: EntraImitation, make_engine: EngineFactory, recorder: EventRecorder
+) -> None:
     """/.default asks for every consented permission: the roles claim cannot be broader than asked."""
     make_engine(**settings(entra)).get_token()
     [issued] = recorder.of(TokenIssued)

@@ -30,14 +30,20 @@ def entra_error(error: str, code: int, status: int = 400) -> tuple[OAuthError, R
         "trace_id": "t-1",
         "correlation_id": "c-1",
     }
-    parsed = OAuthError(endpoint=ENDPOINT, status=status, error=error, error_description=body["error_description"])
+    parsed = OAuthError(
+        endpoint=ENDPOINT, status=status, error=error, error_description=body["error_description"]
+    )
     return parsed, RawResponse(status, {"content-type": "application/json"}, json.dumps(body).encode())
 
 
 @pytest.mark.parametrize(
     ("error", "code", "expected"),
     [
-        ("invalid_client", 7000215, "read from vault:secret/billing#client_secret (config key client_secret)"),
+        (
+            "invalid_client",
+            7000215,
+            "read from vault:secret/billing#client_secret (config key client_secret)",
+        ),
         ("invalid_client", 7000222, "the secret has expired"),
         ("unauthorized_client", 700016, "no application with client_id 'billing-app'"),
         ("invalid_scope", 70011, "scopes = ['api://billing/.default'] is not valid"),
@@ -78,10 +84,19 @@ def test_generic_path_is_unchanged() -> None:
 def test_auth0_unauthorized_is_a_rejected_secret() -> None:
     """Auth0's 401 access_denied "Unauthorized" behaves as invalid_client, its text kept."""
     auth0 = ClientConfig(
-        client_id="m2m", client_secret="env:AUTH0_SECRET", provider="auth0", domain="acme.auth0.com", audience="https://api"
+        client_id="m2m",
+        client_secret="env:AUTH0_SECRET",
+        provider="auth0",
+        domain="acme.auth0.com",
+        audience="https://api",
     )
     body = {"error": "access_denied", "error_description": "Unauthorized"}
-    parsed = OAuthError(endpoint="https://acme.auth0.com/oauth/token", status=401, **body)
+    parsed = OAuthError(
+        endpoint="https://acme.auth0.com/oauth/token",
+        status=401,
+        error="access_denied",
+        error_description="Unauthorized",
+    )
     translated = translate_error(auth0, parsed, RawResponse(401, {}, json.dumps(body).encode()))
     assert "invalid_client" == translated.error
     assert "access_denied: Unauthorized" == translated.error_description

@@ -45,18 +45,27 @@ def test_keycloak_token_reports_default_client_scopes(
     credflow_keycloak: KeycloakImitation, make_engine: EngineFactory, recorder: EventRecorder
 ) -> None:
     """Keycloak adds its default client scopes: 300 s token, one least-privilege warning naming them."""
-    credflow_keycloak.add_client("billing-svc", SECRET, scopes=("billing",), default_scopes=("profile", "email"))
+    credflow_keycloak.add_client(
+        "billing-svc", SECRET, scopes=("billing",), default_scopes=("profile", "email")
+    )
     token = make_engine(**keycloak_settings(credflow_keycloak)).get_token()
     assert 300 == round(token.lifetime_seconds)
     [issued] = recorder.of(TokenIssued)
     assert ("profile", "email") == issued.excess_scopes
-    assert issued.excess_scopes_fix is not None and "Client scopes" in issued.excess_scopes_fix
+    assert issued.excess_scopes_fix is not None
+    assert "Client scopes" in issued.excess_scopes_fix
 
 
-def test_keycloak_service_account_switch(credflow_keycloak: KeycloakImitation, make_engine: EngineFactory) -> None:
-    """"Client not enabled to retrieve service account" → the exact switch to turn on."""
+def test_keycloak_service_account_switch(
+    credflow_keycloak: KeycloakImitation, make_engine: EngineFactory
+) -> None:
+    """ "Client not enabled to retrieve service account" → the exact switch to turn on."""
     credflow_keycloak.add_client("billing-svc", SECRET, scopes=("billing",), service_accounts=False)
-    with pytest.raises(OAuthError, match=r"turn on 'Service accounts roles'.*client 'billing-svc' in realm 'services'.*Client not enabled"):
+    with pytest.raises(
+        OAuthError,
+        match=r"turn on 'Service accounts roles'.*client 'billing-svc' in realm 'services'.*Client not "
+        r"enabled",
+    ):
         make_engine(**keycloak_settings(credflow_keycloak)).get_token()
 
 
@@ -66,7 +75,9 @@ def test_keycloak_wrong_secret_is_a_rejected_secret(
     """Keycloak's 401 unauthorized_client "Invalid client credentials" behaves as invalid_client."""
     credflow_keycloak.add_client("billing-svc", SECRET, scopes=("billing",))
     monkeypatch.setenv(SECRET_ENV, "wrong")
-    with pytest.raises(CredentialsRejectedError, match=r"Keycloak rejected the secret.*Clients > billing-svc > Credentials"):
+    with pytest.raises(
+        CredentialsRejectedError, match=r"Keycloak rejected the secret.*Clients > billing-svc > Credentials"
+    ):
         make_engine(**keycloak_settings(credflow_keycloak)).get_token()
 
 
@@ -93,12 +104,24 @@ def test_cognito_basic_only_and_scope_claim(
 @pytest.mark.parametrize(
     ("client_options", "scopes", "expected"),
     [
-        ({"client_credentials": False}, ("billing-api/read",), r"not allowed the client credentials flow.*'unauthorized_client'"),
-        ({}, ("billing-api/delete",), r"scopes \['billing-api/delete'\] are not all allowed custom scopes.*'invalid_scope'"),
+        (
+            {"client_credentials": False},
+            ("billing-api/read",),
+            r"not allowed the client credentials flow.*'unauthorized_client'",
+        ),
+        (
+            {},
+            ("billing-api/delete",),
+            r"scopes \['billing-api/delete'\] are not all allowed custom scopes.*'invalid_scope'",
+        ),
     ],
 )
 def test_cognito_errors_get_descriptions(
-    credflow_cognito: CognitoImitation, make_engine: EngineFactory, client_options: dict[str, Any], scopes: tuple[str, ...], expected: str
+    credflow_cognito: CognitoImitation,
+    make_engine: EngineFactory,
+    client_options: dict[str, Any],
+    scopes: tuple[str, ...],
+    expected: str,
 ) -> None:
     """Cognito's bare error bodies get a description each."""
     credflow_cognito.add_client("app-client", SECRET, scopes=("billing-api/read",), **client_options)
@@ -112,11 +135,16 @@ def test_cognito_rejected_secret(
     """{"error":"invalid_client"} names the reference and the two-secret rotation."""
     credflow_cognito.add_client("app-client", SECRET, scopes=("billing-api/read",))
     monkeypatch.setenv(SECRET_ENV, "wrong")
-    with pytest.raises(CredentialsRejectedError, match=rf"Amazon Cognito rejected the secret.*env:{SECRET_ENV}.*add-user-pool-client-secret"):
+    with pytest.raises(
+        CredentialsRejectedError,
+        match=rf"Amazon Cognito rejected the secret.*env:{SECRET_ENV}.*add-user-pool-client-secret",
+    ):
         make_engine(**cognito_settings(credflow_cognito)).get_token()
 
 
-async def test_cognito_two_secrets(credflow_cognito: CognitoImitation, make_engine: EngineFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_cognito_two_secrets(
+    credflow_cognito: CognitoImitation, make_engine: EngineFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Two active secrets: the new one works before the old is deleted (async path)."""
     credflow_cognito.add_client("app-client", SECRET, scopes=("billing-api/read",))
     credflow_cognito.add_secret("app-client", "second-secret-value-24chars")

@@ -34,13 +34,16 @@ def settings(okta: OktaImitation, **changes: Any) -> dict[str, Any]:
     return {**base, **changes}
 
 
-def test_token_from_the_custom_server(okta: OktaImitation, make_engine: EngineFactory, recorder: EventRecorder) -> None:
+def test_token_from_the_custom_server(
+    okta: OktaImitation, make_engine: EngineFactory, recorder: EventRecorder
+) -> None:
     """The custom server's token endpoint issues the scope asked for; rate-limit headers are audited."""
     token = make_engine(**settings(okta)).get_token()
     assert "billing.read" == token.scope
     assert "/oauth2/default/v1/token" == okta.requests[0].path
     [issued] = recorder.of(TokenIssued)
-    assert issued.rate_limit is not None and "x-rate-limit-reset" in issued.rate_limit
+    assert issued.rate_limit is not None
+    assert "x-rate-limit-reset" in issued.rate_limit
 
 
 async def test_token_from_the_custom_server_async(okta: OktaImitation, make_engine: EngineFactory) -> None:
@@ -57,7 +60,8 @@ def test_429_waits_until_x_rate_limit_reset(
     [retried] = recorder.of(TokenRetried)
     assert 18 <= retried.delay_seconds <= 22
     assert "rate limit resets in" in retried.reason
-    assert retried.rate_limit is not None and "0" == retried.rate_limit["x-rate-limit-remaining"]
+    assert retried.rate_limit is not None
+    assert "0" == retried.rate_limit["x-rate-limit-remaining"]
 
 
 async def test_429_waits_until_x_rate_limit_reset_async(
@@ -82,14 +86,22 @@ def test_reset_beyond_the_deadline_is_capped(
     assert 25 < retried.delay_seconds <= 30
 
 
-def test_rejected_secret(okta: OktaImitation, make_engine: EngineFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rejected_secret(
+    okta: OktaImitation, make_engine: EngineFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """invalid_client names the reference and the two-secret rotation."""
     monkeypatch.setenv(SECRET_ENV, "wrong")
-    with pytest.raises(CredentialsRejectedError, match=r"Okta rejected the secret of client_id 'svc'.*two secrets can be active.*confidential client is invalid"):
+    with pytest.raises(
+        CredentialsRejectedError,
+        match=r"Okta rejected the secret of client_id 'svc'.*two secrets can be active.*confidential "
+        r"client is invalid",
+    ):
         make_engine(**settings(okta)).get_token()
 
 
-def test_two_active_secrets_rotation(okta: OktaImitation, make_engine: EngineFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_two_active_secrets_rotation(
+    okta: OktaImitation, make_engine: EngineFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Activate the new secret, switch the source, then deactivate the old: no request is refused."""
     okta.add_secret("svc", "second-secret")
     monkeypatch.setenv(SECRET_ENV, "second-secret")
@@ -101,11 +113,17 @@ def test_two_active_secrets_rotation(okta: OktaImitation, make_engine: EngineFac
 
 def test_undefined_scope(okta: OktaImitation, make_engine: EngineFactory) -> None:
     """invalid_scope says where to define the scope."""
-    with pytest.raises(OAuthError, match=r"Okta: scopes \['billing\.delete'\] are not defined on authorization server default.*One or more scopes"):
+    with pytest.raises(
+        OAuthError,
+        match=r"Okta: scopes \['billing\.delete'\] are not defined on authorization server default.*One "
+        r"or more scopes",
+    ):
         make_engine(**settings(okta, scopes=("billing.delete",))).get_token()
 
 
-def test_default_scopes_grant_without_scope(credflow_okta: OktaImitation, make_engine: EngineFactory, recorder: EventRecorder) -> None:
+def test_default_scopes_grant_without_scope(
+    credflow_okta: OktaImitation, make_engine: EngineFactory, recorder: EventRecorder
+) -> None:
     """default_scopes = true sends no scope; the defaults granted are reported as broader than asked."""
     credflow_okta.servers["default"] = (("billing.read", "billing.write"), ("billing.read",))
     credflow_okta.add_client("svc", SECRET)
@@ -117,6 +135,17 @@ def test_default_scopes_grant_without_scope(credflow_okta: OktaImitation, make_e
 
 def test_org_server_wants_private_key_jwt(okta: OktaImitation, make_engine: EngineFactory) -> None:
     """A client secret on the org server gets the private_key_jwt hint."""
-    engine = make_engine(**settings(okta, authorization_server=None, scopes=("okta.apps.read",), token_endpoint=okta.server_token_endpoint(None)))
-    with pytest.raises(OAuthError, match=r"org authorization server accepts client credentials from client_id 'svc' only with private_key_jwt"):
+    engine = make_engine(
+        **settings(
+            okta,
+            authorization_server=None,
+            scopes=("okta.apps.read",),
+            token_endpoint=okta.server_token_endpoint(None),
+        )
+    )
+    with pytest.raises(
+        OAuthError,
+        match=r"org authorization server accepts client credentials from client_id 'svc' only with "
+        r"private_key_jwt",
+    ):
         engine.get_token()

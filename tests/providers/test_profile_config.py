@@ -10,7 +10,11 @@ from credflow import ClientConfig, ConfigError
 from credflow.providers import PROFILES, derived_endpoints
 
 BASE: dict[str, Any] = {"client_id": "billing", "client_secret": "env:BILLING_SECRET"}
-ENTRA: dict[str, Any] = {"provider": "entra", "tenant": "contoso.onmicrosoft.com", "scopes": ["api://billing/.default"]}
+ENTRA: dict[str, Any] = {
+    "provider": "entra",
+    "tenant": "contoso.onmicrosoft.com",
+    "scopes": ["api://billing/.default"],
+}
 
 
 def config(**settings: Any) -> ClientConfig:
@@ -46,7 +50,12 @@ def config(**settings: Any) -> ClientConfig:
             "https://acme.okta.com/.well-known/openid-configuration",
         ),
         (
-            {"provider": "okta", "domain": "acme.okta.com", "authorization_server": "default", "scopes": ["billing.read"]},
+            {
+                "provider": "okta",
+                "domain": "acme.okta.com",
+                "authorization_server": "default",
+                "scopes": ["billing.read"],
+            },
             "https://acme.okta.com/oauth2/default/v1/token",
             "https://acme.okta.com/oauth2/default",
             "https://acme.okta.com/oauth2/default/.well-known/oauth-authorization-server",
@@ -58,7 +67,11 @@ def config(**settings: Any) -> ClientConfig:
             "https://sso.acme.example/realms/services/.well-known/openid-configuration",
         ),
         (
-            {"provider": "cognito", "domain": "acme.auth.eu-west-1.amazoncognito.com", "scopes": ["billing-api/read"]},
+            {
+                "provider": "cognito",
+                "domain": "acme.auth.eu-west-1.amazoncognito.com",
+                "scopes": ["billing-api/read"],
+            },
             "https://acme.auth.eu-west-1.amazoncognito.com/oauth2/token",
             "https://acme.auth.eu-west-1.amazoncognito.com",
             "https://acme.auth.eu-west-1.amazoncognito.com/.well-known/openid-configuration",
@@ -66,11 +79,17 @@ def config(**settings: Any) -> ClientConfig:
     ],
     ids=["entra", "entra-sovereign", "auth0", "okta-org", "okta-custom", "keycloak", "cognito"],
 )
-def test_profile_derives_endpoints(settings: dict[str, Any], token_endpoint: str, issuer: str, discovery: str) -> None:
+def test_profile_derives_endpoints(
+    settings: dict[str, Any], token_endpoint: str, issuer: str, discovery: str
+) -> None:
     """Each profile derives its provider's token endpoint, issuer and discovery URL."""
     client = config(**settings)
     derived = derived_endpoints(client)
-    assert (token_endpoint, issuer, discovery) == (derived.token_endpoint, derived.issuer, derived.discovery_url)
+    assert (token_endpoint, issuer, discovery) == (
+        derived.token_endpoint,
+        derived.issuer,
+        derived.discovery_url,
+    )
     assert (token_endpoint, issuer) == (client.token_endpoint, client.issuer)
 
 
@@ -87,7 +106,9 @@ def test_explicit_token_endpoint_on_another_host_overrides() -> None:
 
 def test_explicit_token_endpoint_on_the_providers_host_that_differs_is_a_contradiction() -> None:
     """An explicit URL on the provider's own host contradicting the derived one names both."""
-    with pytest.raises(ConfigError, match=r"token_endpoint: .*other-tenant.* contradicts provider = 'entra'.*contoso"):
+    with pytest.raises(
+        ConfigError, match=r"token_endpoint: .*other-tenant.* contradicts provider = 'entra'.*contoso"
+    ):
         config(**ENTRA, token_endpoint="https://login.microsoftonline.com/other-tenant/oauth2/v2.0/token")
 
 
@@ -106,7 +127,9 @@ def test_provider_setting_without_provider_is_refused() -> None:
 def test_replace_derives_again() -> None:
     """replace() with another tenant derives the new endpoint instead of keeping the old one."""
     moved = config(**ENTRA).replace(tenant="fabrikam.onmicrosoft.com")
-    assert "https://login.microsoftonline.com/fabrikam.onmicrosoft.com/oauth2/v2.0/token" == moved.token_endpoint
+    assert (
+        "https://login.microsoftonline.com/fabrikam.onmicrosoft.com/oauth2/v2.0/token" == moved.token_endpoint
+    )
 
 
 @pytest.mark.parametrize("tenant", ["common", "organizations", "consumers", "Common"])
@@ -124,13 +147,17 @@ def test_entra_shows_the_fixed_scope() -> None:
 
 def test_entra_refuses_two_resources() -> None:
     """Scopes of two resources cannot be in one client credentials token."""
-    with pytest.raises(ConfigError, match=r"exactly one resource.*api://billing.*https://graph\.microsoft\.com"):
+    with pytest.raises(
+        ConfigError, match=r"exactly one resource.*api://billing.*https://graph\.microsoft\.com"
+    ):
         config(**{**ENTRA, "scopes": ["api://billing/.default", "https://graph.microsoft.com/.default"]})
 
 
 def test_entra_refuses_resource_with_the_aadsts_code() -> None:
     """resource is refused on v2.0, with AADSTS901002 and the scope to use instead."""
-    with pytest.raises(ConfigError, match=r"resource: .*AADSTS901002.*scopes = \['api://billing/\.default'\]"):
+    with pytest.raises(
+        ConfigError, match=r"resource: .*AADSTS901002.*scopes = \['api://billing/\.default'\]"
+    ):
         config(**ENTRA, resource=["api://billing"])
 
 
@@ -143,7 +170,9 @@ def test_entra_assertion_audience_is_the_v2_token_endpoint() -> None:
 
 def test_auth0_needs_audience_unless_default_audience() -> None:
     """Without audience Auth0 is refused, unless the tenant's default audience is declared."""
-    with pytest.raises(ConfigError, match=r"audience: provider = 'auth0' needs audience.*default_audience = true"):
+    with pytest.raises(
+        ConfigError, match=r"audience: provider = 'auth0' needs audience.*default_audience = true"
+    ):
         config(provider="auth0", domain="acme.auth0.com")
     assert config(provider="auth0", domain="acme.auth0.com", default_audience=True).audience is None
 
@@ -156,13 +185,23 @@ def test_auth0_organization_is_sent() -> None:
 
 def test_auth0_organization_contradicting_extra_params() -> None:
     """organization and extra_params.organization that differ name both."""
-    with pytest.raises(ConfigError, match=r"extra_params: organization = 'org_a' contradicts organization = 'org_b'"):
-        config(provider="auth0", domain="a.auth0.com", audience="x", organization="org_b", extra_params={"organization": "org_a"})
+    with pytest.raises(
+        ConfigError, match=r"extra_params: organization = 'org_a' contradicts organization = 'org_b'"
+    ):
+        config(
+            provider="auth0",
+            domain="a.auth0.com",
+            audience="x",
+            organization="org_b",
+            extra_params={"organization": "org_a"},
+        )
 
 
 def test_okta_custom_scopes_need_a_custom_server() -> None:
     """The org server grants okta.* scopes only."""
-    with pytest.raises(ConfigError, match=r"scopes: billing\.read are custom scopes.*authorization_server = 'default'"):
+    with pytest.raises(
+        ConfigError, match=r"scopes: billing\.read are custom scopes.*authorization_server = 'default'"
+    ):
         config(provider="okta", domain="acme.okta.com", scopes=["billing.read"])
 
 
@@ -194,8 +233,14 @@ def test_keycloak_base_url_must_be_https() -> None:
 
 def test_cognito_takes_basic_only() -> None:
     """client_secret_post contradicts the Cognito profile."""
-    with pytest.raises(ConfigError, match=r"auth_method: Cognito.*HTTP Basic only.*contradicts provider = 'cognito'"):
-        config(provider="cognito", domain="acme.auth.eu-west-1.amazoncognito.com", auth_method="client_secret_post")
+    with pytest.raises(
+        ConfigError, match=r"auth_method: Cognito.*HTTP Basic only.*contradicts provider = 'cognito'"
+    ):
+        config(
+            provider="cognito",
+            domain="acme.auth.eu-west-1.amazoncognito.com",
+            auth_method="client_secret_post",
+        )
 
 
 def test_cognito_scope_shape() -> None:

@@ -17,8 +17,8 @@ import binascii
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError, CredentialsRejectedError, OAuthError
 from ._profile import Endpoints, Profile, same_host
@@ -94,7 +94,9 @@ def apply_profile(config: ClientConfig) -> None:
         if getattr(config, key) != default and config.provider not in owners:
             wanted = " or ".join(f"'{owner}'" for owner in sorted(owners))
             now = "is not set" if config.provider is None else f"= {config.provider!r}"
-            raise ConfigError(f"{key}: a setting of provider {wanted}, but provider {now}; remove one of them")
+            raise ConfigError(
+                f"{key}: a setting of provider {wanted}, but provider {now}; remove one of them"
+            )
     profile = profile_of(config)
     if profile is None:
         return
@@ -134,7 +136,7 @@ def _body(raw: RawResponse) -> Mapping[str, Any]:
 
 
 def _identifier(body: Mapping[str, Any], name: str) -> str | None:
-    from ..protocol import server_text  # noqa: PLC0415 - protocol imports config, which imports us
+    from ..protocol import server_text
 
     value = body.get(name)
     return server_text(value, 80) if isinstance(value, str) and value else None
@@ -155,7 +157,9 @@ def translate_error(config: ClientConfig, error: OAuthError, raw: RawResponse) -
     hint = profile.hint(config, error, body)
     codes: tuple[int, ...] = ()
     listed = body.get("error_codes")
-    if isinstance(listed, list) and all(isinstance(code, int) and not isinstance(code, bool) for code in listed):
+    if isinstance(listed, list) and all(
+        isinstance(code, int) and not isinstance(code, bool) for code in listed
+    ):
         codes = tuple(listed)
     kind, description = error.error, error.error_description
     if profile.rejects_secret(error) and kind != "invalid_client":
@@ -190,7 +194,7 @@ _RATE_LIMIT_HEADERS = (
 
 def rate_limit_headers(headers: Mapping[str, str]) -> Mapping[str, str] | None:
     """The rate-limit and quota headers of a response (lower-case names, values cut), or None."""
-    from ..protocol import server_text  # noqa: PLC0415 - protocol imports config, which imports us
+    from ..protocol import server_text
 
     found = {name: server_text(headers[name], 200) for name in _RATE_LIMIT_HEADERS if name in headers}
     return MappingProxyType(found) if found else None

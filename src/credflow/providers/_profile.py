@@ -72,7 +72,8 @@ def host_setting(value: str | None, key: str, provider: str, example: str) -> st
         raise ConfigError(f"{key}: provider = '{provider}' needs {key}, such as {key} = '{example}'")
     if not isinstance(value, str) or "://" in value or "/" in value or "@" in value or " " in value:
         raise ConfigError(
-            f"{key}: expected a host name such as '{example}' (no https://, path or credentials), got {value!r}"
+            f"{key}: expected a host name such as '{example}' (no https://, path or credentials), got "
+            f"{value!r}"
         )
     return value.lower()
 

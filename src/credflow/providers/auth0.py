@@ -4,7 +4,8 @@ Sources (checked when this was written):
 - Client credentials: https://auth0.com/docs/api/authentication (POST `https://{domain}/oauth/token`,
   `audience` = an API identifier, optional `organization`).
 - Default audience and M2M: https://support.auth0.com/center/s/article/Client-credentials-grant-requires-audience-parameter
-- 403 "Client is not authorized to access ..." (missing client grant): github.com/auth0/auth0-python issue #173.
+- 403 "Client is not authorized to access ..." (missing client grant):
+  github.com/auth0/auth0-python issue #173.
 - Rate limits: x-ratelimit-limit / -remaining / -reset (UNIX time), https://auth0.com/docs/troubleshoot/customer-support/operational-policies/rate-limit-policy
 - M2M quotas: `Auth0-Client-Quota-Limit: b=per_hour;q=..;r=..;t=..`, https://auth0.com/docs/fine-grained-m2m-token-quotas-early-access
 """

@@ -31,7 +31,8 @@ class CognitoProfile(Profile):
     name = "cognito"
     title = "Amazon Cognito"
     scopes_granted_at = (
-        "the app client's allowed custom scopes (aws cognito-idp update-user-pool-client --allowed-o-auth-scopes)"
+        "the app client's allowed custom scopes "
+        "(aws cognito-idp update-user-pool-client --allowed-o-auth-scopes)"
     )
 
     def check(self, config: ClientConfig) -> None:
@@ -81,7 +82,8 @@ class CognitoProfile(Profile):
                 )
             case "invalid_scope":
                 return (
-                    f"{self.title}: scopes {list(config.scopes)} are not all allowed custom scopes of app client "
+                    f"{self.title}: scopes {list(config.scopes)} are not all allowed custom scopes of "
+                    f"app client "
                     f"{cid!r} (each '<resource server identifier>/<scope>')"
                 )
             case "invalid_grant":
@@ -89,5 +91,7 @@ class CognitoProfile(Profile):
             case "unsupported_grant_type":
                 return f"{self.title}: the pool does not accept grant_type client_credentials for {cid!r}"
             case "invalid_request":
-                return f"{self.title}: the request for app client {cid!r} lacks a parameter or its Basic header"
+                return (
+                    f"{self.title}: the request for app client {cid!r} lacks a parameter or its Basic header"
+                )
         return None

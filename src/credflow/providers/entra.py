@@ -99,7 +99,8 @@ class EntraProfile(Profile):
         if wrong or len(config.scopes) > 1:
             raise ConfigError(
                 f"scopes: the client credentials flow asks for '<resource>/.default' only (the app's "
-                f"consented permissions), got {list(config.scopes)}; set scopes = ['{resources[0]}{_DEFAULT}']"
+                f"consented permissions), got {list(config.scopes)}; set scopes = "
+                f"['{resources[0]}{_DEFAULT}']"
             )
 
     def derive(self, config: ClientConfig) -> Endpoints:
@@ -151,7 +152,8 @@ class EntraProfile(Profile):
                 )
             if code == 500011:
                 return (
-                    f"{self.title}: the resource in scopes ({scopes}) is not found in tenant {tenant!r}: check "
+                    f"{self.title}: the resource in scopes ({scopes}) is not found in tenant "
+                    f"{tenant!r}: check "
                     "the application ID URI and that the API has a service principal (admin consent) there"
                 )
             if code in (700027, 500133):

@@ -47,7 +47,8 @@ class KeycloakProfile(Profile):
         if config.audience is not None:
             raise ConfigError(
                 "audience: Keycloak takes no audience parameter; a token's aud comes from the client's "
-                "client scopes (an Audience mapper). Remove audience and add an Audience mapper naming the API "
+                "client scopes (an Audience mapper). Remove audience and add an Audience mapper naming "
+                "the API "
                 f"to a client scope of client {config.client_id!r}"
             )
 

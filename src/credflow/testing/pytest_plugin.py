@@ -93,7 +93,7 @@ def credflow_auth_server(credflow_auth_server_factory: AuthServerFactory) -> Aut
 
 
 def _imitation(name: str, key: RSAKey) -> Iterator[ProviderImitation]:
-    from . import providers  # noqa: PLC0415 - the testing extra may be missing
+    from . import providers
 
     imitation: ProviderImitation = getattr(providers, name)(signing_key=key)
     imitation.start()

@@ -85,7 +85,7 @@ class ProviderImitation:
         token_lifetime: int | None = None,
     ) -> None:
         if signing_key is None:
-            from ..tokens import generate_signing_key  # noqa: PLC0415 - 0.1 s: only when needed
+            from ..tokens import generate_signing_key
 
             signing_key = generate_signing_key()
         self.signing_key = signing_key
@@ -187,7 +187,9 @@ class ProviderImitation:
     def _token(self, request: Request) -> Response:
         params, auth = read_form(request)
         with self._lock:
-            self.requests.append(SeenRequest(request.path, auth[2], _without_secret(params), request.mimetype))
+            self.requests.append(
+                SeenRequest(request.path, auth[2], _without_secret(params), request.mimetype)
+            )
             limited = self._limited > 0
             if limited:
                 self._limited -= 1
@@ -225,7 +227,7 @@ class ProviderImitation:
 
     def issue_jwt(self, claims: dict[str, Any]) -> str:
         """A signed RS256 access token with `claims` plus iss, iat, exp, jti."""
-        from joserfc import jwt  # noqa: PLC0415 - the testing extra
+        from joserfc import jwt
 
         now = int(self.clock())
         body = {"iss": self.issuer, "iat": now, "exp": now + self.token_lifetime, "jti": secrets.token_hex(8)}
@@ -272,7 +274,9 @@ def read_form(request: Request) -> tuple[dict[str, str], tuple[str, str, str]]:
 
 
 def _without_secret(params: Mapping[str, str]) -> dict[str, str]:
-    return {name: value for name, value in params.items() if name not in ("client_secret", "client_assertion")}
+    return {
+        name: value for name, value in params.items() if name not in ("client_secret", "client_assertion")
+    }
 
 
 def epoch_after(clock: Callable[[], float], seconds: float) -> str:

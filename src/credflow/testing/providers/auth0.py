@@ -37,7 +37,12 @@ class Auth0Imitation(ProviderImitation):
     default_lifetime = 86400
 
     def __init__(
-        self, *, apis: tuple[str, ...] = (), default_audience: str | None = None, quota_per_hour: int | None = None, **kwargs: Any
+        self,
+        *,
+        apis: tuple[str, ...] = (),
+        default_audience: str | None = None,
+        quota_per_hour: int | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.apis = set(apis)
@@ -62,7 +67,11 @@ class Auth0Imitation(ProviderImitation):
         return {
             "issuer": self.issuer,
             "token_endpoint": self.token_endpoint,
-            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt"],
+            "token_endpoint_auth_methods_supported": [
+                "client_secret_basic",
+                "client_secret_post",
+                "private_key_jwt",
+            ],
         }
 
     def rotate_secret(self, client_id: str, new_secret: str, *, propagation: float = 30.0) -> None:
@@ -74,20 +83,36 @@ class Auth0Imitation(ProviderImitation):
         client.secrets.append(Secret(new_secret, now + propagation))
 
     def rate_limit_headers(self) -> dict[str, str]:
-        headers = {"x-ratelimit-limit": "30", "x-ratelimit-remaining": "29", "x-ratelimit-reset": epoch_after(self.clock, 1)}
+        headers = {
+            "x-ratelimit-limit": "30",
+            "x-ratelimit-remaining": "29",
+            "x-ratelimit-reset": epoch_after(self.clock, 1),
+        }
         if self.quota_per_hour is not None:
             left = max(0, self.quota_per_hour - self.issued)
             headers["Auth0-Client-Quota-Limit"] = f"b=per_hour;q={self.quota_per_hour};r={left};t=3600"
         return headers
 
     def rate_limited(self, reset_at: float) -> Response:
-        headers = {"x-ratelimit-limit": "30", "x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(reset_at) + 1)}
-        return json_response(429, {"error": "too_many_requests", "error_description": "Global limit has been reached"}, headers)
+        headers = {
+            "x-ratelimit-limit": "30",
+            "x-ratelimit-remaining": "0",
+            "x-ratelimit-reset": str(int(reset_at) + 1),
+        }
+        return json_response(
+            429, {"error": "too_many_requests", "error_description": "Global limit has been reached"}, headers
+        )
 
     def token(self, request: Request, params: dict[str, str], auth: tuple[str, str, str]) -> Response:
         client_id, secret, _how = auth
         if params.get("grant_type") != "client_credentials":
-            return json_response(403, {"error": "unauthorized_client", "error_description": "Grant type not allowed for the client."})
+            return json_response(
+                403,
+                {
+                    "error": "unauthorized_client",
+                    "error_description": "Grant type not allowed for the client.",
+                },
+            )
         client = self.clients.get(client_id)
         if client is None or self.secret_state(client, secret) != "ok":
             return json_response(401, {"error": "access_denied", "error_description": "Unauthorized"})
@@ -95,26 +120,48 @@ class Auth0Imitation(ProviderImitation):
         if audience is None:
             return json_response(
                 403,
-                {"error": "access_denied", "error_description": "No audience parameter was provided, and no default audience has been configured"},
+                {
+                    "error": "access_denied",
+                    "error_description": "No audience parameter was provided, and no default audience "
+                    "has been configured",
+                },
             )
         if audience not in self.apis:
-            return json_response(403, {"error": "access_denied", "error_description": f"Service not enabled within domain: {audience}"})
+            return json_response(
+                403,
+                {
+                    "error": "access_denied",
+                    "error_description": f"Service not enabled within domain: {audience}",
+                },
+            )
         grants: dict[str, tuple[str, ...]] = client.options.get("grants", {})
         if audience not in grants:
             return json_response(
                 403,
                 {
                     "error": "access_denied",
-                    "error_description": f'Client is not authorized to access "{audience}". You need to create a "client-grant" '
-                    "associated to this API. See: https://auth0.com/docs/api/v2#!/Client_Grants/post_client_grants",
+                    "error_description": f'Client is not authorized to access "{audience}". You need to '
+                    'create a "client-grant" associated to this API. '
+                    "See: https://auth0.com/docs/api/v2#!/Client_Grants/post_client_grants",
                 },
             )
         requested = params.get("scope", "").split()
         # No scope asked for: every scope of the client grant is granted.
         granted = [scope for scope in grants[audience] if not requested or scope in requested]
-        claims: dict[str, Any] = {"aud": audience, "azp": client_id, "sub": f"{client_id}@clients", "gty": "client-credentials", "scope": " ".join(granted)}
+        claims: dict[str, Any] = {
+            "aud": audience,
+            "azp": client_id,
+            "sub": f"{client_id}@clients",
+            "gty": "client-credentials",
+            "scope": " ".join(granted),
+        }
         if params.get("organization"):
             claims["org_id"] = params["organization"]
         self.issued += 1
-        body = {"access_token": self.issue_jwt(claims), "scope": " ".join(granted), "expires_in": self.token_lifetime, "token_type": "Bearer"}
+        body = {
+            "access_token": self.issue_jwt(claims),
+            "scope": " ".join(granted),
+            "expires_in": self.token_lifetime,
+            "token_type": "Bearer",
+        }
         return json_response(200, body)

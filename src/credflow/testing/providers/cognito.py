@@ -47,8 +47,11 @@ class CognitoImitation(ProviderImitation):
     def discovery(self, path: str) -> dict[str, Any] | None:
         if path != "/.well-known/openid-configuration":
             return None
-        return {"issuer": self.issuer, "token_endpoint": self.token_endpoint,
-                "token_endpoint_auth_methods_supported": ["client_secret_basic"]}
+        return {
+            "issuer": self.issuer,
+            "token_endpoint": self.token_endpoint,
+            "token_endpoint_auth_methods_supported": ["client_secret_basic"],
+        }
 
     def add_secret(self, client_id: str, value: str) -> None:
         """AddUserPoolClientSecret: at most two active secrets."""
@@ -80,5 +83,9 @@ class CognitoImitation(ProviderImitation):
         if any(scope not in client.scopes for scope in requested):
             return json_response(400, {"error": "invalid_scope"})
         granted = requested or list(client.scopes)
-        token = self.issue_jwt({"client_id": client_id, "sub": client_id, "token_use": "access", "scope": " ".join(granted)})
-        return json_response(200, {"access_token": token, "expires_in": self.token_lifetime, "token_type": "Bearer"})
+        token = self.issue_jwt(
+            {"client_id": client_id, "sub": client_id, "token_use": "access", "scope": " ".join(granted)}
+        )
+        return json_response(
+            200, {"access_token": token, "expires_in": self.token_lifetime, "token_type": "Bearer"}
+        )

@@ -8,7 +8,7 @@ body (AADSTS code in `error_description` and `error_codes`, `trace_id`,
 registration has, model rotation.
 
 Cannot prove: that Microsoft still words its errors this way, token lifetimes
-(randomised 60–90 min in the real service), conditional access, throttling
+(randomised 60-90 min in the real service), conditional access, throttling
 limits, certificates' `x5t#S256` checks, or consent. Test against a real
 tenant before relying on a new behaviour.
 
@@ -60,7 +60,11 @@ class EntraImitation(ProviderImitation):
         return {
             "issuer": self.issuer,
             "token_endpoint": self.token_endpoint,
-            "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
+            "token_endpoint_auth_methods_supported": [
+                "client_secret_post",
+                "private_key_jwt",
+                "client_secret_basic",
+            ],
             "jwks_uri": f"{self.base_url}/{self.tenant}/discovery/v2.0/keys",
         }
 
@@ -77,60 +81,101 @@ class EntraImitation(ProviderImitation):
     def route(self, request: Request) -> Response:
         # Any other tenant in the path: AADSTS90002 (reference-error-codes: "Tenant {tenantName} not found").
         parts = request.path.split("/")
-        if request.method == "POST" and request.path.endswith("/oauth2/v2.0/token") and parts[1] != self.tenant:
+        if (
+            request.method == "POST"
+            and request.path.endswith("/oauth2/v2.0/token")
+            and parts[1] != self.tenant
+        ):
             return self._error(
-                400, "invalid_request", 90002, f"Tenant '{parts[1]}' not found. Check to make sure you have the "
-                "correct tenant ID and are signing into the correct cloud."
+                400,
+                "invalid_request",
+                90002,
+                f"Tenant '{parts[1]}' not found. Check to make sure you have the "
+                "correct tenant ID and are signing into the correct cloud.",
             )
         return super().route(request)
 
     def token(self, request: Request, params: dict[str, str], auth: tuple[str, str, str]) -> Response:
         client_id, secret, _how = auth
         if params.get("grant_type") != "client_credentials":
-            return self._error(400, "unsupported_grant_type", 70003, "The app requested an unsupported grant type.")
+            return self._error(
+                400, "unsupported_grant_type", 70003, "The app requested an unsupported grant type."
+            )
         if "resource" in params:
-            return self._error(400, "invalid_request", 901002, "The 'resource' request parameter isn't supported.")
+            return self._error(
+                400, "invalid_request", 901002, "The 'resource' request parameter isn't supported."
+            )
         client = self.clients.get(client_id)
         if client is None:
             return self._error(
-                400, "unauthorized_client", 700016,
-                f"Application with identifier '{client_id}' was not found in the directory '{self.tenant}'. This "
+                400,
+                "unauthorized_client",
+                700016,
+                f"Application with identifier '{client_id}' was not found in the directory "
+                f"'{self.tenant}'. This "
                 "can happen if the application has not been installed by the administrator of the tenant.",
             )
         state = self.secret_state(client, secret)
         if state == "expired":
-            return self._error(401, "invalid_client", 7000222, f"The provided client secret keys for app '{client_id}' are expired.")
+            return self._error(
+                401,
+                "invalid_client",
+                7000222,
+                f"The provided client secret keys for app '{client_id}' are expired.",
+            )
         if state == "wrong":
             return self._error(
-                401, "invalid_client", 7000215,
-                "Invalid client secret provided. Ensure the secret being sent in the request is the client secret "
+                401,
+                "invalid_client",
+                7000215,
+                "Invalid client secret provided. Ensure the secret being sent in the request is the "
+                "client secret "
                 f"value, not the client secret ID, for a secret added to app '{client_id}'.",
             )
         scopes = params.get("scope", "").split()
         if len(scopes) != 1 or not scopes[0].endswith("/.default"):
             return self._error(
-                400, "invalid_scope", 1002012,
-                f"The provided value for scope {params.get('scope', '')} is not valid. Client credential flows must "
+                400,
+                "invalid_scope",
+                1002012,
+                f"The provided value for scope {params.get('scope', '')} is not valid. Client "
+                f"credential flows must "
                 "have a scope value with /.default suffixed to the resource identifier (application ID URI).",
             )
         resource = scopes[0].removesuffix("/.default")
         if resource not in client.options.get("resources", ()):
             return self._error(
-                400, "invalid_resource", 500011,
-                f"The resource principal named {resource} was not found in the tenant named {self.tenant}. This can "
+                400,
+                "invalid_resource",
+                500011,
+                f"The resource principal named {resource} was not found in the tenant named "
+                f"{self.tenant}. This can "
                 "happen if the application has not been installed by the administrator of the tenant.",
             )
         token = self.issue_jwt(
-            {"aud": resource, "appid": client_id, "tid": self.tenant_id, "roles": list(client.scopes), "ver": "2.0"}
+            {
+                "aud": resource,
+                "appid": client_id,
+                "tid": self.tenant_id,
+                "roles": list(client.scopes),
+                "ver": "2.0",
+            }
         )
         # No `scope` in the answer: permissions travel in the token's `roles` claim.
         return json_response(
             200,
-            {"token_type": "Bearer", "expires_in": self.token_lifetime, "ext_expires_in": self.token_lifetime, "access_token": token},
+            {
+                "token_type": "Bearer",
+                "expires_in": self.token_lifetime,
+                "ext_expires_in": self.token_lifetime,
+                "access_token": token,
+            },
         )
 
     def rate_limited(self, reset_at: float) -> Response:
-        response = self._error(429, "temporarily_unavailable", 50196, "The server is temporarily unavailable.")
+        response = self._error(
+            429, "temporarily_unavailable", 50196, "The server is temporarily unavailable."
+        )
         response.headers["Retry-After"] = str(max(1, round(reset_at - self.clock())))
         return response
 
@@ -140,7 +185,8 @@ class EntraImitation(ProviderImitation):
         body = {
             "error": error,
             "error_description": (
-                f"AADSTS{code}: {text}\r\nTrace ID: {trace_id}\r\nCorrelation ID: {correlation_id}\r\nTimestamp: {stamp}"
+                f"AADSTS{code}: {text}\r\nTrace ID: {trace_id}\r\nCorrelation ID: "
+                f"{correlation_id}\r\nTimestamp: {stamp}"
             ),
             "error_codes": [code],
             "timestamp": stamp,
@@ -154,5 +200,3 @@ class EntraImitation(ProviderImitation):
 def _guid() -> str:
     raw = secrets.token_hex(16)
     return f"{raw[:8]}-{raw[8:12]}-{raw[12:16]}-{raw[16:20]}-{raw[20:]}"
-
-

@@ -54,11 +54,20 @@ class KeycloakImitation(ProviderImitation):
     def discovery(self, path: str) -> dict[str, Any] | None:
         if path != f"/realms/{self.realm}/.well-known/openid-configuration":
             return None
-        return {"issuer": self.issuer, "token_endpoint": self.token_endpoint,
-                "token_endpoint_auth_methods_supported": ["private_key_jwt", "client_secret_basic", "client_secret_post", "tls_client_auth", "client_secret_jwt"]}
+        return {
+            "issuer": self.issuer,
+            "token_endpoint": self.token_endpoint,
+            "token_endpoint_auth_methods_supported": [
+                "private_key_jwt",
+                "client_secret_basic",
+                "client_secret_post",
+                "tls_client_auth",
+                "client_secret_jwt",
+            ],
+        }
 
     def regenerate_secret(self, client_id: str, new_secret: str, *, rotated_valid_for: float = 0.0) -> None:
-        """Credentials > Regenerate; with a rotation policy the old secret stays valid `rotated_valid_for` s."""
+        """Credentials > Regenerate; a rotation policy keeps the old secret `rotated_valid_for` s."""
         now = self.clock()
         client = self.clients[client_id]
         for secret in client.secrets:
@@ -69,18 +78,53 @@ class KeycloakImitation(ProviderImitation):
         client_id, secret, _how = auth
         client = self.clients.get(client_id)
         if client is None:
-            return json_response(401, {"error": "invalid_client", "error_description": "Invalid client or Invalid client credentials"})
+            return json_response(
+                401,
+                {
+                    "error": "invalid_client",
+                    "error_description": "Invalid client or Invalid client credentials",
+                },
+            )
         if self.secret_state(client, secret) != "ok":
-            return json_response(401, {"error": "unauthorized_client", "error_description": "Invalid client or Invalid client credentials"})
+            return json_response(
+                401,
+                {
+                    "error": "unauthorized_client",
+                    "error_description": "Invalid client or Invalid client credentials",
+                },
+            )
         if params.get("grant_type") != "client_credentials":
-            return json_response(400, {"error": "unsupported_grant_type", "error_description": "Unsupported grant_type"})
+            return json_response(
+                400, {"error": "unsupported_grant_type", "error_description": "Unsupported grant_type"}
+            )
         if not client.options.get("service_accounts", True):
-            return json_response(401, {"error": "unauthorized_client", "error_description": "Client not enabled to retrieve service account"})
+            return json_response(
+                401,
+                {
+                    "error": "unauthorized_client",
+                    "error_description": "Client not enabled to retrieve service account",
+                },
+            )
         requested = params.get("scope", "").split()
         if any(scope not in client.scopes for scope in requested):
-            return json_response(400, {"error": "invalid_scope", "error_description": "Invalid scopes: " + " ".join(requested)})
+            return json_response(
+                400, {"error": "invalid_scope", "error_description": "Invalid scopes: " + " ".join(requested)}
+            )
         granted = list(dict.fromkeys([*client.default_scopes, *requested]))
-        token = self.issue_jwt({"azp": client_id, "typ": "Bearer", "scope": " ".join(granted), "preferred_username": f"service-account-{client_id}"})
-        body = {"access_token": token, "expires_in": self.token_lifetime, "refresh_expires_in": 0, "token_type": "Bearer",
-                "not-before-policy": 0, "scope": " ".join(granted)}
+        token = self.issue_jwt(
+            {
+                "azp": client_id,
+                "typ": "Bearer",
+                "scope": " ".join(granted),
+                "preferred_username": f"service-account-{client_id}",
+            }
+        )
+        body = {
+            "access_token": token,
+            "expires_in": self.token_lifetime,
+            "refresh_expires_in": 0,
+            "token_type": "Bearer",
+            "not-before-policy": 0,
+            "scope": " ".join(granted),
+        }
         return json_response(200, body)
