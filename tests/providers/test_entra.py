@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from credflow import ConfigError, CredentialsRejectedError, OAuthError
-from credflow.events import TokenIssued
+from credflow.events import TokenIssued, TokenRetried
 from credflow.testing.providers import EntraImitation
 
 from ..core.support import EventRecorder
@@ -142,3 +142,22 @@ def test_issuer_in_the_domain_form_is_refused_with_the_published_value(
     issuer = f"{entra.base_url}/{entra.tenant}/v2.0"
     with pytest.raises(ConfigError, match=rf"says its issuer is '{entra.issuer}'"):
         make_engine(**settings(entra, token_endpoint=None, issuer=issuer)).get_token()
+
+
+def test_refresh_in_is_honoured(credflow_signing_key: Any, make_engine: EngineFactory) -> None:
+    """A long-lived Entra token's refresh_in sets when credflow renews it."""
+    with EntraImitation(signing_key=credflow_signing_key, token_lifetime=86400) as entra:
+        entra.add_client("billing-app", SECRET, scopes=("Invoices.Read",), resources=(RESOURCE,))
+        token = make_engine(**settings(entra)).get_token()
+    assert token.refresh_at is not None
+    assert 43200 == round((token.refresh_at - token.issued_at).total_seconds())
+
+
+def test_429_with_retry_after_is_honoured(
+    entra: EntraImitation, make_engine: EngineFactory, recorder: EventRecorder, no_retry_waits: None
+) -> None:
+    """Entra's 429 carries Retry-After, which the retry waits out."""
+    entra.rate_limit_next(1, reset_in=7)
+    assert make_engine(**settings(entra)).get_token().access_token
+    [retried] = recorder.of(TokenRetried)
+    assert 7.0 == retried.delay_seconds

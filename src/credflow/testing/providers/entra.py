@@ -162,15 +162,16 @@ class EntraImitation(ProviderImitation):
             }
         )
         # No `scope` in the answer: permissions travel in the token's `roles` claim.
-        return json_response(
-            200,
-            {
-                "token_type": "Bearer",
-                "expires_in": self.token_lifetime,
-                "ext_expires_in": self.token_lifetime,
-                "access_token": token,
-            },
-        )
+        body: dict[str, Any] = {
+            "token_type": "Bearer",
+            "expires_in": self.token_lifetime,
+            "ext_expires_in": self.token_lifetime,
+            "access_token": token,
+        }
+        if self.token_lifetime >= 7200:
+            # Long-lived tokens carry `refresh_in`, half the lifetime, as MSAL reads it.
+            body["refresh_in"] = self.token_lifetime // 2
+        return json_response(200, body)
 
     def rate_limited(self, reset_at: float) -> Response:
         response = self._error(
