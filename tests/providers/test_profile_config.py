@@ -254,3 +254,9 @@ def test_domain_must_be_a_host_name(domain: str) -> None:
     """domain is a bare host name."""
     with pytest.raises(ConfigError, match="domain: expected a host name"):
         config(provider="auth0", domain=domain, audience="x")
+
+
+def test_unknown_provider_is_a_config_error() -> None:
+    """A provider name no profile serves is refused with the choices."""
+    with pytest.raises(ConfigError, match=r"provider: expected one of entra, auth0, okta, keycloak, cognito"):
+        config(provider="ping", token_endpoint="https://auth.example.com/token")

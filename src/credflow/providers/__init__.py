@@ -97,11 +97,11 @@ def apply_profile(config: ClientConfig) -> None:
             raise ConfigError(
                 f"{key}: a setting of provider {wanted}, but provider {now}; remove one of them"
             )
-    profile = profile_of(config)
-    if profile is None:
+    if config.provider is None:
         return
     if config.provider not in PROFILES:  # the schema's Literal catches this in files; code may not
         raise ConfigError(f"provider: expected one of {', '.join(PROFILES)}, got {config.provider!r}")
+    profile = PROFILES[config.provider]
     profile.check(config)
     derived = profile.derive(config)
     for name in ("token_endpoint", "issuer"):
