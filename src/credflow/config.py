@@ -369,8 +369,6 @@ class ClientConfig:
                     else f"{name}: expected a secret reference"
                 )
         self.secret_reference  # noqa: B018 - parse now so a literal secret fails at load time
-        if (self.token_endpoint is None) == (self.issuer is None) and self.provider is None:
-            raise ConfigError("token_endpoint: give exactly one of token_endpoint and issuer")
         for name in ("token_endpoint", "issuer"):
             url = getattr(self, name)
             if url is not None:
@@ -418,6 +416,8 @@ class ClientConfig:
         from .providers import apply_profile
 
         apply_profile(self)
+        if (self.token_endpoint is None) == (self.issuer is None) and self.provider is None:
+            raise ConfigError("token_endpoint: give exactly one of token_endpoint and issuer")
 
     @property
     def secret_reference(self) -> SecretReference:

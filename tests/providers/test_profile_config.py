@@ -121,7 +121,7 @@ def test_setting_of_another_provider_is_a_contradiction() -> None:
 def test_provider_setting_without_provider_is_refused() -> None:
     """tenant without provider is a contradiction naming both."""
     with pytest.raises(ConfigError, match=r"tenant: a setting of provider 'entra', but provider is not set"):
-        config(tenant="contoso.onmicrosoft.com", token_endpoint="https://auth.example.com/token")
+        config(tenant="contoso.onmicrosoft.com")
 
 
 def test_replace_derives_again() -> None:
