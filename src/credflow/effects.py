@@ -20,6 +20,7 @@ from .acquisition import CacheCall, Effect, Flow, GetJson, ListCandidates, PostT
 from .errors import RetriesExhaustedError
 from .events import TokenEndpointCalled, TokenRetried
 from .protocol import RawResponse, ratelimit_remaining
+from .providers import rate_limit_headers
 from .retry import TransientError, acall_with_retry, call_with_retry
 from .token import Token
 
@@ -196,7 +197,7 @@ class EffectRunner:
         status = raw.status if raw is not None else getattr(error, "status", None)
         remaining = ratelimit_remaining(raw.headers) if raw is not None else None
         if isinstance(error, TransientError):
-            remaining = error.ratelimit_remaining
+            remaining = ratelimit_remaining(error.headers)
         parts = urlsplit(effect.request.url)
         self._host.emit(
             TokenEndpointCalled(
@@ -258,6 +259,7 @@ class EffectRunner:
                 delay_seconds=delay,
                 reason=error.reason,
                 status=error.status,
+                rate_limit=rate_limit_headers(error.headers),
             )
         )
 

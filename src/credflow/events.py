@@ -5,7 +5,7 @@ They carry names, counts and fingerprints, never a secret or a token value.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -61,6 +61,12 @@ class TokenIssued(AuditEvent):
     expires_at: datetime
     token_fingerprint: str
     lifetime_defaulted: bool = False
+    #: Rate-limit and quota headers of the answer (x-ratelimit-*, X-Rate-Limit-*, Auth0-Client-Quota-Limit).
+    rate_limit: Mapping[str, str] | None = None
+    #: Scopes granted beyond those requested (least privilege); the audit log warns when non-empty.
+    excess_scopes: tuple[str, ...] = ()
+    #: Where to remove `excess_scopes` at the provider.
+    excess_scopes_fix: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -85,6 +91,8 @@ class TokenRetried(AuditEvent):
     delay_seconds: float
     reason: str
     status: int | None = None  # the HTTP status that is retried (429, 5xx); None for a connection error
+    #: Rate-limit and quota headers of the refused answer (a 429's X-Rate-Limit-Reset, Auth0 quotas).
+    rate_limit: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -50,14 +50,14 @@ class TransientError(Exception):
         *,
         status: int | None = None,
         retry_after: float | None = None,
-        ratelimit_remaining: int | None = None,
+        headers: Mapping[str, str] | None = None,
     ):
         super().__init__(reason)
         self.reason = reason
         self.status = status
         self.retry_after = retry_after
-        # What the server's rate-limit headers said was left (for telemetry), when it sent any.
-        self.ratelimit_remaining = ratelimit_remaining
+        # The answer's rate-limit and quota headers, for the audit hooks (never a secret).
+        self.headers: Mapping[str, str] = headers or {}
 
 
 @dataclass(frozen=True, slots=True)
