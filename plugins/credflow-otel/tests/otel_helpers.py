@@ -77,6 +77,15 @@ def counts(points: list[tuple[dict[str, Any], Any]], *keys: str) -> dict[tuple[A
     return {tuple(attributes.get(key) for key in keys): point.count for attributes, point in points}
 
 
+def scan_for_leaks(where: str, text: str) -> None:
+    """Hand exported text to the suite's leak scan (tests/leakcheck.py), when the suite runs."""
+    try:
+        from tests.leakcheck import LEDGER
+    except ImportError:  # run alone from this directory: there is no suite-wide scan to feed
+        return
+    LEDGER.output(where, text)
+
+
 def exported_text(telemetry: Telemetry) -> str:
     """Everything the SDK would export, as text: every metric and span with its attributes."""
     data = telemetry.reader.get_metrics_data()

@@ -9,10 +9,9 @@ import pytest
 from credflow_otel import OtelTelemetry
 from opentelemetry.exporter.prometheus import PrometheusMetricReader
 from opentelemetry.sdk.metrics import MeterProvider
-from otel_helpers import FlakySecretManager
+from otel_helpers import FlakySecretManager, scan_for_leaks
 from prometheus_client import REGISTRY, start_http_server
 from prometheus_client.parser import text_string_to_metric_families
-from tests.leakcheck import LEDGER
 
 from credflow import ClientConfig, PluginHost, TokenEngine
 from credflow.testing import AuthServer
@@ -55,7 +54,7 @@ def test_prometheus_scrape_shows_the_operator_names(
             engine.get_token()
 
     body = httpx.get(url, timeout=10).text
-    LEDGER.output("credflow-otel Prometheus scrape", body)
+    scan_for_leaks("credflow-otel Prometheus scrape", body)
     # The exporter adds otel_scope_* labels (the meter's name and version) to every sample.
     samples = {
         (

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import pytest
 from credflow_otel import ACQUIRE_SPAN, SECRET_SPAN
-from otel_helpers import FlakySecretManager, Telemetry, children_of, counts, exported_text, values
-from tests.leakcheck import LEDGER
+from otel_helpers import (
+    FlakySecretManager,
+    Telemetry,
+    children_of,
+    counts,
+    exported_text,
+    scan_for_leaks,
+    values,
+)
 
 from credflow import ClientConfig, CredentialsRejectedError, ManualClock, PluginHost, TokenEngine
 from credflow.testing import AuthServer
@@ -152,6 +159,6 @@ def test_scripted_run_records_every_metric_and_span(server: AuthServer, telemetr
     )
 
     exported = exported_text(telemetry)
-    LEDGER.output("credflow-otel exported metrics and spans", exported)
+    scan_for_leaks("credflow-otel exported metrics and spans", exported)
     for secret in ("billing-secret-0001", "billing-secret-0002", "not-the-reports-secret", "flaky:billing"):
         assert secret not in exported
