@@ -1,4 +1,4 @@
-"""A real secret-manager outage: OpenBao sealed mid-run, the Vault plugin's stale value, as telemetry shows it."""
+"""A real secret-manager outage: OpenBao sealed mid-run, its stale value, as telemetry shows it."""
 
 from __future__ import annotations
 
