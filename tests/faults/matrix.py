@@ -160,8 +160,8 @@ FAULTS: tuple[Fault, ...] = (
     ),
     Fault(
         "byte-by-byte",
-        "a valid token answer, one byte every millisecond",
-        _always(Dribble(_ok(), 0.001)),
+        "a valid token answer, one byte every half millisecond",
+        _always(Dribble(_ok(), 0.0005)),
         None,
         1,
     ),
