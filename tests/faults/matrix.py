@@ -228,7 +228,9 @@ FAULTS: tuple[Fault, ...] = (
     Fault(
         "retry-after-garbage",
         "HTTP 503 with `Retry-After: soon` (ignored: the backoff applies), then a token",
-        _then_token(Send(_json(503, {"error": "temporarily_unavailable"}, headers=[("Retry-After", "soon")]))),
+        _then_token(
+            Send(_json(503, {"error": "temporarily_unavailable"}, headers=[("Retry-After", "soon")]))
+        ),
         None,
         2,
     ),
@@ -331,7 +333,7 @@ FAULTS: tuple[Fault, ...] = (
     _field("expires-in-string-1e999", '`"expires_in": "1e999"` (infinite)', "expires_in", expires_in="1e999"),
     Fault(
         "expires-in-number-1e999",
-        "`\"expires_in\": 1e999`, a JSON number that overflows to infinity",
+        '`"expires_in": 1e999`, a JSON number that overflows to infinity',
         _always(Send(_raw_ok(_TOKEN_BYTES.replace(b'"expires_in": 60', b'"expires_in": 1e999')))),
         TokenResponseError,
         1,

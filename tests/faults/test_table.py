@@ -17,7 +17,10 @@ def test_page_has_the_region() -> None:
     """The page carries the generated region, so the check above compares something."""
     text = PAGE.read_text("utf-8")
 
-    assert (1, 1) == (text.count(f"<!-- generated: {REGION} -->"), text.count(f"<!-- end generated: {REGION} -->"))
+    assert (1, 1) == (
+        text.count(f"<!-- generated: {REGION} -->"),
+        text.count(f"<!-- end generated: {REGION} -->"),
+    )
 
 
 def test_every_fault_is_a_row() -> None:

@@ -22,7 +22,9 @@ _scalars = (
 
 json_values: st.SearchStrategy[Any] = st.recursive(
     _scalars,
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
     max_leaves=12,
 )
 
@@ -126,7 +128,9 @@ _client_tables = st.dictionaries(_keys, _config_values, max_size=10)
 config_documents: st.SearchStrategy[dict[str, Any]] = st.fixed_dictionaries(
     {"clients": st.dictionaries(st.sampled_from(["billing", "b-2", "x"]), _client_tables, max_size=2)},
     optional={
-        "sources": st.dictionaries(st.sampled_from(["env", "file", "vault", "nope"]), _client_tables, max_size=2),
+        "sources": st.dictionaries(
+            st.sampled_from(["env", "file", "vault", "nope"]), _client_tables, max_size=2
+        ),
         "other": _config_values,
     },
 )

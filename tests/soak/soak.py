@@ -25,6 +25,7 @@ growth below `rss_growth_bound_mib`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import secrets
@@ -108,7 +109,10 @@ class SoakReport:
             ("duration (s)", f"{self.seconds:.0f}"),
             ("cycles", f"{self.cycles}"),
             ("rotations (alternating orders)", f"{self.rotations}"),
-            ("503 bursts / slow periods / OpenBao outages", f"{self.bursts} / {self.slow_periods} / {self.outages}"),
+            (
+                "503 bursts / slow periods / OpenBao outages",
+                f"{self.bursts} / {self.slow_periods} / {self.outages}",
+            ),
             ("API calls", f"{self.api_calls}"),
             ("API calls failed", f"{self.api_failed}"),
             ("token requests (server)", f"{self.token_requests}"),
@@ -190,15 +194,22 @@ def _thread_worker(engine: TokenEngine, url: str, pause: float, stop: threading.
             stop.wait(pause)
 
 
-async def _tasks(engine: TokenEngine, url: str, settings: SoakSettings, stop: threading.Event, tally: _Tally) -> None:
+async def _tasks(
+    engine: TokenEngine, url: str, settings: SoakSettings, stop: threading.Event, tally: _Tally
+) -> None:
+    stopped = asyncio.Event()
+
+    async def relay_stop() -> None:
+        await asyncio.to_thread(stop.wait)
+        stopped.set()
+
     async def rest(seconds: float) -> None:
-        deadline = time.monotonic() + seconds
-        while not stop.is_set() and time.monotonic() < deadline:
-            await asyncio.sleep(min(0.1, seconds))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopped.wait(), seconds)
 
     async def worker(client: httpx.AsyncClient) -> None:
         await rest(random.uniform(0, settings.task_pause_seconds))
-        while not stop.is_set():
+        while not stopped.is_set():
             try:
                 tally.record(_failure(await client.get(url), None))
             except Exception as exc:
@@ -206,14 +217,18 @@ async def _tasks(engine: TokenEngine, url: str, settings: SoakSettings, stop: th
             await rest(settings.task_pause_seconds)
 
     limits = httpx.Limits(max_connections=settings.tasks, max_keepalive_connections=settings.tasks)
-    async with httpx.AsyncClient(auth=engine.httpx_auth(), timeout=10.0, limits=limits, trust_env=False) as client:
-        await asyncio.gather(*(worker(client) for _ in range(settings.tasks)))
+    async with httpx.AsyncClient(
+        auth=engine.httpx_auth(), timeout=10.0, limits=limits, trust_env=False
+    ) as client:
+        await asyncio.gather(relay_stop(), *(worker(client) for _ in range(settings.tasks)))
 
 
 class _Conductor:
     """Rotations, 503 bursts, slow answers and OpenBao outages, on a fixed schedule."""
 
-    def __init__(self, server: AuthServer, vault: Any, settings: SoakSettings, say: Callable[[str], None]) -> None:
+    def __init__(
+        self, server: AuthServer, vault: Any, settings: SoakSettings, say: Callable[[str], None]
+    ) -> None:
         self._server = server
         self._vault = vault
         self._settings = settings
@@ -330,7 +345,8 @@ def run_soak(settings: SoakSettings, *, log: Callable[[str], None] | None = None
                 ]
                 threads.append(
                     threading.Thread(
-                        target=lambda: asyncio.run(_tasks(engine, url, settings, stop, tally)), name="soak-tasks"
+                        target=lambda: asyncio.run(_tasks(engine, url, settings, stop, tally)),
+                        name="soak-tasks",
                     )
                 )
                 threads.append(
@@ -374,4 +390,3 @@ def run_soak(settings: SoakSettings, *, log: Callable[[str], None] | None = None
             rss_growth_bound_mib=settings.rss_growth_bound_mib,
             timeline=timeline,
         )
-
