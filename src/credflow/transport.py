@@ -68,6 +68,8 @@ class _CutOff:
         if event != "connection.connect_tcp.complete":
             return
         sock = info["return_value"].get_extra_info("socket")
+        if sock is None:
+            return  # a network backend without a socket: only the per-read timeouts apply
         with self._lock:
             self._socket = sock
             fired = self.fired

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -26,6 +27,8 @@ from credflow.security import ensure_secure_url, is_loopback_host
 
 from .strategies import config_documents, json_values, token_documents
 
+# A hang fails the test instead of holding the suite.
+pytestmark = pytest.mark.timeout(120)
 bounded = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 ISSUED_AT = datetime(2026, 1, 1, tzinfo=UTC)
 ENDPOINT = "https://login.example.com/oauth2/token"
