@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from credflow import ClientConfig, load_config
 from credflow.errors import ConfigError, InsecureTransportError, OAuthError, TokenResponseError
-from credflow.protocol import RawResponse, parse_retry_after, parse_token_response
+from credflow.protocol import RawResponse, parse_retry_after, parse_server_metadata, parse_token_response
 from credflow.reference import SecretReference
 from credflow.security import ensure_secure_url, is_loopback_host
 
@@ -102,6 +102,18 @@ def test_retry_after_from_any_text(value: str | None) -> None:
     seconds = parse_retry_after(value, ISSUED_AT)
 
     assert seconds is None or seconds >= 0
+
+
+@bounded
+@given(status=st.sampled_from([200, 404, 500]), document=json_values | token_documents)
+def test_server_metadata_from_any_json(status: int, document: Any) -> None:
+    """Any discovery document gives metadata naming a token endpoint, or TokenResponseError."""
+    response = RawResponse(status=status, headers={}, body=json.dumps(document).encode())
+    try:
+        metadata = parse_server_metadata(response, url=ENDPOINT, issuer="https://login.example.com")
+    except TokenResponseError:
+        return
+    assert isinstance(metadata["token_endpoint"], str)
 
 
 # --- secret references ------------------------------------------------------------
