@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from credflow import ClientConfig, load_config
-from credflow.errors import ConfigError, InsecureTransportError, OAuthError, TokenResponseError
+from credflow.errors import ConfigError, OAuthError, TokenResponseError
 from credflow.protocol import RawResponse, parse_retry_after, parse_server_metadata, parse_token_response
 from credflow.reference import SecretReference
 from credflow.security import ensure_secure_url, is_loopback_host
@@ -175,10 +175,13 @@ _urls = st.one_of(
 @bounded
 @given(url=_urls, allow_insecure_http=st.booleans())
 def test_url_check_on_any_text(url: str, allow_insecure_http: bool) -> None:
-    """Any text is accepted or refused with InsecureTransportError, never a bare ValueError."""
+    """Any text is accepted or refused with a ConfigError naming the setting, never a bare ValueError.
+
+    (`InsecureTransportError`, the refusal of plain http, is a `ConfigError`.)
+    """
     try:
         ensure_secure_url(url, allow_insecure_http=allow_insecure_http, what="token_endpoint")
-    except InsecureTransportError as error:
+    except ConfigError as error:
         message = str(error)
     else:
         return
