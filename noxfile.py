@@ -94,7 +94,7 @@ def bench(session: nox.Session) -> None:
 
 @nox.session(name="rotation-drill", python=PYTHON)
 def rotation_drill(session: nox.Session) -> None:
-    """Rotate secrets under load against oidc-provider, with OpenBao and moto; print the report."""
+    """Rotate secrets under load against oidc-provider, with OpenBao, moto and a file; print the report."""
     session.run("bash", "tools/provision.sh", external=True)
     install_credflow(session, *nox.project.dependency_groups(PYPROJECT, "test"))
     session.run("python", "-m", "tests.drill", *session.posargs)

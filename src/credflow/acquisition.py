@@ -36,7 +36,7 @@ from .protocol import (
 from .reference import SecretReference
 from .rotation import CandidateOrder
 from .secret import SecretValue
-from .security import ensure_secure_url
+from .security import ensure_no_userinfo, ensure_secure_url
 from .token import Token
 
 __all__ = [
@@ -101,6 +101,8 @@ Flow = Generator[Effect, Any, Any]
 
 # How long a process may hold the shared fetch lock: one full retry series and then some.
 _LOCK_MARGIN_SECONDS = 5.0
+# The first fail-fast pause after a refusal; it doubles up to `rotation.reject_pause_max`.
+_FIRST_REJECT_PAUSE_SECONDS = 1.0
 
 
 def renewal_times(token: Token, config: ClientConfig) -> tuple[datetime, datetime]:
@@ -120,6 +122,25 @@ def renewal_times(token: Token, config: ClientConfig) -> tuple[datetime, datetim
         after = min(lifetime * policy.renew_fraction, max(lifetime * 0.5, lifetime - policy.renew_min_ahead))
         renew_at = token.issued_at + timedelta(seconds=after)
     return min(renew_at, usable_until), usable_until
+
+
+@dataclass(frozen=True, slots=True)
+class _LastGood:
+    """The value the server last accepted as the source's current value, and when (wall clock)."""
+
+    value: SecretValue
+    accepted_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class _Refusal:
+    """Every value of the last acquisition was refused: repeat `error` until `retry_at`."""
+
+    fingerprints: frozenset[str]
+    error: CredentialsRejectedError
+    refused_at: datetime
+    retry_at: datetime
+    pause: float
 
 
 class Acquisition:
@@ -144,6 +165,10 @@ class Acquisition:
         self.candidates = CandidateOrder(config.secret_reference, fallbacks)
         self._last_fingerprint: dict[SecretReference, str] = {}
         self.last_secret: SecretValue | None = None
+        self._last_good: _LastGood | None = None
+        # The source's value the server refused while the last good value was accepted.
+        self._held_back: str | None = None
+        self._refusal: _Refusal | None = None
 
     # --- the flow ---------------------------------------------------------
 
@@ -212,24 +237,33 @@ class Acquisition:
     def _request(
         self, endpoint: str, reference: SecretReference, secret: SecretValue, reason: TokenRequestReason
     ) -> Flow:
+        self._check_refusal(reference, secret)
+        last_good = self._last_good_value()
+        # The source still yields the value the server refused last time, while the last good
+        # value worked: send that one first until the server refuses it (it switched) or it expires.
+        bridge = last_good if last_good is not None and self._held_back == secret.fingerprint else None
         self._emit(
             TokenRequested(
                 client_id=self.config.client_id,
                 token_endpoint=endpoint,
                 scopes=self.config.scopes,
                 reason=reason,
-                secret_fingerprint=secret.fingerprint,
+                secret_fingerprint=(bridge or secret).fingerprint,
             )
         )
-        try:
-            token = yield from self._exchange(endpoint, secret)
-            return self._succeeded(reference, secret, token)
-        except OAuthError as exc:
-            if exc.error != "invalid_client":
-                raise
-            rejection = exc
+        tried: set[str] = set()
+        if bridge is not None:
+            tried.add(bridge.fingerprint)
+            outcome = yield from self._attempt(endpoint, bridge)
+            if isinstance(outcome, Token):
+                return self._kept_last_good(bridge, secret, outcome)
+        tried.add(secret.fingerprint)
+        outcome = yield from self._attempt(endpoint, secret)
+        if isinstance(outcome, Token):
+            return self._succeeded(reference, secret, outcome)
+        rejection = outcome
+        latest = secret  # the newest value the source gave for `reference`
         rotation = self.config.rotation
-        tried = {secret.fingerprint}
         reread = "not re-read (rotation.reread_on_reject = false)"
         if rotation.reread_on_reject:
             fresh: SecretValue = yield ResolveSecret(reference, True)
@@ -238,13 +272,11 @@ class Acquisition:
                 reread = "re-read from its source: the new value was rejected too"
                 tried.add(fresh.fingerprint)
                 self._note_value(reference, fresh)
-                try:
-                    token = yield from self._exchange(endpoint, fresh)
-                    return self._succeeded(reference, fresh, token)
-                except OAuthError as exc:
-                    if exc.error != "invalid_client":
-                        raise
-                    rejection = exc
+                latest = fresh
+                outcome = yield from self._attempt(endpoint, fresh)
+                if isinstance(outcome, Token):
+                    return self._succeeded(reference, fresh, outcome)
+                rejection = outcome
         versions: Sequence[SecretReference] = ()
         if rotation.try_versions:
             versions = yield ListCandidates(self.candidates.primary)
@@ -256,30 +288,47 @@ class Acquisition:
             if value.fingerprint in tried:
                 continue
             tried.add(value.fingerprint)
-            try:
-                token = yield from self._exchange(endpoint, value)
-                return self._succeeded(candidate, value, token)
-            except OAuthError as exc:
-                if exc.error != "invalid_client":
-                    raise
-                rejection = exc
-        raise CredentialsRejectedError(
-            endpoint=endpoint,
-            status=rejection.status or 401,
-            error=rejection.error,
-            error_description=(
-                f"{rejection.error_description or 'client authentication failed'}; client_id "
-                f"{self.config.client_id!r} with the secret from {reference} was rejected ({reread})"
-                + (f"; {len(tried)} different values were tried" if len(tried) > 1 else "")
-                + ". Check the secret in the secret manager and at the authorization server"
-            ),
-            error_uri=rejection.error_uri,
-        )
+            outcome = yield from self._attempt(endpoint, value)
+            if isinstance(outcome, Token):
+                return self._succeeded(candidate, value, outcome)
+            rejection = outcome
+        if last_good is not None and last_good.fingerprint not in tried:
+            # A changed value was refused: the source was updated before the server (a source
+            # without versions, such as env or file, cannot offer the old value as a candidate).
+            tried.add(last_good.fingerprint)
+            outcome = yield from self._attempt(endpoint, last_good)
+            if isinstance(outcome, Token):
+                return self._kept_last_good(last_good, latest, outcome)
+            rejection = outcome
+        raise self._refused(endpoint, reference, rejection, tried, reread)
+
+    def _attempt(self, endpoint: str, secret: SecretValue) -> Flow:
+        """Send one token request with `secret`: return the token, or the `invalid_client` error."""
+        try:
+            token: Token = yield from self._exchange(endpoint, secret)
+        except OAuthError as exc:
+            if exc.error != "invalid_client":
+                raise
+            return exc
+        return token
 
     def _succeeded(
         self, reference: SecretReference, secret: SecretValue, token: Token
     ) -> tuple[Token, SecretValue]:
         self.last_secret = secret
+        self._refusal = None
+        if self.config.rotation.last_good_for > 0:
+            self._last_good = _LastGood(secret, self._now())
+        if self._held_back is not None:
+            self._held_back = None
+            self._emit(
+                SecretRotation(
+                    reference=str(self.candidates.primary),
+                    kind="last-known-good-ended",
+                    secret_fingerprint=secret.fingerprint,
+                    candidate=str(reference),
+                )
+            )
         kind = self.candidates.worked(reference)
         if kind is not None:
             self._emit(
@@ -291,6 +340,87 @@ class Acquisition:
                 )
             )
         return token, secret
+
+    def _kept_last_good(
+        self, last_good: SecretValue, refused: SecretValue, token: Token
+    ) -> tuple[Token, SecretValue]:
+        """The last good value worked where the source's value `refused` did not."""
+        self.last_secret = last_good
+        self._refusal = None
+        if self._held_back != refused.fingerprint:
+            self._held_back = refused.fingerprint
+            self._emit(
+                SecretRotation(
+                    reference=str(self.candidates.primary),
+                    kind="last-known-good",
+                    secret_fingerprint=last_good.fingerprint,
+                )
+            )
+        # Not re-dated: it is kept `last_good_for` from when the source last yielded it.
+        return token, last_good
+
+    def _last_good_value(self) -> SecretValue | None:
+        remembered = self._last_good
+        if remembered is None:
+            return None
+        if (self._now() - remembered.accepted_at).total_seconds() >= self.config.rotation.last_good_for:
+            self._last_good = None  # forget it: the memory is bounded in time
+            return None
+        return remembered.value
+
+    def _refused(
+        self,
+        endpoint: str,
+        reference: SecretReference,
+        rejection: OAuthError,
+        tried: set[str],
+        reread: str,
+    ) -> CredentialsRejectedError:
+        """The error for an acquisition whose every value was refused; start or grow the pause."""
+        error = CredentialsRejectedError(
+            endpoint=endpoint,
+            status=rejection.status or 401,
+            error=rejection.error,
+            error_description=(
+                f"{rejection.error_description or 'client authentication failed'}; client_id "
+                f"{self.config.client_id!r} with the secret from {reference} was rejected ({reread})"
+                + (f"; {len(tried)} different values were tried" if len(tried) > 1 else "")
+                + ". Check the secret in the secret manager and at the authorization server"
+            ),
+            error_uri=rejection.error_uri,
+        )
+        pause_max = self.config.rotation.reject_pause_max
+        if pause_max > 0:
+            # Every caller that finds no token starts an acquisition: without a pause each one
+            # would send the refused value again. The pause doubles while acquisitions keep failing.
+            previous = self._refusal
+            pause = min(pause_max, previous.pause * 2 if previous else _FIRST_REJECT_PAUSE_SECONDS)
+            now = self._now()
+            self._refusal = _Refusal(frozenset(tried), error, now, now + timedelta(seconds=pause), pause)
+        return error
+
+    def _check_refusal(self, reference: SecretReference, secret: SecretValue) -> None:
+        """Fail fast, with no token request, while `secret` is a value refused within the pause."""
+        refusal = self._refusal
+        if refusal is None or secret.fingerprint not in refusal.fingerprints:
+            return
+        now = self._now()
+        if not refusal.refused_at <= now < refusal.retry_at:
+            return  # the pause is over (or the wall clock was set back): probe
+        first = refusal.error
+        raise CredentialsRejectedError(
+            endpoint=first.endpoint,
+            status=first.status or 401,
+            error=first.error,
+            error_description=(
+                f"a repeat of the rejection {(now - refusal.refused_at).total_seconds():.1f}s ago; "
+                f"no token request was sent, since the secret from {reference} has not changed. "
+                f"The next attempt is allowed in {(refusal.retry_at - now).total_seconds():.1f}s "
+                f"(at {refusal.retry_at:%H:%M:%S} UTC), or at once when the secret changes. "
+                f"The rejection: {first.error_description}"
+            ),
+            error_uri=first.error_uri,
+        )
 
     def _exchange(self, endpoint: str, secret: SecretValue) -> Flow:
         request = build_token_request(self.config, secret, endpoint)
@@ -348,7 +478,7 @@ class Acquisition:
             self._metadata = document
             return document["token_endpoint"]
         raise TokenEndpointError(
-            f"issuer {issuer}: no metadata at {' or '.join(metadata_urls(issuer))} (both 404); "
+            f"issuer {issuer}: no metadata at {' or '.join(metadata_urls(issuer))} (each answered 404); "
             "check the issuer URL or set token_endpoint instead",
             endpoint=issuer,
             status=404,
@@ -369,6 +499,12 @@ class Acquisition:
                 f"{', '.join(map(str, methods)) or 'no'} client authentication methods, "
                 f"not {self.config.auth_method!r}; change auth_method"
             )
+        # Before anything (an audit event, an error) names the endpoint: its userinfo would show there.
+        ensure_no_userinfo(
+            document["token_endpoint"],
+            key=f"token_endpoint discovered at {url}",
+            credentials="the server's metadata must not put credentials in its token_endpoint",
+        )
         ensure_secure_url(
             document["token_endpoint"],
             allow_insecure_http=self.config.allow_insecure_http,

@@ -112,7 +112,7 @@ class AuditLogPlugin:
     @hookimpl
     def credflow_secret_rotation(self, event: SecretRotation) -> None:
         _log(
-            logging.WARNING if event.kind == "candidate-fallback" else logging.INFO,
+            logging.WARNING if event.kind in ("candidate-fallback", "last-known-good") else logging.INFO,
             event,
             "secret rotation %s reference=%s candidate=%s secret=%s",
             event.kind,

@@ -9,15 +9,19 @@ shares them between processes and coordinates who fetches.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import secrets
 import threading
-import uuid
+import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any, Protocol, runtime_checkable
 
+from .config import ClientConfig
 from .events import AuditEvent
+from .protocol import TokenRequest, build_token_request
 from .secret import SecretValue
 from .token import Token
 
@@ -28,22 +32,67 @@ __all__ = [
     "TokenCacheBackend",
     "TokenCacheFactory",
     "cache_key",
+    "request_identity",
 ]
 
 
-def cache_key(
-    token_endpoint: str,
-    client_id: str,
-    scopes: tuple[str, ...],
-    audience: str | None,
-    resource: tuple[str, ...],
-) -> str:
-    """Hash what makes two token requests interchangeable into one opaque key."""
-    material = json.dumps(
-        [token_endpoint, client_id, sorted(scopes), audience, sorted(resource)],
-        separators=(",", ":"),
+# Stands in for the secret when the key is built from a request: the key must not depend on the
+# secret (entries are bound to it separately) but must keep how the credential is presented
+# (client id, authentication method, Basic encoding), which the placeholder leaves in place.
+# Its `<` and `>` change under form-urlencoding, so `basic_auth_encoding` reaches the key.
+_SECRET_PLACEHOLDER = SecretValue("<client secret>")
+
+
+def cache_key(config: ClientConfig) -> str:
+    """The opaque key of the tokens `config` obtains: equal keys mean interchangeable tokens.
+
+    Built from the token request itself (`build_token_request` with a
+    placeholder for the secret), so whatever a setting adds to the request
+    (scopes, audience, resources, every `extra_params` pair, client id,
+    authentication method, Basic encoding) is in the key without being listed
+    here; plus the endpoint's origin (a token endpoint, or the issuer it is
+    discovered from) and how the answer is read (`token_type`,
+    `default_lifetime`, `max_lifetime`). The secret is not part of the key:
+    backends bind each entry to the credential that obtained it (see
+    `CacheScope`). A request part derived from the credential itself (a signed
+    assertion) must be replaced by what identifies it (its subject, a
+    certificate thumbprint) in `request_identity`.
+    """
+    endpoint_kind, endpoint = (
+        ("token_endpoint", config.token_endpoint)
+        if config.token_endpoint is not None
+        else ("issuer", config.issuer or "")
     )
-    return hashlib.sha256(material.encode()).hexdigest()
+    request = build_token_request(config, _SECRET_PLACEHOLDER, endpoint)
+    material = {
+        "endpoint": [endpoint_kind, endpoint],
+        "request": request_identity(request),
+        "answer": [config.token_type.lower(), config.default_lifetime, config.max_lifetime],
+    }
+    return hashlib.sha256(json.dumps(material, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def request_identity(request: TokenRequest) -> dict[str, Any]:
+    """Every field of `request` in a canonical form: what the tokens it yields depend on.
+
+    Iterates over the fields of `TokenRequest`, so a field added to the
+    request is in the key unless it is deliberately dropped here. Pairs are
+    sorted (their order changes nothing at the server) and the scopes inside
+    `scope` too (RFC 6749 §3.3: the order of scope tokens does not matter).
+    A field of a type not handled here fails loudly rather than vanish.
+    """
+    identity: dict[str, Any] = {}
+    for spec in fields(request):
+        value = getattr(request, spec.name)
+        if isinstance(value, str):
+            identity[spec.name] = value
+        elif isinstance(value, tuple) and all(isinstance(pair, tuple) and len(pair) == 2 for pair in value):
+            identity[spec.name] = sorted(
+                [name, " ".join(sorted(text.split(" "))) if name == "scope" else text] for name, text in value
+            )
+        else:
+            raise TypeError(f"TokenRequest.{spec.name}: no canonical form for a {type(value).__name__}")
+    return identity
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +100,11 @@ class CacheScope:
     """Which entry a backend reads or writes, and with what to protect it.
 
     `key` is the opaque hash from `cache_key`; `secret` is the client secret
-    current at the time, for backends that encrypt entries with it.
+    current at the time. A backend binds every entry it stores to that
+    secret (the memory backend with a keyed fingerprint, Redis by sealing the
+    entry with a key derived from it) and treats an entry stored under another
+    secret as a miss, so an engine never gets a token its own credential
+    would not obtain.
     """
 
     key: str
@@ -106,39 +159,95 @@ class CacheContext:
 TokenCacheFactory = Callable[[CacheContext], TokenCacheBackend]
 
 
+@dataclass(frozen=True, slots=True)
+class _MemoryEntry:
+    token: Token
+    credential_tag: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class _MemoryLock:
+    owner: str
+    until: float
+
+
 class MemoryTokenCache:
-    """The built-in backend: one dict per process, shared by all engines of that process."""
+    """The built-in backend: one dict per process, shared by all engines of that process.
+
+    One entry per cache key, bound to the credential that obtained it by an
+    HMAC of key and secret under a random key of this process (a bare hash of
+    the secret would let anyone reading memory test guesses); a later entry
+    under another credential replaces it, so rotations do not pile entries
+    up. `try_lock` is a real per-key lock with an owner and a TTL, so engines
+    with the same key share one fetch: the first fetches, the others wait in
+    the acquisition's poll loop and find its token.
+    """
 
     shared = False
     blocking = False
 
-    def __init__(self) -> None:
-        self._tokens: dict[str, Token] = {}
+    def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._entries: dict[str, _MemoryEntry] = {}
+        self._locks: dict[str, _MemoryLock] = {}
         self._lock = threading.Lock()
+        self._monotonic = monotonic
+        self._tag_key = secrets.token_bytes(32)
+
+    def __repr__(self) -> str:
+        return f"<MemoryTokenCache entries={len(self._entries)} locks={len(self._locks)}>"
+
+    def __len__(self) -> int:
+        """How many token entries are kept (one per cache key at most)."""
+        return len(self._entries)
+
+    def _credential_tag(self, scope: CacheScope) -> bytes:
+        message = scope.key.encode() + b"\0" + scope.secret.reveal().encode()
+        return hmac.new(self._tag_key, message, hashlib.sha256).digest()
 
     def load(self, scope: CacheScope) -> Token | None:
-        return self._tokens.get(scope.key)
+        entry = self._entries.get(scope.key)
+        if entry is None or not hmac.compare_digest(entry.credential_tag, self._credential_tag(scope)):
+            return None
+        return entry.token
 
     def store(self, scope: CacheScope, token: Token) -> None:
+        tag = self._credential_tag(scope)
         with self._lock:
-            current = self._tokens.get(scope.key)
-            if current is None or current.expires_at <= token.expires_at:
-                self._tokens[scope.key] = token
+            current = self._entries.get(scope.key)
+            if (
+                current is None
+                or not hmac.compare_digest(current.credential_tag, tag)
+                or current.token.expires_at <= token.expires_at
+            ):
+                # Another credential's entry is replaced: the newest credential to fetch wins.
+                self._entries[scope.key] = _MemoryEntry(token, tag)
 
     def delete(self, scope: CacheScope, token_fingerprint: str) -> None:
         with self._lock:
-            current = self._tokens.get(scope.key)
-            if current is not None and current.fingerprint == token_fingerprint:
-                del self._tokens[scope.key]
+            current = self._entries.get(scope.key)
+            if current is not None and current.token.fingerprint == token_fingerprint:
+                del self._entries[scope.key]
 
     def try_lock(self, scope: CacheScope, ttl_seconds: float) -> str | None:
-        # The engine's own single-flight already serialises fetches within a process.
-        return uuid.uuid4().hex
+        """Take the fetch lock of `scope.key` for `ttl_seconds`; `None` while another owner holds it."""
+        now = self._monotonic()
+        with self._lock:
+            held = self._locks.get(scope.key)
+            if held is not None and now < held.until:
+                return None
+            owner = secrets.token_hex(16)
+            self._locks[scope.key] = _MemoryLock(owner, now + ttl_seconds)
+            return owner
 
     def unlock(self, scope: CacheScope, owner: str) -> None:
-        return None
+        """Release the lock if `owner` still holds it (an expired lock may be another's by now)."""
+        with self._lock:
+            held = self._locks.get(scope.key)
+            if held is not None and held.owner == owner:
+                del self._locks[scope.key]
 
     def clear(self) -> None:
-        """Forget every token (tests)."""
+        """Forget every token and lock (tests)."""
         with self._lock:
-            self._tokens.clear()
+            self._entries.clear()
+            self._locks.clear()

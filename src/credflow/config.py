@@ -8,16 +8,17 @@ docs is generated from them, so the three cannot drift apart.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
 from types import MappingProxyType
 from typing import Any, Literal
 
 from .errors import ConfigError
 from .reference import SecretReference
 from .retry import RetryPolicy
-from .security import ensure_secure_url
+from .security import ensure_no_userinfo, ensure_secure_url, load_ca_bundle
+from .validation import check_fraction, check_seconds
 
 __all__ = ["AUTH_METHODS", "CachePolicy", "ClientConfig", "RotationPolicy"]
 
@@ -29,24 +30,50 @@ def _doc(text: str, **extra: Any) -> dict[str, Any]:
     return {"doc": text, **extra}
 
 
-def _seconds(value: object, key: str, *, positive: bool = False) -> float:
-    if isinstance(value, timedelta):
-        value = value.total_seconds()
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ConfigError(f"{key}: expected a number of seconds, got {value!r}")
-    if value < 0 or (positive and value == 0):
-        raise ConfigError(
-            f"{key}: expected a {'positive' if positive else 'non-negative'} number of seconds, got {value!r}"
-        )
-    return float(value)
-
-
 def _string_tuple(value: object, key: str) -> tuple[str, ...]:
     if isinstance(value, str) or not isinstance(value, list | tuple):
         raise ConfigError(f"{key}: expected a list of strings, got {value!r}")
     if not all(isinstance(item, str) and item for item in value):
         raise ConfigError(f"{key}: expected a list of non-empty strings, got {value!r}")
     return tuple(value)
+
+
+def _renew_statuses(value: object) -> tuple[int, ...]:
+    # Only a client error can mean the token was refused; renewing on a 5xx would hammer the token
+    # endpoint during an API outage, and a 2xx/3xx is not a rejection at all.
+    if isinstance(value, str) or not isinstance(value, list | tuple):
+        raise ConfigError(f"renew_on: expected a list of HTTP statuses such as [401, 403], got {value!r}")
+    for status in value:
+        if isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 499:
+            raise ConfigError(
+                f"renew_on: {status!r} is not a 4xx HTTP status; list the statuses your API answers "
+                "a rejected token with, such as [401, 403]"
+            )
+    return tuple(dict.fromkeys(value))
+
+
+# RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), printable ASCII but space, '"' and '\\'.
+_SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")
+
+_CREDENTIALS_BELONG = (
+    "the client id goes in client_id and the secret in client_secret, as a secret reference "
+    "such as 'env:NAME'"
+)
+
+
+def _scopes(value: object) -> tuple[str, ...]:
+    scopes = _string_tuple(value, "scopes")
+    for index, scope in enumerate(scopes):
+        if " " in scope:
+            raise ConfigError(
+                f"scopes[{index}]: a scope cannot contain a space (list them separately), got {scope!r}"
+            )
+        if not _SCOPE_TOKEN.fullmatch(scope):
+            raise ConfigError(
+                f"scopes[{index}]: {scope!r} is not an RFC 6749 scope token "
+                "(printable ASCII other than space, '\"' and '\\')"
+            )
+    return scopes
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,12 +117,11 @@ class CachePolicy:
     def __post_init__(self) -> None:
         if not isinstance(self.backend, str) or not self.backend:
             raise ConfigError(f"cache.backend: expected a backend name, got {self.backend!r}")
-        fraction = self.renew_fraction
-        if isinstance(fraction, bool) or not isinstance(fraction, int | float) or not 0 < fraction < 1:
-            raise ConfigError(f"cache.renew_fraction: expected a number between 0 and 1, got {fraction!r}")
-        object.__setattr__(self, "renew_fraction", float(fraction))
-        object.__setattr__(self, "renew_min_ahead", _seconds(self.renew_min_ahead, "cache.renew_min_ahead"))
-        object.__setattr__(self, "expiry_leeway", _seconds(self.expiry_leeway, "cache.expiry_leeway"))
+        object.__setattr__(
+            self, "renew_fraction", check_fraction(self.renew_fraction, "cache.renew_fraction")
+        )
+        for name in ("renew_min_ahead", "expiry_leeway"):
+            object.__setattr__(self, name, check_seconds(getattr(self, name), f"cache.{name}"))
         object.__setattr__(self, "settings", MappingProxyType(dict(self.settings)))
 
 
@@ -123,11 +149,29 @@ class RotationPolicy:
             "More secret references to try in order after `invalid_client` (for example a secondary file)."
         ),
     )
+    last_good_for: float = field(
+        default=86400.0,
+        metadata=_doc(
+            "Keep the value the server last accepted (in memory only) this many seconds after it was "
+            "last accepted as the source's current value, and try it when a changed value is refused "
+            "(a secret written to the source before the server accepts it). 0 turns this off."
+        ),
+    )
+    reject_pause_max: float = field(
+        default=30.0,
+        metadata=_doc(
+            "After `invalid_client` with every value tried, acquisitions fail at once without a token "
+            "request while the secret stays unchanged, for a pause of 1 s doubling up to this many "
+            "seconds; a changed secret ends the pause. 0 turns the pause off."
+        ),
+    )
 
     def __post_init__(self) -> None:
         for name in ("reread_on_reject", "try_versions"):
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(f"rotation.{name}: expected true or false, got {getattr(self, name)!r}")
+        for name in ("last_good_for", "reject_pause_max"):
+            object.__setattr__(self, name, check_seconds(getattr(self, name), f"rotation.{name}"))
         fallbacks = _string_tuple(self.fallback_secrets, "rotation.fallback_secrets")
         for text in fallbacks:
             SecretReference.parse(text, config_key="rotation.fallback_secrets")
@@ -151,7 +195,8 @@ class ClientConfig:
         )
     )
     token_endpoint: str | None = field(
-        default=None, metadata=_doc("The token endpoint URL. Give this or `issuer`.")
+        default=None,
+        metadata=_doc("The token endpoint URL, without `user:password@`. Give this or `issuer`."),
     )
     issuer: str | None = field(
         default=None,
@@ -161,7 +206,11 @@ class ClientConfig:
         ),
     )
     scopes: tuple[str, ...] = field(
-        default=(), metadata=_doc("Scopes to request, sent space-joined in `scope`.")
+        default=(),
+        metadata=_doc(
+            "Scopes to request, sent space-joined in `scope`; each an RFC 6749 scope token "
+            '(printable ASCII without space, `"` or `\\`).'
+        ),
     )
     audience: str | None = field(default=None, metadata=_doc("The `audience` parameter (Auth0 and others)."))
     resource: tuple[str, ...] = field(
@@ -214,8 +263,16 @@ class ClientConfig:
     ca_bundle: str | None = field(
         default=None,
         metadata=_doc(
-            "A PEM file of CA certificates to trust instead of the system store. "
-            "TLS verification is always on."
+            "A PEM file of CA certificates to trust instead of the system store, read when the "
+            "configuration is loaded. TLS verification is always on."
+        ),
+    )
+    renew_on: tuple[int, ...] = field(
+        default=(401,),
+        metadata=_doc(
+            'API response statuses that mean "token rejected": the HTTP auth drops the token, gets a new '
+            "one and resends the request once. Only 4xx statuses; `[401, 403]` for servers such as "
+            "django-oauth-toolkit that answer a revoked token with 403."
         ),
     )
     retry: RetryPolicy = field(
@@ -248,6 +305,7 @@ class ClientConfig:
             if url is not None:
                 if not isinstance(url, str):
                     raise ConfigError(f"{name}: expected a URL string, got {url!r}")
+                ensure_no_userinfo(url, key=name, credentials=_CREDENTIALS_BELONG)
                 ensure_secure_url(url, allow_insecure_http=self.allow_insecure_http, what=name)
         if self.auth_method not in AUTH_METHODS:
             raise ConfigError(
@@ -257,12 +315,7 @@ class ClientConfig:
             raise ConfigError(
                 f"basic_auth_encoding: expected 'form-urlencoded' or 'raw', got {self.basic_auth_encoding!r}"
             )
-        scopes = _string_tuple(self.scopes, "scopes")
-        if any(" " in scope for scope in scopes):
-            raise ConfigError(
-                f"scopes: a scope cannot contain a space (list them separately), got {scopes!r}"
-            )
-        object.__setattr__(self, "scopes", scopes)
+        object.__setattr__(self, "scopes", _scopes(self.scopes))
         object.__setattr__(self, "resource", _string_tuple(self.resource, "resource"))
         if self.audience is not None and not isinstance(self.audience, str):
             raise ConfigError(f"audience: expected a string, got {self.audience!r}")
@@ -275,17 +328,18 @@ class ClientConfig:
         if clash:
             raise ConfigError(f"extra_params: {', '.join(sorted(clash))} is set by credflow itself")
         object.__setattr__(self, "extra_params", MappingProxyType(dict(self.extra_params)))
-        object.__setattr__(
-            self, "default_lifetime", _seconds(self.default_lifetime, "default_lifetime", positive=True)
-        )
-        object.__setattr__(self, "max_lifetime", _seconds(self.max_lifetime, "max_lifetime", positive=True))
-        object.__setattr__(self, "timeout", _seconds(self.timeout, "timeout", positive=True))
+        for name in ("default_lifetime", "max_lifetime", "timeout"):
+            object.__setattr__(self, name, check_seconds(getattr(self, name), name, positive=True))
         if not isinstance(self.allow_insecure_http, bool):
             raise ConfigError(
                 f"allow_insecure_http: expected true or false, got {self.allow_insecure_http!r}"
             )
-        if self.ca_bundle is not None and not isinstance(self.ca_bundle, str):
-            raise ConfigError(f"ca_bundle: expected a path, got {self.ca_bundle!r}")
+        object.__setattr__(self, "renew_on", _renew_statuses(self.renew_on))
+        if self.ca_bundle is not None:
+            if not isinstance(self.ca_bundle, str) or not self.ca_bundle:
+                raise ConfigError(f"ca_bundle: expected a path, got {self.ca_bundle!r}")
+            # A missing or unreadable bundle fails here, not at the first token request.
+            load_ca_bundle(self.ca_bundle)
         for name, kind in (("retry", RetryPolicy), ("cache", CachePolicy), ("rotation", RotationPolicy)):
             if not isinstance(getattr(self, name), kind):
                 raise ConfigError(f"{name}: expected a {kind.__name__}")

@@ -26,6 +26,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import stat
 import threading
 import tomllib
 from collections.abc import Mapping
@@ -37,6 +38,7 @@ from .config import ClientConfig
 from .errors import ConfigError
 from .plugins import KNOWN_SCHEME_PACKAGES, PluginHost
 from .schema import build_client, client_table, redact_settings
+from .validation import MAX_FILE_BYTES
 
 if TYPE_CHECKING:
     from .engine import TokenEngine
@@ -47,6 +49,8 @@ CONFIG_ENV = "CREDFLOW_CONFIG"
 DEFAULT_CONFIG_PATH = "credflow.toml"
 _SECTIONS = ("clients", "sources")
 _ENV_PREFIX = "CREDFLOW_"
+# The deepest setting is 5 levels down (clients.<name>.cache.tls.ca_file); plugins' tables are shallower.
+_MAX_DEPTH = 16
 _TOML_POSITION = re.compile(r"^(?P<message>.*) \(at line (?P<line>\d+), column (?P<column>\d+)\)$")
 
 Path_ = tuple[str, ...]
@@ -180,6 +184,7 @@ def load_config(
     origins: dict[Path_, str] = {}
     _check_sections(document, label)
     _apply_environment(document, env, origins)
+    _check_depth(document, origins, label)
     sources = document.get("sources", {})
     host = PluginHost(source_settings=sources, plugins=plugins, load_entry_points=load_entry_points)
     _check_sources(sources, host.secret_schemes, origins, label)
@@ -218,9 +223,9 @@ def _find_file(path: str | os.PathLike[str] | None, env: Mapping[str, str]) -> P
 
 
 def _read_toml(file: Path) -> dict[str, Any]:
+    data = _read_limited(file)
     try:
-        with file.open("rb") as handle:
-            return tomllib.load(handle)
+        return tomllib.loads(data.decode("utf-8"))
     except tomllib.TOMLDecodeError as exc:
         match = _TOML_POSITION.match(str(exc))
         if match is None:
@@ -231,8 +236,84 @@ def _read_toml(file: Path) -> dict[str, Any]:
         ) from None
     except UnicodeDecodeError:
         raise ConfigError(f"{file}: invalid TOML: the file is not UTF-8 text") from None
+    except RecursionError:
+        # tomllib parses arrays and inline tables recursively: a few hundred levels exhaust the stack.
+        raise ConfigError(f"{file}: invalid TOML: arrays or inline tables nested too deeply") from None
+
+
+def _read_limited(file: Path) -> bytes:
+    """The file's bytes, refusing anything but a regular file of at most `MAX_FILE_BYTES`."""
+    # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        descriptor = os.open(file, flags)
+    except OSError as exc:
+        raise ConfigError(f"{file}: cannot read the configuration file: {_why(file, exc)}") from None
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError(
+                f"{file}: not a regular file ({_file_kind(info.st_mode)}); "
+                "--config and CREDFLOW_CONFIG must name a TOML file"
+            )
+        if info.st_size > MAX_FILE_BYTES:
+            raise ConfigError(_too_large(file))
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_FILE_BYTES:  # the file may grow after fstat: read at most one byte past the limit
+            chunk = os.read(descriptor, MAX_FILE_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > MAX_FILE_BYTES:
+            raise ConfigError(_too_large(file))
+        return b"".join(chunks)
     except OSError as exc:
         raise ConfigError(f"{file}: cannot read the configuration file: {exc.strerror}") from None
+    finally:
+        os.close(descriptor)
+
+
+def _too_large(file: Path) -> str:
+    return f"{file}: larger than {MAX_FILE_BYTES // 1024} KiB, the most a configuration file may hold"
+
+
+def _why(file: Path, error: OSError) -> str:
+    # Opening a socket fails with "No such device or address": say what the path is instead.
+    try:
+        mode = os.stat(file).st_mode
+    except OSError:
+        return str(error.strerror)
+    return str(error.strerror) if stat.S_ISREG(mode) else f"not a regular file ({_file_kind(mode)})"
+
+
+def _file_kind(mode: int) -> str:
+    kinds = (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a named pipe"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+    )
+    return next((name for test, name in kinds if test(mode)), "not a plain file")
+
+
+def _check_depth(document: dict[str, Any], origins: dict[Path_, str], label: str) -> None:
+    """Refuse tables and arrays nested deeper than any setting needs (iteratively: no recursion)."""
+    pending: list[tuple[Path_, object]] = [((), document)]
+    while pending:
+        path, value = pending.pop()
+        if len(path) > _MAX_DEPTH:
+            shown = ".".join(path[:4])
+            raise ConfigError(
+                f"{_locate(origins, path, label)}: {shown}...: nested more than {_MAX_DEPTH} levels deep; "
+                "no setting is"
+            )
+        if isinstance(value, dict):
+            pending.extend(((*path, str(key)), item) for key, item in value.items())
+        elif isinstance(value, list):
+            pending.extend(((*path, f"[{index}]"), item) for index, item in enumerate(value))
 
 
 def _check_sections(document: dict[str, Any], label: str) -> None:
@@ -281,11 +362,15 @@ def _locate(origins: dict[Path_, str], path: Path_, label: str) -> str:
 # --- environment overrides ------------------------------------------------------
 
 
-def _env_value(raw: str) -> object:
+def _env_value(raw: str, variable: str) -> object:
     try:
         parsed = tomllib.loads(f"value = {raw}")
     except tomllib.TOMLDecodeError:
         return raw
+    except RecursionError:
+        raise ConfigError(
+            f"environment variable {variable}: arrays or inline tables nested too deeply"
+        ) from None
     return parsed["value"] if parsed.keys() == {"value"} else raw
 
 
@@ -308,7 +393,7 @@ def _apply_environment(document: dict[str, Any], env: Mapping[str, str], origins
                 prefix = "__".join(part.upper().replace("-", "_") for part in path[: depth + 1])
                 origins[path[: depth + 1]] = f"environment (CREDFLOW_{prefix}__*)"
             table = child
-        table[path[-1]] = _env_value(env[variable])
+        table[path[-1]] = _env_value(env[variable], variable)
         origins[path] = f"environment variable {variable}"
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import quote_plus, unquote_plus, urlsplit
 
 import httpx
 
@@ -155,7 +155,7 @@ def _secret_readable(client: ClientConfig, host: PluginHost) -> str:
     shown = []
     for reference in _references(client):
         try:
-            value = host.resolve_secret(reference, fresh=True)
+            value = host.resolve_secret(reference, fresh=True, bound=client.retry.deadline + client.timeout)
         except SecretSourceError as exc:
             raise _StepFailed(str(exc), _secret_fix(reference, exc), exc) from None
         except CredflowError as exc:  # a source refusing its [sources.<scheme>] settings
@@ -258,7 +258,7 @@ def _token_issued(config: CredflowConfig, name: str) -> str:
         try:
             token = engine.get_token()
         except CredentialsRejectedError as exc:
-            fix = (
+            fix = _encoding_fix(config, client) or (
                 f"the authorization server does not accept client_id {client.client_id!r} with the secret "
                 f"from {client.client_secret}: update the secret in its source, or at the server"
             )
@@ -283,6 +283,39 @@ def _token_issued(config: CredflowConfig, name: str) -> str:
         raise _StepFailed(f"granted scope {' '.join(granted) or '(none)'}; {error}", fix, error)
     scope = f"scope {' '.join(granted)}" if granted else "no scope requested"
     return f"{scope}; expires in {remaining} s (token fingerprint {token.fingerprint})"
+
+
+def _encoding_fix(config: CredflowConfig, client: ClientConfig) -> str | None:
+    """With HTTP Basic and a secret the two encodings send differently, the likely culprit is the encoding.
+
+    Servers disagree on RFC 6749 §2.3.1: most (django-oauth-toolkit, Authlib) form-decode the
+    Basic credentials, some do not. The fix names the setting, never the secret or a part of it.
+    """
+    if client.auth_method != "client_secret_basic":
+        return None
+    try:
+        secret = config.plugin_host().resolve_secret(client.secret_reference, fresh=False)
+    except CredflowError:
+        return None
+    sent = (client.client_id, secret.reveal())
+    if client.basic_auth_encoding == "raw":
+        # Sent as is to a server that form-decodes: '%' and '+' arrive changed.
+        changed, which, other = any(unquote_plus(text) != text for text in sent), "% or +", "form-urlencoded"
+    else:
+        # Sent encoded to a server that does not decode: anything quote_plus changes arrives changed.
+        changed, which, other = (
+            any(quote_plus(text) != text for text in sent),
+            "such as % + / = or a space",
+            "raw",
+        )
+    if not changed:
+        return None
+    return (
+        f"the client id or the secret from {client.client_secret} contains characters ({which}) that "
+        f"this server likely decodes differently in HTTP Basic credentials than basic_auth_encoding = "
+        f"'{client.basic_auth_encoding}' sends them: set basic_auth_encoding = '{other}' on this client "
+        "(if it is still rejected, update the secret in its source, or at the server)"
+    )
 
 
 def _oauth_fix(error: OAuthError, client: ClientConfig) -> str:

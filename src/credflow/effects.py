@@ -42,6 +42,15 @@ def _advance(flow: Flow, result: Any, error: Exception | None) -> tuple[bool, An
         return True, stop.value
 
 
+def _lock_held_after(effect: Effect, result: Any, held: CacheCall | None) -> CacheCall | None:
+    """The unlock call owed after `effect` returned `result` (the fetch lock the flow holds)."""
+    if isinstance(effect, CacheCall) and effect.method == "try_lock" and isinstance(result, str):
+        return CacheCall("unlock", (effect.args[0], result))
+    if isinstance(effect, CacheCall) and effect.method == "unlock":
+        return None
+    return held
+
+
 class EffectRunner:
     """Runs acquisition flows for one client: its config, plugins, cache backend and transport."""
 
@@ -56,6 +65,8 @@ class EffectRunner:
         self._host = host
         self._backend = backend
         self._transport = transport
+        # A secret read gets as long as one token request with its retries: the same bound.
+        self._secret_bound = config.retry.deadline + config.timeout
 
     # --- sync -------------------------------------------------------------
 
@@ -77,13 +88,16 @@ class EffectRunner:
         if isinstance(effect, PostToken):
             return self._with_retry(lambda: self._transport.post(effect.request), effect.request.url)
         if isinstance(effect, ResolveSecret):
-            return self._host.resolve_secret(effect.reference, fresh=effect.fresh)
+            return self._host.resolve_secret(effect.reference, fresh=effect.fresh, bound=self._secret_bound)
         if isinstance(effect, CacheCall):
             return self.cache_call(effect)
         if isinstance(effect, GetJson):
             return self._with_retry(lambda: self._transport.get(effect.url), effect.url)
         if isinstance(effect, ListCandidates):
-            return self._list_candidates(effect)
+            # Listing versions asks the secret manager too: the same bound as a read.
+            return self._host.reads.run(
+                effect.reference, lambda: self._list_candidates(effect), self._secret_bound
+            )
         if isinstance(effect, Sleep):
             time.sleep(effect.seconds)
             return None
@@ -102,6 +116,7 @@ class EffectRunner:
         async with self._transport.async_client() as client:
             result: Any = None
             error: Exception | None = None
+            held: CacheCall | None = None
             while True:
                 done, value = _advance(flow, result, error)
                 if done:
@@ -113,7 +128,9 @@ class EffectRunner:
                     error = exc
                 except BaseException:
                     flow.close()  # cancelled: end the flow here rather than when it is collected
+                    self._release_abandoned_lock(held)
                     raise
+                held = _lock_held_after(value, result, held)
 
     async def _aperform(self, effect: Effect, client: httpx.AsyncClient) -> Any:
         if isinstance(effect, PostToken):
@@ -121,13 +138,19 @@ class EffectRunner:
                 lambda: self._transport.apost(client, effect.request), effect.request.url
             )
         if isinstance(effect, ResolveSecret):
-            return await self._host.aresolve_secret(effect.reference, fresh=effect.fresh)
+            return await self._host.aresolve_secret(
+                effect.reference, fresh=effect.fresh, bound=self._secret_bound
+            )
         if isinstance(effect, CacheCall):
             return await self.acache_call(effect)
         if isinstance(effect, GetJson):
             return await self._awith_retry(lambda: self._transport.aget(client, effect.url), effect.url)
         if isinstance(effect, ListCandidates):
-            return await asyncio.to_thread(self._list_candidates, effect)
+            listing = self._host.reads.submit(effect.reference, lambda: self._list_candidates(effect))
+            try:
+                return await asyncio.wait_for(asyncio.wrap_future(listing), self._secret_bound)
+            except TimeoutError:
+                raise self._host.reads.abandon(effect.reference, self._secret_bound) from None
         if isinstance(effect, Sleep):
             await asyncio.sleep(effect.seconds)
             return None
@@ -140,6 +163,16 @@ class EffectRunner:
             raise self._exhausted(exc, url) from None
 
     # --- shared -----------------------------------------------------------
+
+    def _release_abandoned_lock(self, held: CacheCall | None) -> None:
+        """Release the fetch lock a cancelled flow held, when that costs no I/O.
+
+        The closed flow cannot release it (it may not yield any more). An
+        in-process lock would otherwise block the engine's next acquisition
+        until its TTL; a shared backend's lock (I/O) is left to expire.
+        """
+        if held is not None and not self._backend.blocking:
+            self.cache_call(held)
 
     def cache_call(self, effect: CacheCall) -> Any:
         """Call the cache backend; a failing backend behaves as a miss, never as an outage."""

@@ -76,10 +76,9 @@ class TokenEngine:
         self._host = plugins or default_plugin_host()
         self._clock = clock or SystemClock()
         self._monotonic: Callable[[], float] = self._clock.monotonic
-        endpoint_id = config.token_endpoint or config.issuer or ""
         self._acquisition = Acquisition(
             config,
-            cache_key(endpoint_id, config.client_id, config.scopes, config.audience, config.resource),
+            cache_key(config),
             self._host.emit,
             self._clock.now,
         )

@@ -108,11 +108,16 @@ class SecretRotation(AuditEvent):
     """A rotation happened: the secret value changed, or credflow switched candidates.
 
     `kind` is `changed` (a fresh read returned a new value), `candidate-fallback`
-    (a non-primary candidate worked) or `fallback-ended` (the primary works again).
+    (a non-primary candidate worked), `fallback-ended` (the primary works again),
+    `last-known-good` (the source's value was refused and the value the server
+    last accepted worked instead) or `last-known-good-ended` (the source's value
+    is accepted again).
     """
 
     reference: str
-    kind: Literal["changed", "candidate-fallback", "fallback-ended"]
+    kind: Literal[
+        "changed", "candidate-fallback", "fallback-ended", "last-known-good", "last-known-good-ended"
+    ]
     secret_fingerprint: str
     candidate: str | None = None
 

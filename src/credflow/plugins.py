@@ -28,6 +28,7 @@ from .errors import CredflowError, PluginError, SecretSourceError, UnknownSecret
 from .events import AuditEvent, SecretFailed, SecretFetched
 from .reference import SecretReference
 from .secret import SecretValue
+from .secret_reads import BoundedReads
 from .source import SecretSource, SecretSourceFactory, SourceContext
 
 __all__ = ["PluginHost", "Registration", "default_plugin_host"]
@@ -113,6 +114,7 @@ class PluginHost:
         # Re-entrant: a source factory may resolve a nested reference of another scheme.
         self._sources_lock = threading.RLock()
         self._current_plugin: tuple[str, str | None, str | None] = ("", None, None)
+        self.reads = BoundedReads()
 
         from .audit import AuditLogPlugin
         from .sources import env as env_source
@@ -281,24 +283,48 @@ class PluginHost:
         """Parse and resolve a reference string (for sources whose credentials are secrets)."""
         return self.resolve_secret(SecretReference.parse(text), fresh=False)
 
-    def resolve_secret(self, reference: SecretReference, *, fresh: bool) -> SecretValue:
-        """Resolve `reference` through the resolution hook, auditing the outcome."""
-        try:
+    def resolve_secret(
+        self, reference: SecretReference, *, fresh: bool, bound: float | None = None
+    ) -> SecretValue:
+        """Resolve `reference` through the resolution hook, auditing the outcome.
+
+        With `bound`, the read runs on a worker thread and is abandoned after
+        `bound` seconds (`SecretSourceUnavailableError`); without, it runs here
+        (a source resolving a nested reference is already on such a thread).
+        """
+
+        def read() -> SecretValue:
             value = self._pm.hook.credflow_resolve_secret(reference=reference, fresh=fresh)
             if value is None:
                 raise self._unknown_scheme(reference.scheme, str(reference))
+            return cast(SecretValue, value)
+
+        try:
+            value = read() if bound is None else self.reads.run(reference, read, bound)
         except Exception as exc:
             raise self._secret_failure(reference, exc) from exc
         self._secret_fetched(reference, value, fresh)
-        return cast(SecretValue, value)
+        return value
 
-    async def aresolve_secret(self, reference: SecretReference, *, fresh: bool) -> SecretValue:
-        """Resolve `reference` without blocking the event loop, auditing the outcome."""
+    async def aresolve_secret(
+        self, reference: SecretReference, *, fresh: bool, bound: float | None = None
+    ) -> SecretValue:
+        """Resolve `reference` without blocking the event loop, auditing the outcome.
+
+        With `bound`, the read is cancelled (a coroutine) or abandoned (a
+        synchronous source on its worker thread) after `bound` seconds.
+        """
         try:
             pending = self._pm.hook.credflow_aresolve_secret(reference=reference, fresh=fresh)
             if pending is None:
                 raise self._unknown_scheme(reference.scheme, str(reference))
-            value = await pending
+            if bound is None:
+                value = await pending
+            else:
+                try:
+                    value = await asyncio.wait_for(pending, bound)
+                except TimeoutError:
+                    raise self.reads.abandon(reference, bound) from None
         except Exception as exc:
             raise self._secret_failure(reference, exc) from exc
         self._secret_fetched(reference, value, fresh)
@@ -402,7 +428,10 @@ class _BuiltinResolver:
         afetch = getattr(source, "afetch", None)
         if afetch is not None:
             return cast(Awaitable[SecretValue], afetch(reference, fresh=fresh))
-        return asyncio.to_thread(source.fetch, reference, fresh=fresh)
+        # On a daemon worker rather than asyncio.to_thread: the loop's executor waits for its
+        # threads when the loop closes, so a read blocked for ever would block asyncio.run().
+        read = self._host.reads.submit(reference, lambda: source.fetch(reference, fresh=fresh))
+        return asyncio.wrap_future(read)
 
 
 class _BuiltinCaches:

@@ -11,12 +11,13 @@ from __future__ import annotations
 import base64
 import json
 import math
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import quote_plus
+from urllib.parse import quote_plus, urlsplit
 
 from .config import ClientConfig
 from .errors import ConfigError, OAuthError, TokenResponseError
@@ -32,7 +33,39 @@ __all__ = [
     "parse_retry_after",
     "parse_server_metadata",
     "parse_token_response",
+    "server_text",
 ]
+
+# How much of a text the server chose (error_description, odd field values) reaches an
+# error message or an audit line: enough to read, not enough to flood a log.
+SERVER_TEXT_LIMIT = 300
+# Control, format (bidi overrides), line and paragraph separator characters: shown escaped,
+# so that a server cannot forge log lines (CR, LF), colour a terminal (ANSI ESC) or reorder text.
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
+
+
+def _escaped(character: str) -> str:
+    if unicodedata.category(character) not in _UNSAFE_CATEGORIES:
+        return character
+    code = ord(character)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def server_text(value: str, limit: int = SERVER_TEXT_LIMIT) -> str:
+    """`value` as it may be shown: control characters escaped, cut to `limit` characters.
+
+    Everything the token endpoint says that ends up in an exception or an
+    audit line goes through here once, when the answer is parsed.
+    """
+    shown = "".join(map(_escaped, value[:limit]))
+    if len(value) > limit or len(shown) > limit:
+        return f"{shown[:limit]}… [cut, {len(value)} characters in all]"
+    return shown
+
+
+def _shown(value: object) -> str:
+    """A field value of any JSON type for a message: its repr, made safe and cut."""
+    return server_text(repr(value))
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +147,7 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
 
 
 def _describe(response: RawResponse) -> str:
-    content_type = response.headers.get("content-type", "no content type")
+    content_type = server_text(response.headers.get("content-type", "no content type"), 100)
     return f"HTTP {response.status}, {content_type}, {len(response.body)} bytes"
 
 
@@ -171,7 +204,7 @@ def _seconds_field(endpoint: str, document: Mapping[str, Any], name: str, status
             number = None
     if number is None or not math.isfinite(number):
         raise TokenResponseError(
-            f"token endpoint {endpoint} returned {name}={value!r}, expected a number of seconds",
+            f"token endpoint {endpoint} returned {name}={_shown(value)}, expected a number of seconds",
             endpoint=endpoint,
             status=status,
         )
@@ -196,6 +229,10 @@ def parse_token_response(
     if not 200 <= response.status < 300:
         raise _error_from(response, endpoint)
     document = _json_object(endpoint, response)
+    if document.get("error") is not None:
+        # RFC 6749 §5.2: `error` is the server saying the request failed. A server that sends it
+        # beside an access_token is broken, and a token it calls an error is of unknown validity.
+        raise _oauth_error(document, response, endpoint)
     access_token = document.get("access_token")
     if not isinstance(access_token, str) or not access_token:
         raise TokenResponseError(
@@ -212,7 +249,7 @@ def parse_token_response(
         )
     if token_type.lower() != expected_token_type.lower():
         raise TokenResponseError(
-            f"token endpoint {endpoint} issued a token of type {token_type!r}, expected "
+            f"token endpoint {endpoint} issued a token of type {_shown(token_type)}, expected "
             f"{expected_token_type!r} (set token_type in the client config if this is intended)",
             endpoint=endpoint,
             status=response.status,
@@ -222,14 +259,14 @@ def parse_token_response(
     lifetime = default_lifetime if expires_in is None else expires_in
     if lifetime <= 0:
         raise TokenResponseError(
-            f"token endpoint {endpoint} returned expires_in={document.get('expires_in')!r}: "
+            f"token endpoint {endpoint} returned expires_in={_shown(document.get('expires_in'))}: "
             "a token must live a positive number of seconds",
             endpoint=endpoint,
             status=response.status,
         )
     if lifetime > max_lifetime:
         raise TokenResponseError(
-            f"token endpoint {endpoint} returned an absurd expires_in={document.get('expires_in')!r} "
+            f"token endpoint {endpoint} returned an absurd expires_in={_shown(document.get('expires_in'))} "
             f"(more than max_lifetime={max_lifetime:g} seconds)",
             endpoint=endpoint,
             status=response.status,
@@ -259,26 +296,47 @@ def _error_from(response: RawResponse, endpoint: str) -> OAuthError | TokenRespo
             endpoint=endpoint,
             status=response.status,
         )
+    return _oauth_error(document, response, endpoint)
+
+
+def _oauth_error(
+    document: Mapping[str, Any], response: RawResponse, endpoint: str
+) -> OAuthError | TokenResponseError:
+    """The RFC 6749 §5.2 error in `document`; its text made safe to show, once, here."""
     error = document.get("error")
     if not isinstance(error, str) or not error:
+        what = "no 'error' field" if error is None else f"an 'error' field that is {_shown(error)}"
         return TokenResponseError(
-            f"token endpoint {endpoint} answered HTTP {response.status} with JSON that has no 'error' field",
+            f"token endpoint {endpoint} answered HTTP {response.status} with JSON that has {what}",
             endpoint=endpoint,
             status=response.status,
         )
+    description = _optional_str(document, "error_description")
+    uri = _optional_str(document, "error_uri")
     return OAuthError(
         endpoint=endpoint,
         status=response.status,
-        error=error,
-        error_description=_optional_str(document, "error_description"),
-        error_uri=_optional_str(document, "error_uri"),
+        error=server_text(error),
+        error_description=None if description is None else server_text(description),
+        error_uri=None if uri is None else server_text(uri),
     )
 
 
-def metadata_urls(issuer: str) -> tuple[str, str]:
-    """The RFC 8414 and OpenID discovery URLs of `issuer`, in the order to try them."""
+def metadata_urls(issuer: str) -> tuple[str, ...]:
+    """The discovery URLs of `issuer`, in the order to try them.
+
+    RFC 8414 §3.1 inserts `/.well-known/oauth-authorization-server` between the
+    host and the issuer's path, so that form comes first for an issuer with a
+    path (django-oauth-toolkit publishes only there); then the forms appended
+    to the issuer that many servers use, RFC 8414's and OpenID Connect's.
+    """
     base = issuer.rstrip("/")
-    return (f"{base}/.well-known/oauth-authorization-server", f"{base}/.well-known/openid-configuration")
+    parts = urlsplit(base)
+    appended = (f"{base}/.well-known/oauth-authorization-server", f"{base}/.well-known/openid-configuration")
+    if not parts.path:
+        return appended
+    origin = f"{parts.scheme}://{parts.netloc}"
+    return (f"{origin}/.well-known/oauth-authorization-server{parts.path}", *appended)
 
 
 def parse_server_metadata(response: RawResponse, *, url: str, issuer: str) -> dict[str, Any]:

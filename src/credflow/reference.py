@@ -15,6 +15,7 @@ from types import MappingProxyType
 from urllib.parse import parse_qsl
 
 from .errors import ConfigError
+from .security import redact_userinfo
 
 __all__ = ["SecretReference", "looks_like_reference"]
 
@@ -65,6 +66,12 @@ class SecretReference:
                 raise ConfigError(f"{config_key}: empty key after '#' in secret reference")
         if not rest:
             raise ConfigError(f"{config_key}: secret reference {scheme}: names nothing")
+        if "://" in rest and redact_userinfo(rest) != rest:
+            # `azure-kv:https://user:pass@vault/…`: the reference is shown in `config show` and errors.
+            raise ConfigError(
+                f"{config_key}: the URL in this {scheme}: reference carries credentials (user:password@); "
+                f"remove them: the {scheme} source gets its credentials from its own settings"
+            )
         try:
             pairs = parse_qsl(query, keep_blank_values=False, strict_parsing=bool(query))
         except ValueError as exc:

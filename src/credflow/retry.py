@@ -14,18 +14,20 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any, TypeVar
 
 import tenacity
 
-from .errors import ConfigError
+from .validation import check_integer, check_seconds
 
 __all__ = ["RetryPolicy", "TransientError", "acall_with_retry", "call_with_retry", "set_testing"]
 
 T = TypeVar("T")
 
 _testing = False
+
+#: More attempts than this is a typo; the deadline bounds a long series anyway.
+MAX_ATTEMPTS = 1000
 
 
 def set_testing(testing: bool = True) -> None:
@@ -47,13 +49,6 @@ class TransientError(Exception):
         self.reason = reason
         self.status = status
         self.retry_after = retry_after
-
-
-def _seconds(value: float | timedelta, name: str) -> float:
-    number = value.total_seconds() if isinstance(value, timedelta) else value
-    if isinstance(number, bool) or not isinstance(number, int | float) or number < 0:
-        raise ConfigError(f"retry.{name}: expected a non-negative number of seconds, got {value!r}")
-    return float(number)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,10 +84,9 @@ class RetryPolicy:
     )
 
     def __post_init__(self) -> None:
-        if isinstance(self.attempts, bool) or not isinstance(self.attempts, int) or self.attempts < 1:
-            raise ConfigError(f"retry.attempts: expected an integer of at least 1, got {self.attempts!r}")
+        check_integer(self.attempts, "retry.attempts", minimum=1, maximum=MAX_ATTEMPTS)
         for name in ("deadline", "initial_backoff", "max_backoff"):
-            object.__setattr__(self, name, _seconds(getattr(self, name), name))
+            object.__setattr__(self, name, check_seconds(getattr(self, name), f"retry.{name}"))
 
     def backoff(self, attempt: int) -> float:
         """The full-jitter wait after failed attempt number `attempt` (1-based)."""

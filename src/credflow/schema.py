@@ -74,6 +74,14 @@ STRING_LIST = ValueType(
     "a list of strings",
     lambda value: isinstance(value, list | tuple) and all(isinstance(item, str) for item in value),
 )
+INTEGER_LIST = ValueType(
+    "list of integers",
+    "a list of integers",
+    lambda value: (
+        isinstance(value, list | tuple)
+        and all(isinstance(item, int) and not isinstance(item, bool) for item in value)
+    ),
+)
 STRING_TABLE = ValueType(
     "table of strings",
     'a table of strings (key = "value")',
@@ -102,6 +110,8 @@ def _value_type(hint: Any) -> ValueType:
         return _value_type(inner)
     if origin is tuple and args == (str, Ellipsis):
         return STRING_LIST
+    if origin is tuple and args == (int, Ellipsis):
+        return INTEGER_LIST
     if origin is Mapping and args == (str, str):
         return STRING_TABLE
     # A new field type needs a TOML type here before it can be configured from a file.
@@ -316,7 +326,8 @@ def build_client(
     schema = client_schema()
 
     def fail(key: str, message: str) -> ConfigError:
-        return ConfigError(f"{locate(key)}: clients.{name}.{key}: {message}")
+        # "scopes[2]" was set where "scopes" was.
+        return ConfigError(f"{locate(key.split('[', 1)[0])}: clients.{name}.{key}: {message}")
 
     arguments: dict[str, Any] = {}
     for key, value in table.items():
@@ -427,8 +438,12 @@ def _check_reference(
         )
     try:
         SecretReference.parse(text, config_key=key)
-    except ConfigError:
-        raise fail(key, f"malformed '{scheme}:' secret reference (scheme:body[#key][?param=value])") from None
+    except ConfigError as exc:
+        # The parser's messages never echo the reference: keep what it found.
+        detail = str(exc).partition(": ")[2]
+        raise fail(
+            key, f"malformed '{scheme}:' secret reference (scheme:body[#key][?param=value]): {detail}"
+        ) from None
 
 
 def _unknown_backend(backend: str, backends: frozenset[str]) -> str:

@@ -4,7 +4,8 @@ The transport only moves bytes. It marks connection errors, timeouts, 5xx and
 429 answers as `TransientError` (with the server's `Retry-After`) so that
 `retry.py` can decide; every other answer is returned as a `RawResponse` for
 `protocol.py` to parse. Each call is bounded by `timeout` as a whole, not only
-per read (see `_CutOff`).
+per read (see `_CutOff`). A certificate that fails verification is a
+`TokenEndpointError` at once: retrying cannot fix it.
 """
 
 from __future__ import annotations
@@ -12,15 +13,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import ssl
 import threading
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
+from .errors import TokenEndpointError
 from .protocol import RawResponse, TokenRequest, parse_retry_after
 from .retry import TransientError
-from .security import tls_context
+from .security import ensure_no_userinfo, tls_context
 
 __all__ = ["TokenTransport"]
 
@@ -37,8 +40,45 @@ def _raw(response: httpx.Response) -> RawResponse:
 
 
 def _transient(exc: httpx.TransportError, url: str) -> TransientError:
+    """The retryable form of `exc`; a certificate that fails verification raises instead.
+
+    An untrusted, expired or misnamed certificate will fail the same way on
+    every attempt, so it is not retried, and OpenSSL's reason is kept.
+    """
+    tls = _tls_cause(exc)
+    if isinstance(tls, ssl.SSLCertVerificationError):
+        reason = tls.verify_message or tls.reason or "certificate verify failed"
+        raise TokenEndpointError(
+            f"TLS connection to {url} failed: certificate verify failed: {reason}. The server's certificate "
+            "is not trusted; if it comes from a private CA, set ca_bundle to that CA's PEM file "
+            "(verification cannot be turned off)",
+            endpoint=url,
+        ) from None
     kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "failed"
-    return TransientError(f"connection to {url} {kind}: {type(exc).__name__}")
+    detail = f" ({tls.reason or tls})" if tls is not None else ""
+    return TransientError(f"connection to {url} {kind}: {type(exc).__name__}{detail}")
+
+
+def _refuse_userinfo(url: str) -> None:
+    # Configured and discovered URLs are checked before they get here; this last guard keeps httpx
+    # from ever sending a URL's `user:password@` as Basic credentials in place of the client's own.
+    ensure_no_userinfo(
+        url,
+        key="token endpoint",
+        credentials="the server's metadata must not put credentials in its token_endpoint",
+    )
+
+
+def _tls_cause(exc: BaseException) -> ssl.SSLError | None:
+    # httpx raises its own ConnectError from httpcore's, itself raised from the ssl module's error.
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, ssl.SSLError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
 
 
 _Headers = tuple[tuple[str, str], ...]
@@ -141,6 +181,7 @@ class TokenTransport:
         return await self._asend(client, "GET", url, _ACCEPT_JSON, None)
 
     def _send(self, method: str, url: str, headers: _Headers, data: _Form | None) -> RawResponse:
+        _refuse_userinfo(url)
         with _CutOff(self._total) as cut_off:
             try:
                 response = self._sync_client().request(
@@ -153,6 +194,7 @@ class TokenTransport:
     async def _asend(
         self, client: httpx.AsyncClient, method: str, url: str, headers: _Headers, data: _Form | None
     ) -> RawResponse:
+        _refuse_userinfo(url)
         try:
             async with asyncio.timeout(self._total):
                 response = await client.request(method, url, headers=headers, data=data)

@@ -149,3 +149,38 @@ def test_every_client_is_checked_without_client(
         outcome.code,
         blocks,
     )
+
+
+def test_rejected_secret_that_form_encoding_changes_names_raw_basic_auth_encoding(
+    run: Run, write_config: WriteConfig, server: AuthServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server that does not form-decode Basic refuses an encoded '/'-secret: the fix names the setting."""
+    secret = "Ab3/kL9=x+Yz-QR7"
+    server.add_client("odd", secret, scopes=["api.read"])
+    server.basic_auth_decoding = "raw"
+    monkeypatch.setenv("ODD_SECRET", secret)
+    path = write_config(
+        client_toml("api", server, secret="env:ODD_SECRET").replace(
+            f'client_id = "{server.test_client_id}"', 'client_id = "odd"'
+        )
+    )
+
+    outcome = run("check", "--config", str(path))
+
+    assert ExitCode.CREDENTIALS_REJECTED == outcome.code
+    assert "set basic_auth_encoding = 'raw' on this client" in outcome.out
+    assert secret not in outcome.out
+    assert "kL9" not in outcome.out
+
+
+def test_rejected_plain_secret_still_says_update_the_secret(
+    run: Run, write_config: WriteConfig, server: AuthServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A secret both encodings send alike: the encoding cannot be the cause; the fix is the secret."""
+    monkeypatch.setenv("CLI_TEST_CLIENT_SECRET", "plain-but-wrong-secret-123")
+
+    outcome = run("check", "--config", str(write_config()))
+
+    assert ExitCode.CREDENTIALS_REJECTED == outcome.code
+    assert "update the secret in its source, or at the server" in outcome.out
+    assert "basic_auth_encoding" not in outcome.out

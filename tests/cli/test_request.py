@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import http
+import http.server
 import json
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from credflow.cli import ExitCode
 from credflow.testing import AuthServer
@@ -98,3 +104,52 @@ def test_authorization_header_cannot_be_overridden(run: Run, config_path: Path, 
     outcome = run("request", "--config", str(config_path), "-H", "Authorization: Bearer x", server.api_url)
 
     assert ExitCode.USAGE == outcome.code
+
+
+class _Redirecting(http.server.BaseHTTPRequestHandler):
+    """Answers every GET with the status and Location of its path: /302/<location> or /300."""
+
+    def do_GET(self) -> None:
+        _, status, *rest = self.path.split("/", 2)
+        self.send_response(int(status))
+        if rest:
+            self.send_header("Location", "/" + rest[0])
+        self.send_header("Content-Length", "9")
+        self.end_headers()
+        self.wfile.write(b"moved on\n")
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet."""
+
+
+@pytest.fixture
+def redirecting_api() -> Iterator[str]:
+    """A loopback API answering redirects: its base URL."""
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Redirecting) as httpd:
+        thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+        thread.start()
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+        httpd.shutdown()
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_redirect_is_not_followed_and_exits_7(
+    run: Run, config_path: Path, redirecting_api: str, status: int
+) -> None:
+    """A 3xx prints the body, names the Location it did not follow, and exits 7."""
+    outcome = run("request", "--config", str(config_path), f"{redirecting_api}/{status}/elsewhere/x")
+
+    assert (ExitCode.API_ERROR, "moved on\n") == (outcome.code, outcome.out)
+    assert (
+        f"credflow: error: GET {redirecting_api}/{status}/elsewhere/x answered HTTP {status} "
+        f"{http.HTTPStatus(status).phrase} redirecting to {redirecting_api}/elsewhere/x, not followed: "
+        "credflow request does not follow redirects; to call it, run credflow request with that URL\n"
+    ) == outcome.err
+
+
+def test_redirect_without_location_exits_7(run: Run, config_path: Path, redirecting_api: str) -> None:
+    """A 300 with no Location still exits 7 and says there was none."""
+    outcome = run("request", "--config", str(config_path), f"{redirecting_api}/300")
+
+    assert ExitCode.API_ERROR == outcome.code
+    assert "answered HTTP 300 Multiple Choices with no Location header, not followed" in outcome.err

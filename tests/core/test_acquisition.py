@@ -197,3 +197,51 @@ def test_a_cancelled_driver_closes_the_flow_cleanly() -> None:
     driver.flow.close()
     with pytest.raises(StopIteration):
         next(driver.flow)
+
+
+def test_last_good_value_is_sent_after_the_reread_and_the_candidates() -> None:
+    """A changed value refused: re-read, then the fallback, then the value last accepted, which works."""
+    flow, events = acquisition(
+        auth_method="client_secret_post", rotation=RotationPolicy(fallback_secrets=("env:PREVIOUS",))
+    )
+    sent: list[str] = []
+
+    def run(reason: Any, answers: list[Any]) -> Token:
+        driver = Driver(flow.acquire(reason, None))
+        pending = list(answers)
+        while driver.effect is not None:
+            effect = driver.effect
+            if isinstance(effect, CacheCall):
+                driver.answer("owner-1" if effect.method == "try_lock" else None)
+                continue
+            if isinstance(effect, PostToken):
+                sent.append(dict(effect.request.form)["client_secret"])
+            driver.answer(pending.pop(0))
+        assert [] == pending
+        result: Token = driver.result
+        return result
+
+    run("cold", [SecretValue("client-secret-1"), issued("issued-token-1")])
+    second = run(
+        "renewal",
+        [
+            SecretValue("client-secret-2"),  # the source changed before the server
+            rejected(),
+            SecretValue("client-secret-2"),  # the fresh re-read: unchanged
+            SecretValue("previous-secret-3"),  # the fallback candidate
+            rejected(),
+            issued("issued-token-2"),  # the value last accepted
+        ],
+    )
+
+    expected = (
+        ["client-secret-1", "client-secret-2", "previous-secret-3", "client-secret-1"],
+        "issued-token-2",
+        ["changed", "last-known-good"],
+    )
+    actual = (
+        sent,
+        second.access_token,
+        [event.kind for event in events if isinstance(event, SecretRotation)],
+    )
+    assert expected == actual

@@ -13,6 +13,7 @@ from credflow import ClientConfig, OAuthError, SecretValue, TokenResponseError
 from credflow.protocol import (
     RawResponse,
     build_token_request,
+    metadata_urls,
     parse_retry_after,
     parse_server_metadata,
     parse_token_response,
@@ -276,6 +277,39 @@ def test_metadata_without_token_endpoint_is_refused() -> None:
         parse_server_metadata(
             response({"issuer": "https://a"}), url="https://a/.well-known/x", issuer="https://a"
         )
+
+
+@pytest.mark.parametrize(
+    ("issuer", "urls"),
+    [
+        (
+            "https://a.example/tenant1",
+            (
+                "https://a.example/.well-known/oauth-authorization-server/tenant1",
+                "https://a.example/tenant1/.well-known/oauth-authorization-server",
+                "https://a.example/tenant1/.well-known/openid-configuration",
+            ),
+        ),
+        (
+            "https://a.example:8443/realms/x/",
+            (
+                "https://a.example:8443/.well-known/oauth-authorization-server/realms/x",
+                "https://a.example:8443/realms/x/.well-known/oauth-authorization-server",
+                "https://a.example:8443/realms/x/.well-known/openid-configuration",
+            ),
+        ),
+        (
+            "https://a.example/",
+            (
+                "https://a.example/.well-known/oauth-authorization-server",
+                "https://a.example/.well-known/openid-configuration",
+            ),
+        ),
+    ],
+)
+def test_discovery_tries_the_rfc8414_path_insertion_form_first(issuer: str, urls: tuple[str, ...]) -> None:
+    """RFC 8414 §3.1: for an issuer with a path, the well-known segment goes before the path, tried first."""
+    assert urls == metadata_urls(issuer)
 
 
 def test_form_values_roundtrip_through_urlencoding() -> None:

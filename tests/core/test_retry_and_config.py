@@ -48,7 +48,7 @@ def base(**changes: object) -> dict[str, object]:
     ("changes", "message"),
     [
         ({"scopes": "api.read"}, "scopes: expected a list of strings, got 'api.read'"),
-        ({"scopes": ["a b"]}, "scopes: a scope cannot contain a space"),
+        ({"scopes": ["a b"]}, "scopes[0]: a scope cannot contain a space"),
         (
             {"auth_method": "private_key_jwt"},
             "auth_method: expected one of client_secret_basic, client_secret_post",

@@ -1,7 +1,8 @@
-"""`python -m tests.drill`: run the rotation drill with OpenBao and with moto; print the report.
+"""`python -m tests.drill`: run the rotation drill with OpenBao, moto and a file; print the report.
 
 Options change the durations and the load (`--help`); the exit status is 1
-when a goal was missed (a failed API call, or more secret reads than the bound).
+when a goal was missed (a failed API call, more secret reads or refused token
+requests than their bounds).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from .report import format_report
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m tests.drill", description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", choices=["openbao", "moto", "both"], default="both")
+    parser.add_argument("--backend", choices=["openbao", "moto", "file", "all"], default="all")
     for settings_field in dataclasses.fields(DrillSettings):
         flag = "--" + settings_field.name.replace("_", "-")
         parser.add_argument(flag, type=type(settings_field.default), default=settings_field.default)
@@ -35,7 +36,7 @@ def main(argv: list[str]) -> int:
         **{f.name: getattr(arguments, f.name) for f in dataclasses.fields(DrillSettings)}
     )
     credflow.set_testing(False)
-    backends = ["openbao", "moto"] if arguments.backend == "both" else [arguments.backend]
+    backends = ["openbao", "moto", "file"] if arguments.backend == "all" else [arguments.backend]
     log = None if arguments.quiet else print
     reports = []
     for backend in backends:

@@ -1,8 +1,9 @@
-"""The secret managers the drill rotates in: OpenBao (KV v2) and moto's Secrets Manager.
+"""Where the drill keeps the secret: OpenBao (KV v2), moto's Secrets Manager, or a plain file.
 
 Each backend holds the service's client secret, writes a new value the way a
-rotation does (the old value stays reachable as the previous version), and
-says how the service process reaches it (plugin, reference, settings, env).
+rotation does (in a secret manager the old value stays reachable as the
+previous version; a file keeps no versions), and says how the service process
+reaches it (plugin, reference, settings, env, whether versions are tried).
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ class SecretBackend(Protocol):
 
     name: str
     scheme: str
+    #: The module serving `scheme`, wrapped to count backend reads; "" for a built-in source.
     plugin: str
     reference: str
+    try_versions: bool
 
     def __enter__(self) -> Self: ...
 
@@ -56,6 +59,7 @@ class OpenBaoBackend:
     scheme = "vault"
     plugin = "credflow_vault.plugin"
     reference = f"vault:secret/{SECRET_PATH}#client_secret"
+    try_versions = True
 
     def __init__(self) -> None:
         from credflow_vault.testing import VaultDevServer
@@ -97,6 +101,7 @@ class MotoBackend:
     scheme = "aws-sm"
     plugin = "credflow_aws.plugin"
     reference = f"aws-sm:{SECRET_PATH}"
+    try_versions = True
 
     def __init__(self) -> None:
         from credflow_aws.testing import MotoSecretsManager
@@ -141,7 +146,56 @@ class MotoBackend:
         return self._server.request_count("GetSecretValue")
 
 
-BACKENDS: dict[str, type[OpenBaoBackend] | type[MotoBackend]] = {
+class FileBackend:
+    """A secret file, replaced the way rotation jobs do it: a new file renamed over the old one.
+
+    No versions and no `fallback_secrets`: only the last known good value
+    bridges the manager-first gap. The built-in `file` source cannot be
+    wrapped (its scheme cannot be registered twice), so the service counts
+    its reads from `SecretFetched` audit events instead.
+    """
+
+    name = "file, no fallback"
+    scheme = "file"
+    plugin = ""
+    try_versions = False
+
+    def __init__(self) -> None:
+        self._directory = tempfile.TemporaryDirectory(prefix="credflow-drill-file-")
+        self._path = Path(self._directory.name) / "client_secret"
+        self.reference = f"file:{self._path}"
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._directory.cleanup()
+
+    def create(self, value: str) -> None:
+        self.write(value)
+
+    def write(self, value: str) -> None:
+        staging = self._path.with_name(".client_secret.tmp")
+        staging.write_text(value, encoding="utf-8")
+        os.replace(staging, self._path)  # atomic: a reader sees the old file or the new one
+
+    def source_settings(self, cache_ttl: float) -> dict[str, Any]:
+        return {}  # the file source re-reads a file whose identity changed; it has no TTL
+
+    def environment(self) -> dict[str, str]:
+        return dict(os.environ)
+
+    def server_reads(self) -> int | None:
+        return None
+
+
+BACKENDS: dict[str, type[OpenBaoBackend] | type[MotoBackend] | type[FileBackend]] = {
     "openbao": OpenBaoBackend,
     "moto": MotoBackend,
+    "file": FileBackend,
 }

@@ -15,9 +15,11 @@ Timeline (times from the moment the service is serving; P = `phase_seconds`):
 In "manager first" the service sees S(i+1) once its secret cache expires,
 is refused, re-reads (unchanged), and with `try_versions` falls back to the
 previous version until the server switches; the next refusal sends it back to
-the latest version. In "server first" the service picks S(i+1) up from the
-manager when its cache expires, or at the refusal after the revocation (one
-fresh read). Tokens live `token_ttl_seconds`, so renewals keep happening.
+the latest version. With a `file:` secret (no versions, no fallback configured)
+the value the server last accepted (last known good) bridges the same gap. In
+"server first" the service picks S(i+1) up from the manager when its cache
+expires, or at the refusal after the revocation (one fresh read). Tokens live
+`token_ttl_seconds`, so renewals keep happening.
 """
 
 from __future__ import annotations
@@ -39,12 +41,16 @@ from tests.interop.oidc_provider_server import OidcProviderServer
 from .backends import BACKENDS, SecretBackend
 from .service import ServiceConfig, ServiceResult
 
-__all__ = ["DrillReport", "DrillSettings", "read_bound", "run_drill"]
+__all__ = ["REJECTIONS_PER_ROTATION", "DrillReport", "DrillSettings", "read_bound", "run_drill"]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CLIENT_ID = "drill-service"
 # Backend requests one rotation may cost one process, at most (see `read_bound`).
 READS_PER_ROTATION = 7
+# Refused token requests one rotation may cost one process, at most: manager first, the new value
+# once (then the previous version or the last known good value is used), and that value once when
+# the server switches; server first, none (the overlap). No refusal is ever repeated per caller.
+REJECTIONS_PER_ROTATION = 2
 _READY_TIMEOUT_SECONDS = 60.0
 _RESULT_TIMEOUT_SECONDS = 60.0
 
@@ -99,6 +105,7 @@ class DrillReport:
     server: dict[str, int]
     backend_server_reads: int | None
     read_bound: int
+    rejection_bound: int
     timeline: list[tuple[float, str]] = field(default_factory=list)
 
     @property
@@ -110,8 +117,12 @@ class DrillReport:
         return counts
 
     def goals_met(self) -> bool:
-        """Zero failed API calls, and secret reads within the bound."""
-        return self.service.api_failed == 0 and self.service.secret_reads <= self.read_bound
+        """Zero failed API calls, secret reads and refused token requests within their bounds."""
+        return (
+            self.service.api_failed == 0
+            and self.service.secret_reads <= self.read_bound
+            and self.server["invalid_client"] <= self.rejection_bound
+        )
 
     def as_dict(self) -> dict[str, Any]:
         """The report as plain data (for JSON)."""
@@ -210,7 +221,7 @@ def _new_secret() -> str:
 def run_drill(
     backend_name: str, settings: DrillSettings = DrillSettings(), *, log: Any = None
 ) -> DrillReport:
-    """Run the drill with the secret in `backend_name` ("openbao" or "moto")."""
+    """Run the drill with the secret in `backend_name` ("openbao", "moto" or "file")."""
     say = log or (lambda text: None)
     backend: SecretBackend = BACKENDS[backend_name]()
     with (
@@ -228,6 +239,7 @@ def run_drill(
             client_secret=backend.reference,
             scheme=backend.scheme,
             plugin=backend.plugin,
+            try_versions=backend.try_versions,
             source_settings=backend.source_settings(settings.secret_cache_ttl_seconds),
             threads=settings.threads,
             tasks=settings.tasks,
@@ -297,5 +309,6 @@ def run_drill(
             server=idp.counters(),
             backend_server_reads=backend.server_reads(),
             read_bound=read_bound(settings, settings.rotations, seconds),
+            rejection_bound=REJECTIONS_PER_ROTATION * settings.rotations,
             timeline=[(round(at, 2), text) for at, text in timeline],
         )

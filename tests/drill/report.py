@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .drill import READS_PER_ROTATION, DrillReport
+from .drill import READS_PER_ROTATION, REJECTIONS_PER_ROTATION, DrillReport
 
 __all__ = ["format_report"]
 
@@ -25,6 +25,7 @@ def _rows(report: DrillReport) -> list[tuple[str, str]]:
         ("token requests (server)", f"{server['token_requests']}"),
         ("tokens issued (server)", f"{server['tokens_issued']}"),
         ("invalid_client answers (server)", f"{server['invalid_client']}"),
+        (f"invalid_client bound {REJECTIONS_PER_ROTATION}*rotations", f"{report.rejection_bound}"),
         ("failed acquisitions (TokenFailed events)", f"{service.token_failures}"),
         ("secret backend requests (service, counted)", f"{service.secret_reads}"),
         ("  fresh re-reads after invalid_client", f"{service.fresh_secret_reads}"),
@@ -39,7 +40,9 @@ def _rows(report: DrillReport) -> list[tuple[str, str]]:
         ("rotation events: changed", f"{kinds.get('changed', 0)}"),
         ("rotation events: candidate-fallback", f"{kinds.get('candidate-fallback', 0)}"),
         ("rotation events: fallback-ended", f"{kinds.get('fallback-ended', 0)}"),
-        ("goals met (0 failed calls, reads <= bound)", "yes" if report.goals_met() else "NO"),
+        ("rotation events: last-known-good", f"{kinds.get('last-known-good', 0)}"),
+        ("rotation events: last-known-good-ended", f"{kinds.get('last-known-good-ended', 0)}"),
+        ("goals met (0 failed calls, within bounds)", "yes" if report.goals_met() else "NO"),
     ]
 
 

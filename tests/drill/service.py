@@ -27,9 +27,9 @@ from typing import Any
 import httpx
 
 from credflow import ClientConfig, PluginHost, RotationPolicy, TokenEngine, hookimpl
-from credflow.events import AuditEvent, SecretRotation, TokenFailed
+from credflow.events import AuditEvent, SecretFetched, SecretRotation, TokenFailed
 
-from .counting import CountingSourcePlugin
+from .counting import BackendReads, CountingSourcePlugin
 
 __all__ = ["ServiceConfig", "ServiceResult", "main"]
 
@@ -46,6 +46,7 @@ class ServiceConfig:
     client_id: str
     client_secret: str
     scheme: str
+    #: The module serving `scheme`, counted; "" for a built-in source (counted by audit events).
     plugin: str
     source_settings: dict[str, Any]
     threads: int
@@ -90,13 +91,23 @@ class _Tally:
 
 
 class _AuditTally:
-    """An audit plugin counting token requests and failures, and keeping rotation events."""
+    """An audit plugin counting token requests, failures and secret reads; keeping rotation events."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.token_requests = 0
         self.token_failures = 0
+        self.secret_reads = 0
+        self.fresh_secret_reads = 0
         self.rotations: list[tuple[float, str, str | None]] = []
+
+    @hookimpl
+    def credflow_secret_fetched(self, event: SecretFetched) -> None:
+        if event.cached:
+            return
+        with self._lock:
+            self.secret_reads += 1
+            self.fresh_secret_reads += event.fresh
 
     @hookimpl
     def credflow_token_requested(self, event: AuditEvent) -> None:
@@ -197,11 +208,13 @@ def _first_call(engine: TokenEngine, url: str) -> int:
 
 def run(config: ServiceConfig) -> ServiceResult:
     """Serve until told to stop; return what happened."""
-    counting = CountingSourcePlugin(importlib.import_module(config.plugin), config.scheme)
+    counting = (
+        CountingSourcePlugin(importlib.import_module(config.plugin), config.scheme) if config.plugin else None
+    )
     audit = _AuditTally()
     host = PluginHost(
         source_settings={config.scheme: config.source_settings},
-        plugins=(counting, audit),
+        plugins=(audit,) if counting is None else (counting, audit),
         load_entry_points=False,
     )
     client_config = ClientConfig(
@@ -217,7 +230,10 @@ def run(config: ServiceConfig) -> ServiceResult:
             asyncio.run(_run(config, engine, tally))
     finally:
         host.close()
-    reads = counting.snapshot()
+    if counting is not None:
+        reads = counting.snapshot()
+    else:  # a built-in source: every value it gave is a read (the file source keeps no cache flag)
+        reads = BackendReads(audit.secret_reads, audit.fresh_secret_reads, 0)
     return ServiceResult(
         api_calls=tally.calls,
         api_failed=tally.failed,

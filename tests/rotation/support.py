@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import os
 import threading
+import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -127,3 +131,69 @@ class KubernetesSecretVolume:
         staging = self.root / "..data_tmp"
         staging.symlink_to(target.name)
         os.replace(staging, self.root / "..data")
+
+
+def publish_file(path: Path, value: str) -> None:
+    """Replace the secret file at `path` the way rotation tools do: a new file renamed over it.
+
+    A new inode, so the `file:` source sees the change even when size and
+    modification time happen to match the old file's.
+    """
+    staging = path.with_name(f".{path.name}.tmp")
+    staging.write_text(value, encoding="utf-8")
+    os.replace(staging, path)
+
+
+def get_tokens_concurrently(engine: TokenEngine, callers: int) -> list[str]:
+    """`callers` threads call `get_token()` at once; each outcome: "token" or the error's type."""
+    start = threading.Barrier(callers)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def call() -> None:
+        start.wait()
+        try:
+            engine.get_token()
+            outcome = "token"
+        except Exception as exc:  # every outcome is reported to the test, which asserts on them
+            outcome = type(exc).__name__
+        with lock:
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=call, name=f"caller-{index}") for index in range(callers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return sorted(outcomes)
+
+
+async def aget_tokens_concurrently(engine: TokenEngine, callers: int) -> list[str]:
+    """`callers` asyncio tasks call `aget_token()` at once; each outcome: "token" or the error's type."""
+    results = await asyncio.gather(*(engine.aget_token() for _ in range(callers)), return_exceptions=True)
+    return sorted(
+        "token" if not isinstance(result, BaseException) else type(result).__name__ for result in results
+    )
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:
+    """Poll `condition()` until it is true; fail after `timeout` seconds (a bound, not a pace)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout:g}s")
+        time.sleep(0.01)
+
+
+async def await_for(condition: Callable[[], bool | Awaitable[bool]], timeout: float = 30.0) -> None:
+    """`wait_for` for async tests: poll `condition()` (awaited if need be) without blocking the loop."""
+    deadline = time.monotonic() + timeout
+
+    async def met() -> bool:
+        outcome = condition()
+        return await outcome if inspect.isawaitable(outcome) else outcome
+
+    while not await met():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout:g}s")
+        await asyncio.sleep(0.01)

@@ -132,9 +132,10 @@ def test_vanished_awspending_sends_the_service_back_to_awscurrent(
 def test_versions_are_not_tried_by_default(
     aws: MotoSecretsManager, auth_server: AuthServer, recorder: EventRecorder, secret_name: str
 ) -> None:
-    """Without `try_versions`, AWSPREVIOUS is never read: the manager-first gap is a rejection."""
+    """Without `try_versions` (nor last known good), AWSPREVIOUS is never read: the gap is a rejection."""
     aws.create_secret(secret_name, OLD)
-    with uncached_engine(aws, auth_server, secret_name, recorder, RotationPolicy()) as engine:
+    rotation = RotationPolicy(last_good_for=0)
+    with uncached_engine(aws, auth_server, secret_name, recorder, rotation) as engine:
         engine.get_token()
         aws.rotate(secret_name, NEW)
         aws.reset_request_counts()

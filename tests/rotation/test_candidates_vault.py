@@ -92,9 +92,10 @@ def test_server_first_with_overlap_needs_only_the_reread(
 def test_previous_version_is_not_tried_by_default(
     vault: VaultDevServer, auth_server: AuthServer, recorder: EventRecorder, secret_name: str
 ) -> None:
-    """Without `try_versions` the manager-first gap ends in CredentialsRejectedError."""
+    """Without `try_versions` (nor last known good) the manager-first gap is CredentialsRejectedError."""
     vault.write_secret(secret_name, {"client_secret": OLD})
-    with vault_engine(vault, auth_server, secret_name, recorder, RotationPolicy()) as engine:
+    rotation = RotationPolicy(last_good_for=0)
+    with vault_engine(vault, auth_server, secret_name, recorder, rotation) as engine:
         engine.get_token()
         vault.write_secret(secret_name, {"client_secret": NEW})
         engine.invalidate()

@@ -81,9 +81,17 @@ def test_clear_failures(server: AuthServer, request_token: RequestToken) -> None
 
 
 def test_status_must_be_an_error(server: AuthServer) -> None:
-    """Only 4xx and 5xx statuses can be injected."""
+    """Only 4xx and 5xx statuses can be injected, unless a body of its own comes with a 2xx."""
     with pytest.raises(ValueError, match="4xx or 5xx"):
         server.fail_next(1, status=200)
+
+
+def test_broken_success_answer_is_sent_verbatim(server: AuthServer, request_token: RequestToken) -> None:
+    """A 200 with an injected body answers that body, and counts as no token issued."""
+    body = '{"access_token": "x", "token_type": "Bearer", "error": "server_error"}'
+    server.fail_next(1, status=200, body=body)
+    response = request_token()
+    assert (200, body, 0) == (response.status_code, response.text, server.counters.tokens_issued)
 
 
 def test_latency_delays_the_answer(server: AuthServer, request_token: RequestToken) -> None:

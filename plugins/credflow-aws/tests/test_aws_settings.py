@@ -51,10 +51,21 @@ def test_every_setting_is_read() -> None:
         ({"profile": ""}, "sources.aws-sm.profile: expected a non-empty string"),
         ({"cache_ttl": "5m"}, "sources.aws-sm.cache_ttl: expected a number of seconds, got str"),
         ({"cache_ttl": True}, "sources.aws-sm.cache_ttl: expected a number of seconds, got bool"),
-        ({"stale_if_error": -1}, "sources.aws-sm.stale_if_error: expected a number of seconds 0"),
-        ({"timeout": 0}, "sources.aws-sm.timeout: expected a number of seconds greater than 0"),
-        ({"max_attempts": 0}, "sources.aws-sm.max_attempts: expected 1 or more"),
-        ({"max_attempts": 2.5}, "sources.aws-sm.max_attempts: expected an integer, got float"),
+        ({"stale_if_error": -1}, "sources.aws-sm.stale_if_error: expected a non-negative number of seconds"),
+        ({"timeout": 0}, "sources.aws-sm.timeout: expected a positive number of seconds, got 0"),
+        ({"timeout": float("nan")}, "sources.aws-sm.timeout: expected a finite number of seconds, got nan"),
+        (
+            {"cache_ttl": float("inf")},
+            "sources.aws-sm.cache_ttl: expected a finite number of seconds, got inf",
+        ),
+        ({"stale_if_error": 1e300}, "sources.aws-sm.stale_if_error: expected at most 315360000 seconds"),
+        ({"max_attempts": 0}, "sources.aws-sm.max_attempts: expected an integer of at least 1, got 0"),
+        ({"max_attempts": 2.5}, "sources.aws-sm.max_attempts: expected an integer of at least 1, got 2.5"),
+        ({"max_attempts": 10**6}, "sources.aws-sm.max_attempts: expected an integer of at most 100"),
+        (
+            {"endpoint_url": "https://AKIA:hunter2@sm.example.com"},
+            "sources.aws-sm.endpoint_url: 'https://***@sm.example.com' carries credentials",
+        ),
         ({"endpoint_url": "vpce.example"}, "sources.aws-sm.endpoint_url: expected an http(s) URL"),
         (
             {"endpoint_url": "http://sm.example.com"},
@@ -68,6 +79,7 @@ def test_invalid_settings_name_the_key(table: dict[str, Any], expected: str) -> 
         AwsSettings.from_mapping(table)
 
     assert str(caught.value).startswith(expected)
+    assert "hunter2" not in str(caught.value)
 
 
 @pytest.mark.parametrize("url", ["http://127.0.0.1:4566", "http://localhost:5000", "http://[::1]:1"])

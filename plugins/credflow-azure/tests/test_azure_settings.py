@@ -37,7 +37,16 @@ def test_defaults() -> None:
         ({"cache_tll": 5}, "sources.azure-kv.cache_tll is not a setting"),
         ({"cache_ttl": "5"}, "sources.azure-kv.cache_ttl must be a number"),
         ({"cache_ttl": True}, "sources.azure-kv.cache_ttl must be a number"),
-        ({"timeout": 0}, "sources.azure-kv.timeout must be more than zero"),
+        ({"timeout": 0}, "sources.azure-kv.timeout: expected a positive number of seconds, got 0.0"),
+        ({"timeout": float("nan")}, "sources.azure-kv.timeout: expected a finite number of seconds, got nan"),
+        ({"cache_ttl": float("inf")}, "sources.azure-kv.cache_ttl: expected a finite number of seconds"),
+        ({"stale_if_error": -1}, "sources.azure-kv.stale_if_error: expected a non-negative number"),
+        ({"max_retries": -1}, "sources.azure-kv.max_retries: expected an integer of at least 0, got -1"),
+        ({"max_retries": 10**9}, "sources.azure-kv.max_retries: expected an integer of at most 100"),
+        (
+            {"authority": "https://admin:hunter2@login.example"},
+            "sources.azure-kv.authority: 'https://***@login.example' carries credentials",
+        ),
         ({"max_retries": 1.5}, "sources.azure-kv.max_retries must be a whole number"),
         ({"verify_challenge_resource": "no"}, "verify_challenge_resource must be true or false"),
         ({"vault_suffix": "https://vault.azure.cn"}, "sources.azure-kv.vault_suffix"),
@@ -60,6 +69,7 @@ def test_invalid(table: dict[str, Any], complaint: str) -> None:
         AzureKeyVaultSettings.from_mapping(table)
 
     assert complaint in str(caught.value)
+    assert "hunter2" not in str(caught.value)
 
 
 def test_credential_secret_cannot_live_in_key_vault() -> None:

@@ -117,14 +117,24 @@ class Replicas:
 
     def new(self, *plugins: object, **cache_settings: Any) -> TokenEngine:
         """A new replica (engine) of the client."""
-        config = client_config(
+        return self.variant(plugins=plugins, **cache_settings)
+
+    def variant(
+        self,
+        *,
+        plugins: tuple[object, ...] = (),
+        config: Mapping[str, Any] | None = None,
+        **cache_settings: Any,
+    ) -> TokenEngine:
+        """A new replica whose client settings differ by `config` (a `ClientConfig.replace` mapping)."""
+        built = client_config(
             self.server.token_endpoint,
             secret_env=SECRET_ENV,
             redis_url_env=REDIS_URL_ENV,
             key_prefix=self.key_prefix,
             **cache_settings,
         )
-        engine = TokenEngine(config, plugins=make_host(*plugins))
+        engine = TokenEngine(built.replace(**(config or {})), plugins=make_host(*plugins))
         self.engines.append(engine)
         return engine
 

@@ -15,7 +15,7 @@ from credflow_redis.sealing import entry_keys
 from credflow_redis.testing import RedisServer
 from redis_helpers import CLIENT_ID, SCOPE, make_host
 
-from credflow import CacheScope, SecretValue, Token
+from credflow import CacheScope, ClientConfig, SecretValue, Token
 from credflow.cache import cache_key
 
 ENDPOINT = "https://auth.example.com/oauth2/token"
@@ -23,7 +23,10 @@ ENDPOINT = "https://auth.example.com/oauth2/token"
 
 def make_scope(secret: str = "first-secret", client_id: str = CLIENT_ID) -> CacheScope:
     """The scope of the test client with `secret` as its current client secret."""
-    key = cache_key(ENDPOINT, client_id, (SCOPE,), None, ())
+    config = ClientConfig(
+        client_id=client_id, client_secret="env:UNUSED", token_endpoint=ENDPOINT, scopes=(SCOPE,)
+    )
+    key = cache_key(config)
     return CacheScope(key, client_id, SecretValue(secret))
 
 

@@ -30,7 +30,24 @@ def config_error(**settings: Any) -> str:
         ({"address": ADDRESS, "adress": "x"}, "sources.vault.adress: unknown setting"),
         ({"address": ADDRESS, "timeout": "10"}, "sources.vault.timeout: expected a number"),
         ({"address": ADDRESS, "timeout": True}, "sources.vault.timeout: expected a number"),
-        ({"address": ADDRESS, "cache_ttl": -1}, "sources.vault.cache_ttl: expected a number"),
+        ({"address": ADDRESS, "cache_ttl": -1}, "sources.vault.cache_ttl: expected a non-negative number"),
+        ({"address": ADDRESS, "timeout": float("nan")}, "sources.vault.timeout: expected a finite number"),
+        (
+            {"address": ADDRESS, "stale_if_error": float("inf")},
+            "sources.vault.stale_if_error: expected a finite",
+        ),
+        (
+            {"address": ADDRESS, "cache_ttl": 1e12},
+            "sources.vault.cache_ttl: expected at most 315360000 seconds",
+        ),
+        (
+            {"address": "https://root:hunter2@vault.example:8200"},
+            "sources.vault.address: 'https://***@vault.example:8200' carries credentials (user:password@)",
+        ),
+        (
+            {"address": "root:hunter2@vault.example:8200"},
+            "sources.vault.address: '***@vault.example:8200' carries credentials",
+        ),
         ({"address": "vault.example:8200"}, "sources.vault.address: expected an http://"),
         ({"address": ADDRESS, "verify": "yes"}, "sources.vault.verify: expected true or false"),
         (
@@ -68,7 +85,10 @@ def config_error(**settings: Any) -> str:
 )
 def test_invalid_settings_name_the_key(settings: dict[str, Any], expected: str) -> None:
     """Each invalid setting raises ConfigError naming `sources.vault.<key>` and what is expected."""
-    assert expected in config_error(**settings)
+    message = config_error(**settings)
+
+    assert expected in message
+    assert "hunter2" not in message
 
 
 def test_address_falls_back_to_vault_addr(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from ..errors import ApiError
+from ..protocol import server_text
 from ..security import tls_context
 from ..token import Token
 from .exit_codes import ExitCode, UsageError
@@ -91,9 +92,29 @@ def run_request(args: argparse.Namespace) -> int:
         response = http.request(method, args.url, headers=headers, content=body)
     text = response.text
     sys.stdout.write(text if not text or text.endswith("\n") else text + "\n")
+    if 300 <= response.status_code < 400 and response.status_code != 304:
+        raise _not_followed(method, args.url, response)
     if response.is_error:
         raise ApiError(
             f"{method} {args.url} answered HTTP {response.status_code} {response.reason_phrase}",
             status=response.status_code,
         )
     return ExitCode.OK
+
+
+def _not_followed(method: str, url: str, response: httpx.Response) -> ApiError:
+    """A redirect is not followed (a token must not reach a URL the command line did not name)."""
+    location = response.headers.get("location")
+    if location is None:
+        where = "with no Location header"
+        hint = ""
+    else:
+        # The Location is the API's text: resolved against the URL, escaped and cut before shown.
+        target = server_text(str(response.url.join(location)))
+        where = f"redirecting to {target}"
+        hint = "; to call it, run credflow request with that URL"
+    return ApiError(
+        f"{method} {url} answered HTTP {response.status_code} {response.reason_phrase} {where}, "
+        f"not followed: credflow request does not follow redirects{hint}",
+        status=response.status_code,
+    )

@@ -45,7 +45,7 @@ _MEANINGS = {
     ExitCode.SECRET_SOURCE: "secret source error: the client secret could not be read",
     ExitCode.CREDENTIALS_REJECTED: "credentials rejected by the authorization server (invalid_client)",
     ExitCode.NETWORK: "network failure, retries exhausted, or another token endpoint error",
-    ExitCode.API_ERROR: "API error: `credflow request` got an HTTP error status",
+    ExitCode.API_ERROR: "API error: `credflow request` got an HTTP error status or a redirect",
     ExitCode.INTERRUPTED: "interrupted (Ctrl-C)",
 }
 

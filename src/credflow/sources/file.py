@@ -5,11 +5,18 @@ field of a JSON object. A file is re-read only when its identity changes
 (device, inode, size, modification time after following symlinks), so a
 Kubernetes atomic `..data` symlink swap is seen on the next acquisition
 without a watcher, and an unchanged file costs one `stat`.
+
+Only regular files are read: a FIFO without a writer would block the read
+for ever, a device such as /dev/zero never ends, a socket cannot be opened.
+The type is checked with `stat` before opening, and again with `fstat` on a
+descriptor opened non-blocking, so a file swapped for a FIFO in between is
+refused too rather than waited on.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 import threading
 from dataclasses import dataclass
 
@@ -18,11 +25,31 @@ from ..hookspecs import RegisterSecretSource, hookimpl
 from ..reference import SecretReference
 from ..secret import SecretValue
 from ..source import SourceContext
+from ..validation import MAX_FILE_BYTES
 from ._values import select_value
 
 __all__ = ["FileSecretSource"]
 
-_MAX_SECRET_FILE_BYTES = 1 << 20
+_MAX_SECRET_FILE_BYTES = MAX_FILE_BYTES  # the same limit as a configuration file
+
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+def _refuse_unless_regular(mode: int, path: str, reference: SecretReference) -> None:
+    if stat.S_ISREG(mode):
+        return
+    kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+    raise SecretSourceError(
+        f"secret {reference}: {path} is {kind}, not a regular file; file: secrets are read only "
+        "from regular files (a pipe or a device could block or never end)",
+        reference=str(reference),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +79,9 @@ class FileSecretSource:
                 reference=str(reference),
             )
         try:
-            identity = _FileIdentity.of(os.stat(path))
+            status = os.stat(path)
+            _refuse_unless_regular(status.st_mode, path, reference)
+            identity = _FileIdentity.of(status)
             seen = self._seen.get(path)
             if not fresh and seen is not None and seen[0] == identity:
                 raw = seen[1]
@@ -69,15 +98,14 @@ class FileSecretSource:
                 f"secret {reference}: no permission to read {path} (running as uid {os.getuid()})",
                 reference=str(reference),
             ) from None
-        except IsADirectoryError:
-            raise SecretSourceError(
-                f"secret {reference}: {path} is a directory, not a file", reference=str(reference)
-            ) from None
         return select_value(raw, reference, where=f"file {path}")
 
     @staticmethod
     def _read(path: str, reference: SecretReference) -> str:
-        with open(path, "rb") as handle:
+        # O_NONBLOCK: opening a FIFO swapped in since the stat must not wait for a writer.
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        with open(descriptor, "rb", closefd=True) as handle:
+            _refuse_unless_regular(os.fstat(descriptor).st_mode, path, reference)
             data = handle.read(_MAX_SECRET_FILE_BYTES + 1)
         if len(data) > _MAX_SECRET_FILE_BYTES:
             raise SecretSourceError(

@@ -24,7 +24,8 @@ class InjectedFailure:
     """One canned token endpoint answer.
 
     `body`, when set, replaces the JSON error body verbatim (to test clients
-    against a proxy's HTML error page, say).
+    against a proxy's HTML error page, say); with a body the status may also be
+    a 2xx (a success answer that is broken).
     """
 
     status: int
@@ -42,8 +43,11 @@ class InjectedFailure:
         body: str | None = None,
     ) -> InjectedFailure:
         """An `InjectedFailure` with the error code and Retry-After spelt out."""
-        if not 400 <= status <= 599:
-            raise ValueError(f"an injected failure needs a 4xx or 5xx status, got {status}")
+        # A 2xx is a failure only with a body of its own: a broken success answer.
+        if not (400 <= status <= 599 or (body is not None and 200 <= status <= 299)):
+            raise ValueError(
+                f"an injected failure needs a 4xx or 5xx status, or a 2xx with a body, got {status}"
+            )
         if error is None:
             error = _ERROR_FOR_STATUS.get(status, "server_error")
         return cls(status, error, _retry_after_header(retry_after), body)

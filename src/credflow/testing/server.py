@@ -265,7 +265,8 @@ class AuthServer:
         The body is a JSON OAuth error (`error` defaults from the status:
         `temporarily_unavailable` for 429 and 503, `server_error` for other
         5xx), or `body` verbatim. `retry_after` sets the Retry-After header:
-        seconds, an HTTP-date string, or an aware datetime. Calls queue up.
+        seconds, an HTTP-date string, or an aware datetime. With `body` the
+        status may be a 2xx, for a broken success answer. Calls queue up.
         """
         failure = InjectedFailure.build(status, error=error, retry_after=retry_after, body=body)
         self._state.faults.add(count, failure)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 from urllib.parse import urlsplit
 
 from credflow import ConfigError
+from credflow.security import ensure_no_userinfo, is_loopback_host
+from credflow.validation import check_integer, check_seconds
 
 __all__ = ["AwsSettings"]
+
+# botocore's own retry modes stop well below this; more is a typo.
+_MAX_ATTEMPTS = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,9 +57,11 @@ class AwsSettings:
             _check_endpoint(values["endpoint_url"], f"sources.{scheme}.endpoint_url")
         for key, positive in (("cache_ttl", False), ("stale_if_error", False), ("timeout", True)):
             if key in table:
-                values[key] = _seconds(table[key], f"sources.{scheme}.{key}", positive=positive)
+                values[key] = check_seconds(table[key], f"sources.{scheme}.{key}", positive=positive)
         if "max_attempts" in table:
-            values["max_attempts"] = _attempts(table["max_attempts"], scheme)
+            values["max_attempts"] = check_integer(
+                table["max_attempts"], f"sources.{scheme}.max_attempts", minimum=1, maximum=_MAX_ATTEMPTS
+            )
         return cls(**values)
 
 
@@ -65,41 +71,20 @@ def _text(value: object, key: str) -> str:
     return value.strip()
 
 
-def _seconds(value: object, key: str, *, positive: bool) -> float:
-    # bool is an int subclass; `cache_ttl = true` is a mistake, not one second.
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ConfigError(f"{key}: expected a number of seconds, got {type(value).__name__}")
-    if value < 0 or (positive and value == 0):
-        bound = "greater than 0" if positive else "0 or more"
-        raise ConfigError(f"{key}: expected a number of seconds {bound}, got {value}")
-    return float(value)
-
-
-def _attempts(value: object, scheme: str) -> int:
-    key = f"sources.{scheme}.max_attempts"
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(f"{key}: expected an integer, got {type(value).__name__}")
-    if value < 1:
-        raise ConfigError(f"{key}: expected 1 or more (1 means no retry), got {value}")
-    return value
-
-
 def _check_endpoint(url: str, key: str) -> None:
-    parts = urlsplit(url)
+    ensure_no_userinfo(
+        url, key=key, credentials="AWS credentials come from boto3's chain (environment, profile, role)"
+    )
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - a bad port raises here rather than in botocore
+    except ValueError:
+        raise ConfigError(f"{key}: expected an http(s) URL such as https://vpce-…amazonaws.com") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"{key}: expected an http(s) URL such as https://vpce-…amazonaws.com")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
         # Secret values come back in the response body: plain HTTP only to this machine.
         raise ConfigError(
             f"{key}: plain http:// is only allowed to a loopback host (a local test server); "
             f"use https:// for {parts.hostname}"
         )
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

@@ -13,10 +13,15 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from credflow import ConfigError
+from credflow.security import ensure_no_userinfo
+from credflow.validation import check_integer, check_seconds
 
 __all__ = ["CREDENTIALS", "AzureKeyVaultSettings"]
 
 SCHEME = "azure-kv"
+
+# azure-core's retry policy backs off exponentially: more retries than this is a typo.
+_MAX_RETRIES = 100
 
 #: The credential kinds, and the settings each one may use besides the common ones.
 CREDENTIALS: Mapping[str, frozenset[str]] = {
@@ -87,18 +92,22 @@ class AzureKeyVaultSettings:
 
     def _validate(self, given: frozenset[str]) -> None:
         for key in ("cache_ttl", "stale_if_error"):
-            if getattr(self, key) < 0:
-                raise _error(key, "must be zero or more seconds")
-        if self.timeout is not None and self.timeout <= 0:
-            raise _error("timeout", "must be more than zero seconds")
-        if self.max_retries < 0:
-            raise _error("max_retries", "must be zero or more")
+            check_seconds(getattr(self, key), f"sources.{SCHEME}.{key}")
+        if self.timeout is not None:
+            check_seconds(self.timeout, f"sources.{SCHEME}.timeout", positive=True)
+        check_integer(self.max_retries, f"sources.{SCHEME}.max_retries", minimum=0, maximum=_MAX_RETRIES)
         if "://" in self.vault_suffix or "/" in self.vault_suffix or not self.vault_suffix:
             raise _error("vault_suffix", "must be a DNS suffix such as 'vault.azure.cn', without https://")
         if self.ca_bundle is not None and not os.path.isfile(self.ca_bundle):
             raise _error("ca_bundle", f"must name an existing PEM file; {self.ca_bundle} is not one")
-        if self.authority is not None and self.authority.startswith("http://"):
-            raise _error("authority", "must be an https URL or a host name")
+        if self.authority is not None:
+            ensure_no_userinfo(
+                self.authority,
+                key=f"sources.{SCHEME}.authority",
+                credentials="the credential's own settings (client_id, client_secret, certificate) hold them",
+            )
+            if self.authority.startswith("http://"):
+                raise _error("authority", "must be an https URL or a host name")
         if self.credential not in CREDENTIALS:
             raise _error("credential", f"must be one of {', '.join(repr(c) for c in CREDENTIALS)}")
         allowed = CREDENTIALS[self.credential]

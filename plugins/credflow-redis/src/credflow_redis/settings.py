@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from credflow import ConfigError
 from credflow.reference import SecretReference
+from credflow.validation import check_seconds
 
 __all__ = ["DEFAULT_KEY_PREFIX", "RedisSettings", "SentinelSettings", "TlsSettings", "parse_settings"]
 
@@ -117,9 +118,7 @@ def _url(value: object) -> str:
 
 
 def _positive(value: object, key: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise ConfigError(f"cache.{key}: expected a positive number of seconds, got {value!r}")
-    return float(value)
+    return check_seconds(value, f"cache.{key}", positive=True)
 
 
 def _optional_path(table: Mapping[str, Any], key: str) -> str | None:

@@ -57,10 +57,26 @@ def find_redis_server() -> str:
     return found
 
 
-def _free_port() -> int:
+# A cluster node also listens on its port + 10000 (the cluster bus): Redis refuses ports above this.
+_HIGHEST_CLUSTER_PORT = 55535
+
+
+def _free_port(*, cluster: bool = False) -> int:
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = int(probe.getsockname()[1])
+        if not cluster or (port <= _HIGHEST_CLUSTER_PORT and _port_is_free(port + 10000)):
+            return port
+
+
+def _port_is_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
 class RedisServer:
@@ -95,7 +111,7 @@ class RedisServer:
         if self._process is not None:
             raise RedisServerError("the Redis server is already running")
         self._binary = self._binary or find_redis_server()
-        self._port = self._port or _free_port()
+        self._port = self._port or _free_port(cluster=self.cluster)
         if self._directory is None:
             self._directory = tempfile.TemporaryDirectory(prefix="credflow-redis-")
         self._process = subprocess.Popen(  # noqa: S603 - our own argv, the binary found on PATH
@@ -143,7 +159,11 @@ class RedisServer:
             self._directory = None
 
     def __enter__(self) -> Self:
-        return self.start()
+        try:
+            return self.start()
+        except BaseException:
+            self.close()  # a failed start must not leave its directory to the garbage collector
+            raise
 
     def __exit__(
         self,
@@ -216,6 +236,8 @@ class RedisServer:
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 output = process.stdout.read().decode(errors="replace") if process.stdout else ""
+                if process.stdout is not None:
+                    process.stdout.close()
                 self._process = None
                 raise RedisServerError(
                     f"{self._binary} exited with status {process.returncode} on port {self._port}: "

@@ -9,6 +9,8 @@ from typing import Any, Literal
 
 from credflow import ConfigError
 from credflow.reference import looks_like_reference
+from credflow.security import ensure_no_userinfo
+from credflow.validation import check_seconds
 
 __all__ = [
     "DEFAULT_KUBERNETES_JWT_PATH",
@@ -89,14 +91,7 @@ def _string(table: Mapping[str, Any], key: str, where: str) -> str | None:
 
 
 def _seconds(table: Mapping[str, Any], key: str, default: float, *, positive: bool) -> float:
-    value = table.get(key, default)
-    # bool is an int subclass; `timeout = true` is a typo, not one second.
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ConfigError(f"{_PREFIX}.{key}: expected a number of seconds")
-    if value < 0 or (positive and value == 0):
-        bound = "greater than 0" if positive else "0 or more"
-        raise ConfigError(f"{_PREFIX}.{key}: expected a number of seconds {bound}")
-    return float(value)
+    return check_seconds(table.get(key, default), f"{_PREFIX}.{key}", positive=positive)
 
 
 def _reference(table: Mapping[str, Any], key: str, where: str) -> str | None:
@@ -125,6 +120,11 @@ def _address(settings: Mapping[str, Any]) -> str:
             f"{_PREFIX}.address: not set, and neither is VAULT_ADDR; set it to the Vault "
             "server URL, for example 'https://vault.example.com:8200'"
         )
+    ensure_no_userinfo(
+        address,
+        key=f"{_PREFIX}.address",
+        credentials="Vault credentials go in [sources.vault.auth], as secret references",
+    )
     if not address.startswith(("http://", "https://")):
         raise ConfigError(f"{_PREFIX}.address: expected an http:// or https:// URL, got {address!r}")
     return address.rstrip("/")
