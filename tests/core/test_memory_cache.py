@@ -49,7 +49,7 @@ def test_entry_under_another_secret_is_a_miss() -> None:
     """A wrong or rotated secret does not open another credential's entry."""
     cache = MemoryTokenCache()
     cache.store(scope("right-secret"), make_token())
-    assert None is cache.load(scope("wrong-secret"))
+    assert None is cache.load(scope("another-credential-secret"))
 
 
 def test_rotations_replace_the_entry_instead_of_adding_one() -> None:
