@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from .acquisition import CacheCall, Effect, Flow, GetJson, ListCandidates, PostToken, ResolveSecret, Sleep
 from .errors import RetriesExhaustedError
 from .events import TokenRetried
+from .providers import rate_limit_headers
 from .retry import TransientError, acall_with_retry, call_with_retry
 from .token import Token
 
@@ -208,6 +209,7 @@ class EffectRunner:
                 attempt=attempt,
                 delay_seconds=delay,
                 reason=error.reason,
+                rate_limit=rate_limit_headers(error.headers),
             )
         )
 

@@ -7,8 +7,10 @@ import pytest
 from .drill import DrillSettings, run_drill
 from .report import format_report
 
-# One rotation of each order; a longer phase than the default leaves room on a loaded machine.
-SETTINGS = DrillSettings(rotations=2, phase_seconds=6.0)
+# One rotation of each order; a longer phase than the default leaves room on a loaded machine, and
+# so do 10 s tokens: oidc-provider counts expiry in whole seconds, so a 5 s token may live only 4 s,
+# and a request delayed by a busy machine then meets an expired token twice (before and after renewal).
+SETTINGS = DrillSettings(rotations=2, phase_seconds=6.0, token_ttl_seconds=10, cooldown_seconds=11.0)
 
 # What bridges the manager-first gap: the previous version (try_versions), or for a file with no
 # fallback configured, the value the server last accepted.
