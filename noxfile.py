@@ -8,6 +8,7 @@ nox -s lint typecheck    # ruff and mypy --strict
 nox -s docs              # mkdocs build --strict
 nox -s bench             # benchmarks, printed as tables of ratios
 nox -s rotation-drill    # the rotation drill under load, printed as a report
+nox -s soak              # the soak: 30 minutes of load and faults (`-- --minutes 2` in CI)
 """
 
 from __future__ import annotations
@@ -107,3 +108,11 @@ def rotation_drill(session: nox.Session) -> None:
     session.run("bash", "tools/provision.sh", external=True)
     install_credflow(session, *nox.project.dependency_groups(PYPROJECT, "test"))
     session.run("python", "-m", "tests.drill", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def soak(session: nox.Session) -> None:
+    """Call an API for a set time through rotations, 503 bursts, slow answers and OpenBao outages."""
+    session.run("bash", "tools/provision.sh", external=True)
+    install_credflow(session, *nox.project.dependency_groups(PYPROJECT, "test"))
+    session.run("python", "-m", "tests.soak", *session.posargs)

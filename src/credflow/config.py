@@ -250,7 +250,8 @@ class ClientConfig:
     timeout: float = field(
         default=10.0,
         metadata=_doc(
-            "Timeout in seconds of each HTTP call to the token endpoint (connect, read, write, pool)."
+            "Timeout in seconds of each HTTP call to the token endpoint, as a whole: connecting, sending "
+            "and receiving the complete answer."
         ),
     )
     allow_insecure_http: bool = field(

@@ -11,6 +11,10 @@ A page marks a generated region with two HTML comments::
 tests run the check, so a setting added to `ClientConfig` without
 regenerating the reference fails the suite.
 
+A region named in `WRITTEN_ELSEWHERE` belongs to another generator (the fault
+matrix of `docs/reliability.md` is written from the test suite's parameters by
+`python -m tests.faults.table`); this module leaves it as it is.
+
 The configuration reference comes from `credflow.schema.configuration_reference()`,
 the same schema the configuration loader validates against; the exit codes
 from `credflow.cli.exit_codes`, the table `credflow --help` prints.
@@ -21,7 +25,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from .cli.exit_codes import ExitCode, exit_codes_help
@@ -29,6 +33,7 @@ from .schema import ReferenceRow, configuration_reference, telemetry_reference
 
 __all__ = [
     "GENERATORS",
+    "WRITTEN_ELSEWHERE",
     "configuration_reference_markdown",
     "exit_codes_markdown",
     "main",
@@ -125,14 +130,25 @@ GENERATORS: dict[str, Callable[[], str]] = {
 }
 
 
-def render_page(text: str, *, where: str = "<page>") -> str:
-    """Return `text` with every generated region rewritten; an unknown region name is an error."""
+# Regions written by another tool, by the command that writes them.
+WRITTEN_ELSEWHERE: dict[str, str] = {"fault-matrix": "python -m tests.faults.table"}
+
+
+def render_page(
+    text: str, *, where: str = "<page>", generators: Mapping[str, Callable[[], str]] = GENERATORS
+) -> str:
+    """Return `text` with every generated region rewritten; an unknown region name is an error.
+
+    A region of `WRITTEN_ELSEWHERE` without a generator in `generators` is left as it is.
+    """
 
     def replace(match: re.Match[str]) -> str:
         name = match["name"]
-        generator = GENERATORS.get(name)
+        generator = generators.get(name)
+        if generator is None and name in WRITTEN_ELSEWHERE:
+            return match[0]
         if generator is None:
-            raise ValueError(f"{where}: unknown generated region {name!r} (known: {', '.join(GENERATORS)})")
+            raise ValueError(f"{where}: unknown generated region {name!r} (known: {', '.join(generators)})")
         return match["begin"] + "\n" + generator() + "\n" + match["end"]
 
     return _REGION.sub(replace, text)

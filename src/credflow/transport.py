@@ -3,15 +3,20 @@
 The transport only moves bytes. It marks connection errors, timeouts, 5xx and
 429 answers as `TransientError` (with the server's `Retry-After`) so that
 `retry.py` can decide; every other answer is returned as a `RawResponse` for
-`protocol.py` to parse. A certificate that fails verification is a
+`protocol.py` to parse. Each call is bounded by `timeout` as a whole, not only
+per read (see `_CutOff`). A certificate that fails verification is a
 `TokenEndpointError` at once: retrying cannot fix it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import socket
 import ssl
 import threading
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 
@@ -86,11 +91,71 @@ def _tls_cause(exc: BaseException) -> ssl.SSLError | None:
     return None
 
 
+_Headers = tuple[tuple[str, str], ...]
+_Form = dict[str, str | list[str]]
+_ACCEPT_JSON: _Headers = (("Accept", "application/json"),)
+
+
+class _CutOff:
+    """Bounds one sync HTTP call as a whole.
+
+    httpx's timeouts bound each read, so a server sending one byte just within
+    the read timeout could hold a call (and every caller waiting for its token)
+    for ever. At the deadline this shuts the connection's socket down, which
+    wakes the blocked read. The socket is learnt from httpcore's `trace`
+    extension, so the sync client opens a connection per call (no keep-alive:
+    token requests are rare).
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.fired = False
+        self._socket: socket.socket | None = None
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._cut)
+        self._timer.daemon = True
+
+    def trace(self, event: str, info: dict[str, Any]) -> None:
+        if event != "connection.connect_tcp.complete":
+            return
+        sock = info["return_value"].get_extra_info("socket")
+        if sock is None:
+            return  # a network backend without a socket: only the per-read timeouts apply
+        with self._lock:
+            self._socket = sock
+            fired = self.fired
+        if fired:
+            _shut_down(sock)
+
+    def _cut(self) -> None:
+        with self._lock:
+            self.fired = True
+            sock = self._socket
+        if sock is not None:
+            _shut_down(sock)
+
+    def __enter__(self) -> _CutOff:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._timer.cancel()
+
+
+def _shut_down(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # already closed
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+def _cut_off(url: str, seconds: float) -> TransientError:
+    return TransientError(f"connection to {url} timed out: no complete answer within {seconds:g}s")
+
+
 class TokenTransport:
     """One reusable sync client; an async client per acquisition (they are bound to a loop)."""
 
     def __init__(self, *, timeout: float, ca_bundle: str | None) -> None:
         self._timeout = httpx.Timeout(timeout)
+        self._total = timeout
         self._verify = tls_context(ca_bundle)
         self._client: httpx.Client | None = None
         self._lock = threading.Lock()
@@ -102,7 +167,10 @@ class TokenTransport:
                 client = self._client
                 if client is None:
                     client = self._client = httpx.Client(
-                        timeout=self._timeout, verify=self._verify, follow_redirects=False
+                        timeout=self._timeout,
+                        verify=self._verify,
+                        follow_redirects=False,
+                        limits=httpx.Limits(max_keepalive_connections=0),  # see _CutOff
                     )
         return client
 
@@ -111,35 +179,37 @@ class TokenTransport:
         return httpx.AsyncClient(timeout=self._timeout, verify=self._verify, follow_redirects=False)
 
     def post(self, request: TokenRequest) -> RawResponse:
-        _refuse_userinfo(request.url)
-        try:
-            response = self._sync_client().post(
-                request.url, headers=request.headers, data=_grouped(request.form)
-            )
-        except httpx.TransportError as exc:
-            raise _transient(exc, request.url) from None
-        return _raw(response)
+        return self._send("POST", request.url, request.headers, _grouped(request.form))
 
     async def apost(self, client: httpx.AsyncClient, request: TokenRequest) -> RawResponse:
-        _refuse_userinfo(request.url)
-        try:
-            response = await client.post(request.url, headers=request.headers, data=_grouped(request.form))
-        except httpx.TransportError as exc:
-            raise _transient(exc, request.url) from None
-        return _raw(response)
+        return await self._asend(client, "POST", request.url, request.headers, _grouped(request.form))
 
     def get(self, url: str) -> RawResponse:
-        _refuse_userinfo(url)
-        try:
-            response = self._sync_client().get(url, headers={"Accept": "application/json"})
-        except httpx.TransportError as exc:
-            raise _transient(exc, url) from None
-        return _raw(response)
+        return self._send("GET", url, _ACCEPT_JSON, None)
 
     async def aget(self, client: httpx.AsyncClient, url: str) -> RawResponse:
+        return await self._asend(client, "GET", url, _ACCEPT_JSON, None)
+
+    def _send(self, method: str, url: str, headers: _Headers, data: _Form | None) -> RawResponse:
+        _refuse_userinfo(url)
+        with _CutOff(self._total) as cut_off:
+            try:
+                response = self._sync_client().request(
+                    method, url, headers=headers, data=data, extensions={"trace": cut_off.trace}
+                )
+            except httpx.TransportError as exc:
+                raise (_cut_off(url, self._total) if cut_off.fired else _transient(exc, url)) from None
+        return _raw(response)
+
+    async def _asend(
+        self, client: httpx.AsyncClient, method: str, url: str, headers: _Headers, data: _Form | None
+    ) -> RawResponse:
         _refuse_userinfo(url)
         try:
-            response = await client.get(url, headers={"Accept": "application/json"})
+            async with asyncio.timeout(self._total):
+                response = await client.request(method, url, headers=headers, data=data)
+        except TimeoutError:
+            raise _cut_off(url, self._total) from None
         except httpx.TransportError as exc:
             raise _transient(exc, url) from None
         return _raw(response)
@@ -151,7 +221,7 @@ class TokenTransport:
                 self._client = None
 
 
-def _grouped(form: tuple[tuple[str, str], ...]) -> dict[str, str | list[str]]:
+def _grouped(form: tuple[tuple[str, str], ...]) -> _Form:
     # httpx sends a list value as a repeated parameter (RFC 8707 `resource`).
     grouped: dict[str, str | list[str]] = {}
     for name, value in form:
