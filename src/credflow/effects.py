@@ -86,7 +86,8 @@ class EffectRunner:
 
     def _perform(self, effect: Effect) -> Any:
         if isinstance(effect, PostToken):
-            return self._with_retry(lambda: self._transport.post(effect.request), effect.request.url)
+            requests = effect.attempts()
+            return self._with_retry(lambda: self._transport.post(next(requests)), effect.request.url)
         if isinstance(effect, ResolveSecret):
             return self._host.resolve_secret(effect.reference, fresh=effect.fresh, bound=self._secret_bound)
         if isinstance(effect, CacheCall):
@@ -134,8 +135,9 @@ class EffectRunner:
 
     async def _aperform(self, effect: Effect, client: httpx.AsyncClient) -> Any:
         if isinstance(effect, PostToken):
+            requests = effect.attempts()
             return await self._awith_retry(
-                lambda: self._transport.apost(client, effect.request), effect.request.url
+                lambda: self._transport.apost(client, next(requests)), effect.request.url
             )
         if isinstance(effect, ResolveSecret):
             return await self._host.aresolve_secret(

@@ -19,6 +19,7 @@ from .errors import TokenEndpointError
 from .protocol import RawResponse, TokenRequest, parse_retry_after
 from .retry import TransientError
 from .security import ensure_no_userinfo, tls_context
+from .tls_client import ClientCertificateContexts
 
 __all__ = ["TokenTransport"]
 
@@ -84,6 +85,9 @@ class TokenTransport:
         self._verify = tls_context(ca_bundle)
         self._client: httpx.Client | None = None
         self._lock = threading.Lock()
+        # RFC 8705 mTLS: a sync client of its own per client certificate (httpx binds `cert` to a client).
+        self._certificates = ClientCertificateContexts(ca_bundle)
+        self._mtls_client: tuple[str, httpx.Client] | None = None
 
     def _sync_client(self) -> httpx.Client:
         client = self._client
@@ -100,10 +104,24 @@ class TokenTransport:
         """A new async client; use it as an async context manager."""
         return httpx.AsyncClient(timeout=self._timeout, verify=self._verify, follow_redirects=False)
 
+    def _client_for(self, request: TokenRequest) -> httpx.Client:
+        if request.client_certificate is None:
+            return self._sync_client()
+        tag, context = self._certificates.context(request.client_certificate)
+        with self._lock:
+            current = self._mtls_client
+            if current is not None and current[0] == tag:
+                return current[1]
+            if current is not None:
+                current[1].close()  # the certificate rotated
+            client = httpx.Client(timeout=self._timeout, verify=context, follow_redirects=False)
+            self._mtls_client = (tag, client)
+            return client
+
     def post(self, request: TokenRequest) -> RawResponse:
         _refuse_userinfo(request.url)
         try:
-            response = self._sync_client().post(
+            response = self._client_for(request).post(
                 request.url, headers=request.headers, data=_grouped(request.form)
             )
         except httpx.TransportError as exc:
@@ -113,7 +131,19 @@ class TokenTransport:
     async def apost(self, client: httpx.AsyncClient, request: TokenRequest) -> RawResponse:
         _refuse_userinfo(request.url)
         try:
-            response = await client.post(request.url, headers=request.headers, data=_grouped(request.form))
+            if request.client_certificate is not None:
+                # An async client is per acquisition anyway: one presenting the certificate, for this post.
+                _, context = self._certificates.context(request.client_certificate)
+                async with httpx.AsyncClient(
+                    timeout=self._timeout, verify=context, follow_redirects=False
+                ) as mtls:
+                    response = await mtls.post(
+                        request.url, headers=request.headers, data=_grouped(request.form)
+                    )
+            else:
+                response = await client.post(
+                    request.url, headers=request.headers, data=_grouped(request.form)
+                )
         except httpx.TransportError as exc:
             raise _transient(exc, request.url) from None
         return _raw(response)
@@ -139,6 +169,9 @@ class TokenTransport:
             if self._client is not None:
                 self._client.close()
                 self._client = None
+            if self._mtls_client is not None:
+                self._mtls_client[1].close()
+                self._mtls_client = None
 
 
 def _grouped(form: tuple[tuple[str, str], ...]) -> dict[str, str | list[str]]:
