@@ -555,7 +555,10 @@ class Acquisition:
                 + (" (or leave it unset to use the key's own)" if self.config.private_key else "")
             )
         # Before anything (an audit event, an error) names the endpoint: its userinfo would show there.
-        for name, endpoint in (("token_endpoint", document["token_endpoint"]), ("mtls token_endpoint", self._discovered_endpoint(document))):
+        for name, endpoint in (
+            ("token_endpoint", document["token_endpoint"]),
+            ("mtls token_endpoint", self._discovered_endpoint(document)),
+        ):
             ensure_no_userinfo(
                 endpoint,
                 key=f"{name} discovered at {url}",

@@ -18,6 +18,7 @@ key, an assertion or a certificate's private half into a message.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import secrets
@@ -34,16 +35,17 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ASSERTION_TYPE",
-    "ClientAuthentication",
-    "ClientAuthenticator",
-    "ClientCertificate",
-    "Credential",
     "HMAC_ALGS",
     "JWT_METHODS",
     "SIGNING_ALGS",
     "TLS_METHODS",
+    "ClientAuthentication",
+    "ClientAuthenticator",
+    "ClientCertificate",
+    "Credential",
     "certificate_thumbprint",
     "identity",
+    "jws_registry",
 ]
 
 #: RFC 7523 §2.2: the `client_assertion_type` of a JWT client assertion.
@@ -53,7 +55,19 @@ JWT_METHODS = ("client_secret_jwt", "private_key_jwt", "client_assertion")
 #: RFC 8705 methods: the TLS client certificate authenticates.
 TLS_METHODS = ("tls_client_auth", "self_signed_tls_client_auth")
 HMAC_ALGS = ("HS256", "HS384", "HS512")
-SIGNING_ALGS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA")
+SIGNING_ALGS = (
+    "RS256",
+    "RS384",
+    "RS512",
+    "PS256",
+    "PS384",
+    "PS512",
+    "ES256",
+    "ES384",
+    "ES512",
+    "EdDSA",
+    "Ed25519",
+)
 _EC_ALGS = {"P-256": "ES256", "P-384": "ES384", "P-521": "ES512"}
 
 
@@ -216,7 +230,7 @@ class ClientAuthenticator:
             header["x5t#S256"] = certificate_thumbprint(credential.certificate.reveal())
         from joserfc import jwt
 
-        assertion = jwt.encode(header, claims, signing.key, algorithms=[signing.algorithm])
+        assertion = jwt.encode(header, claims, signing.key, registry=jws_registry(signing.algorithm))
         return self._assertion_form(assertion)
 
     def _assertion_form(self, assertion: str) -> ClientAuthentication:
@@ -263,7 +277,9 @@ class ClientAuthenticator:
         elif "ENCRYPTED" in text:
             raise ConfigError(f"{where} is an encrypted PEM key; store it unencrypted in the secret source")
         try:
-            key = import_key(data)
+            key = import_key(data) if isinstance(data, dict) else import_key(data, _pem_key_type(text))
+        except ConfigError:
+            raise
         except Exception:
             # joserfc's and cryptography's messages may quote the input: never shown.
             raise ConfigError(f"{where} could not be read as a private key (PEM or JWK)") from None
@@ -278,6 +294,44 @@ class ClientAuthenticator:
         return _SigningKey(key, algorithm, key_id)
 
 
+@functools.cache
+def jws_registry(algorithm: str) -> Any:
+    """joserfc's JWS registry allowing `algorithm` alone; `EdDSA` without its deprecation warning.
+
+    RFC 9864 deprecates the name `EdDSA` in favour of `Ed25519`, not the signature (the same
+    bytes): most servers (oidc-provider, Entra ID, Keycloak) still list only `EdDSA`. joserfc warns
+    at each use; a warning per acquisition says nothing the configuration reference does not.
+    """
+    import copy
+
+    from joserfc.jws import JWSRegistry
+
+    eddsa = copy.copy(JWSRegistry.algorithms["EdDSA"])
+    eddsa.security_warning = None
+
+    class _Registry(JWSRegistry):
+        algorithms = {**JWSRegistry.algorithms, "EdDSA": eddsa}  # noqa: RUF012 - a class-level table, as joserfc's
+
+    return _Registry(algorithms=[algorithm])
+
+
+def _pem_key_type(text: str) -> Any:
+    """joserfc's key type of a PEM private key, told by `cryptography` (joserfc will not guess)."""
+    from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    key = load_pem_private_key(text.encode(), password=None)
+    if isinstance(key, rsa.RSAPrivateKey):
+        return "RSA"
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        return "EC"
+    if isinstance(key, ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey):
+        return "OKP"
+    raise ConfigError(
+        f"private_key: a {type(key).__name__} cannot sign a client assertion (RSA, EC or Ed25519)"
+    )
+
+
 def _default_alg(key: Any, supported: Sequence[str] | None) -> str:
     """RS256 / ES256 (by curve) / EdDSA from the key; PS256 for RSA when the server lists only PS*."""
     if key.key_type == "RSA":
@@ -286,11 +340,14 @@ def _default_alg(key: Any, supported: Sequence[str] | None) -> str:
         return "RS256"
     if key.key_type == "EC":
         return _EC_ALGS.get(str(key.as_dict(private=False).get("crv")), "ES256")
+    if supported is not None and "EdDSA" not in supported and "Ed25519" in supported:
+        return "Ed25519"
     return "EdDSA"
 
 
 def _check_alg_fits(algorithm: str, key_type: str, where: str) -> None:
     family = {"R": "RSA", "P": "RSA", "E": "EC"}.get(algorithm[0], "")
-    fits = (algorithm == "EdDSA" and key_type == "OKP") or (algorithm != "EdDSA" and family == key_type)
+    edwards = algorithm in ("EdDSA", "Ed25519")
+    fits = (edwards and key_type == "OKP") or (not edwards and family == key_type)
     if not fits:
         raise ConfigError(f"signing_alg: {algorithm} cannot be used with the {key_type} key ({where})")

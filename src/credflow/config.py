@@ -20,7 +20,14 @@ from .retry import RetryPolicy
 from .security import ensure_no_userinfo, ensure_secure_url, load_ca_bundle
 from .validation import check_fraction, check_seconds
 
-__all__ = ["AUTH_METHODS", "COMPANION_KEYS", "CREDENTIAL_KEYS", "CachePolicy", "ClientConfig", "RotationPolicy"]
+__all__ = [
+    "AUTH_METHODS",
+    "COMPANION_KEYS",
+    "CREDENTIAL_KEYS",
+    "CachePolicy",
+    "ClientConfig",
+    "RotationPolicy",
+]
 
 AuthMethod = Literal[
     "client_secret_basic",
@@ -54,7 +61,14 @@ COMPANION_KEYS: Mapping[str, str] = MappingProxyType(
     }
 )
 # Reference settings only some methods use: set with another method, they are a mistake.
-_METHOD_KEYS = ("client_secret", "private_key", "certificate", "client_certificate", "client_key", "client_assertion")
+_METHOD_KEYS = (
+    "client_secret",
+    "private_key",
+    "certificate",
+    "client_certificate",
+    "client_key",
+    "client_assertion",
+)
 # --- end client authentication ---
 
 
@@ -274,9 +288,7 @@ class ClientConfig:
     )
     key_id: str | None = field(
         default=None,
-        metadata=_doc(
-            "The assertion's `kid`: else the JWK's own `kid`, else the key's RFC 7638 thumbprint."
-        ),
+        metadata=_doc("The assertion's `kid`: else the JWK's own `kid`, else the key's RFC 7638 thumbprint."),
     )
     certificate: str | None = field(
         default=None,
@@ -443,7 +455,9 @@ class ClientConfig:
     # --- client authentication (issue 11) ---
     def _check_client_authentication(self) -> None:
         method = self.auth_method
-        needed = {CREDENTIAL_KEYS[method]} | ({"client_certificate"} if method.endswith("tls_client_auth") else set())
+        needed = {CREDENTIAL_KEYS[method]} | (
+            {"client_certificate"} if method.endswith("tls_client_auth") else set()
+        )
         allowed = needed | {COMPANION_KEYS.get(method, "")}
         for name in _METHOD_KEYS:
             value = getattr(self, name)

@@ -48,7 +48,12 @@ VARIATIONS: dict[str, dict[str, Any]] = {
     # Client authentication (issue 11): each needs its method, which changes the request.
     "signing_alg": {"auth_method": "client_secret_jwt", "signing_alg": "HS512"},
     "private_key": {"auth_method": "private_key_jwt", "client_secret": None, "private_key": "env:KEY"},
-    "key_id": {"auth_method": "private_key_jwt", "client_secret": None, "private_key": "env:K", "key_id": "k"},
+    "key_id": {
+        "auth_method": "private_key_jwt",
+        "client_secret": None,
+        "private_key": "env:K",
+        "key_id": "k",
+    },
     "certificate": {
         "auth_method": "private_key_jwt",
         "client_secret": None,
@@ -67,7 +72,11 @@ VARIATIONS: dict[str, dict[str, Any]] = {
         "client_certificate": "env:CERT",
         "client_key": "env:KEY",
     },
-    "client_assertion": {"auth_method": "client_assertion", "client_secret": None, "client_assertion": "env:A"},
+    "client_assertion": {
+        "auth_method": "client_assertion",
+        "client_secret": None,
+        "client_assertion": "env:A",
+    },
     "assertion_audience": {"auth_method": "client_secret_jwt", "assertion_audience": "token_endpoint"},
     "assertion_lifetime": {"assertion_lifetime": 30.0},
     "assertion_not_before": {"assertion_not_before": True},
@@ -222,7 +231,12 @@ def test_client_certificate_identity_is_its_thumbprint_never_its_key() -> None:
     assert one != two
 
 
-JWT_BASE: dict[str, Any] = {**BASE, "auth_method": "private_key_jwt", "client_secret": None, "private_key": "env:K"}
+JWT_BASE: dict[str, Any] = {
+    **BASE,
+    "auth_method": "private_key_jwt",
+    "client_secret": None,
+    "private_key": "env:K",
+}
 
 
 @pytest.mark.parametrize(

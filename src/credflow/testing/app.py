@@ -23,6 +23,7 @@ from authlib.oauth2.rfc6750 import (  # type: ignore[import-untyped, unused-igno
 )
 from flask import Flask, Response, jsonify, request
 
+from .assertions import ASSERTION_ALGORITHMS
 from .authorization import INTROSPECTION, CredflowAuthorizationServer
 from .clients import SUPPORTED_AUTH_METHODS
 from .counters import Counter
@@ -77,6 +78,10 @@ def create_app(state: ServerState, issuer: str) -> Flask:
         read_token=lambda value: state.read_access_token(value, issuer),
         on_token_issued=lambda: state.counters.increment(Counter.TOKENS_ISSUED),
         basic_auth_decoding=lambda: state.basic_auth_decoding,
+        assertions=state.assertions,
+        # RFC 7523 §3: the issuer (the current update) or the token endpoint.
+        audiences=lambda: [issuer, issuer + TOKEN_PATH],
+        clock=state.clock,
     )
     authorization.register_token_generator(
         "default",
@@ -150,6 +155,7 @@ def _metadata(issuer: str, scopes: list[str]) -> dict[str, Any]:
         "scopes_supported": scopes,
         "token_endpoint_auth_methods_supported": list(SUPPORTED_AUTH_METHODS),
         "introspection_endpoint_auth_methods_supported": list(SUPPORTED_AUTH_METHODS),
+        "token_endpoint_auth_signing_alg_values_supported": list(ASSERTION_ALGORITHMS),
         "access_token_signing_alg_values_supported": [SIGNING_ALGORITHM],
     }
 

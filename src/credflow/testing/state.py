@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from joserfc.jwk import RSAKey
 
+from .assertions import ClientAssertions
 from .authorization import BasicAuthDecoding
 from .clients import ClientRegistry, RegisteredClient
 from .clock import Clock
@@ -33,6 +34,7 @@ class ServerState:
     latency: float = 0.0
     basic_auth_decoding: BasicAuthDecoding = "form-urlencoded"
     clients: ClientRegistry = field(init=False)
+    assertions: ClientAssertions = field(init=False)  # JWT client authentication
     counters: ServerCounters = field(default_factory=ServerCounters)
     faults: FaultInjector = field(default_factory=FaultInjector)
     # Set while stopping, to cut short the sleeps of slow-endpoint requests.
@@ -40,6 +42,7 @@ class ServerState:
 
     def __post_init__(self) -> None:
         self.clients = ClientRegistry(self.clock)
+        self.assertions = ClientAssertions(self.clock)
 
     def lifetime_for(self, client: RegisteredClient) -> int:
         """Seconds a token issued to `client` now lives."""
