@@ -177,9 +177,9 @@ class ClientAuthenticator:
     key is parsed anew and the old one dropped.
     """
 
-    def __init__(self, config: ClientConfig, *, new_jti: Callable[[], str] = _new_jti) -> None:
+    def __init__(self, config: ClientConfig, *, new_jti: Callable[[], str] | None = None) -> None:
         self.config = config
-        self._new_jti = new_jti
+        self._new_jti = new_jti if new_jti is not None else _new_jti
         self._parsed: tuple[str, _SigningKey] | None = None
 
     @property
