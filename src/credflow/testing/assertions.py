@@ -76,9 +76,13 @@ class ClientAssertions:
         return None if jwks is None else KeySet.import_key_set(cast(KeySetSerialization, jwks))
 
     def trust(self, client_id: str, federation: Federation) -> None:
-        """Accept assertions from `federation.issuer` as `client_id` (added to the existing ones)."""
+        """Accept assertions from `federation.issuer` as `client_id`; replaces that issuer's earlier trust.
+
+        Calling it again for the same issuer is the server refreshing the issuer's JWKS (a key rotation).
+        """
         with self._lock:
-            self._federations[client_id] = (*self._federations.get(client_id, ()), federation)
+            others = tuple(f for f in self._federations.get(client_id, ()) if f.issuer != federation.issuer)
+            self._federations[client_id] = (*others, federation)
 
     def federation(self, client_id: str, issuer: str) -> Federation | None:
         with self._lock:
@@ -191,7 +195,7 @@ class JWTClientAssertion:
             sub={"essential": True, "value": expected_sub},
             aud={"essential": True, "values": audiences},
             exp={"essential": True},
-            jti={"essential": True},
+            jti={"essential": federation is None},
         )
         try:
             registry.validate(claims)
@@ -199,5 +203,9 @@ class JWTClientAssertion:
             raise InvalidClientError(
                 description=f"assertion refused: {exc.description or exc.error}"
             ) from None
+        if federation is not None:
+            # A platform's token (a projected service-account token) is presented for as long as it
+            # lives, by every replica: Entra ID and Keycloak accept it again, and so does this server.
+            return
         if not self._assertions.first_use(str(claims["iss"]), str(claims["jti"]), float(claims["exp"])):
             raise InvalidClientError(description="assertion jti was used before (a replay)")
