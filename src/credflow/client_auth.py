@@ -32,6 +32,7 @@ from .secret import SecretValue
 
 if TYPE_CHECKING:
     from .config import ClientConfig
+    from .reference import SecretReference
 
 __all__ = [
     "ASSERTION_TYPE",
@@ -39,6 +40,7 @@ __all__ = [
     "JWT_METHODS",
     "SIGNING_ALGS",
     "TLS_METHODS",
+    "AssertionRequest",
     "ClientAuthentication",
     "ClientAuthenticator",
     "ClientCertificate",
@@ -77,6 +79,21 @@ def _new_jti() -> str:
 
 def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+@dataclass(frozen=True, slots=True)
+class AssertionRequest:
+    """What a plugin providing assertions is asked for (`credflow_client_assertion`); nothing secret.
+
+    `reference` is the client's `client_assertion` setting: the plugin answers for the schemes
+    it owns (a `spiffe:` or `gcp-metadata:` reference; its query may carry an `audience`).
+    It is asked at every acquisition: answer with an assertion valid now, never a stale one.
+    """
+
+    client_id: str
+    reference: SecretReference
+    token_endpoint: str | None
+    issuer: str | None
 
 
 @dataclass(frozen=True, slots=True)
