@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .cache import CacheScope
-from .client_auth import TLS_METHODS, ClientAuthenticator, Credential
+from .client_auth import METADATA_NAMES, TLS_METHODS, ClientAuthenticator, Credential
 from .config import ClientConfig
 from .errors import (
     ConfigError,
@@ -540,11 +540,12 @@ class Acquisition:
                 "set issuer to exactly the value the server publishes"
             )
         methods = document.get("token_endpoint_auth_methods_supported", ["client_secret_basic"])
-        if isinstance(methods, list) and self.config.auth_method not in methods:
+        listed_as = METADATA_NAMES.get(self.config.auth_method, self.config.auth_method)
+        if isinstance(methods, list) and listed_as not in methods:
             raise ConfigError(
                 f"auth_method: the authorization server at {issuer} supports "
                 f"{', '.join(map(str, methods)) or 'no'} client authentication methods, "
-                f"not {self.config.auth_method!r}; change auth_method"
+                f"not {listed_as!r}; change auth_method"
             )
         algs = document.get("token_endpoint_auth_signing_alg_values_supported")
         alg = self.config.signing_alg

@@ -38,6 +38,7 @@ __all__ = [
     "ASSERTION_TYPE",
     "HMAC_ALGS",
     "JWT_METHODS",
+    "METADATA_NAMES",
     "SIGNING_ALGS",
     "TLS_METHODS",
     "AssertionRequest",
@@ -56,6 +57,8 @@ ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 JWT_METHODS = ("client_secret_jwt", "private_key_jwt", "client_assertion")
 #: RFC 8705 methods: the TLS client certificate authenticates.
 TLS_METHODS = ("tls_client_auth", "self_signed_tls_client_auth")
+#: The name a server's metadata lists for a method, where it is not the method's own.
+METADATA_NAMES = {"client_assertion": "private_key_jwt"}
 HMAC_ALGS = ("HS256", "HS384", "HS512")
 SIGNING_ALGS = (
     "RS256",

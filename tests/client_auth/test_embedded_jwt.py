@@ -257,3 +257,36 @@ def test_audit_events_name_the_key_fingerprint_never_the_key(
         SecretValue(key.pem.strip()).fingerprint in shown,
         key.pem.splitlines()[1] in shown,
     )
+
+
+def test_signing_alg_the_server_does_not_list_is_a_config_error(
+    server: AuthServer, make_engine: EngineFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A signing_alg missing from token_endpoint_auth_signing_alg_values_supported fails at discovery."""
+    monkeypatch.setenv("SIGNER_JWK", new_key("RSA").jwk_text)
+    engine = make_engine(
+        client_id="signer",
+        auth_method="private_key_jwt",
+        private_key="env:SIGNER_JWK",
+        signing_alg="RS512",
+        token_endpoint=None,
+        issuer=server.issuer,
+    )
+    with pytest.raises(ConfigError, match=r"^signing_alg: the authorization server at .* not 'RS512'"):
+        engine.get_token()
+
+
+def test_client_assertion_passes_discovery_listed_as_private_key_jwt(
+    server: AuthServer, make_engine: EngineFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server listing private_key_jwt accepts client_assertion configs at discovery (refused later by it)."""
+    monkeypatch.setenv("ASSERTION", "not.a.jwt")
+    engine = make_engine(
+        client_id="nobody",
+        auth_method="client_assertion",
+        client_assertion="env:ASSERTION",
+        token_endpoint=None,
+        issuer=server.issuer,
+    )
+    with pytest.raises(CredentialsRejectedError):
+        engine.get_token()
