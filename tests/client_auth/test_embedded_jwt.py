@@ -279,7 +279,7 @@ def test_signing_alg_the_server_does_not_list_is_a_config_error(
 def test_client_assertion_passes_discovery_listed_as_private_key_jwt(
     server: AuthServer, make_engine: EngineFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A server listing private_key_jwt accepts client_assertion configs at discovery (refused later by it)."""
+    """A server listing private_key_jwt lets client_assertion pass discovery (it refuses the JWT later)."""
     monkeypatch.setenv("ASSERTION", "not.a.jwt")
     engine = make_engine(
         client_id="nobody",

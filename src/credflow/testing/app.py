@@ -22,6 +22,7 @@ from authlib.oauth2.rfc6750 import (  # type: ignore[import-untyped, unused-igno
     InsufficientScopeError,
 )
 from flask import Flask, Response, jsonify, request
+from werkzeug.http import http_date
 
 from .assertions import ASSERTION_ALGORITHMS
 from .authorization import INTROSPECTION, CredflowAuthorizationServer
@@ -95,6 +96,13 @@ def create_app(state: ServerState, issuer: str) -> Flask:
     )
     protector = ResourceProtector()
     protector.register_token_validator(_AccessTokenValidator(state, issuer))
+
+    @app.after_request
+    def date_from_the_server_clock(response: Response) -> Response:
+        # A server's Date header comes from its own clock (RFC 9110 §6.6.1): with a ManualClock moved
+        # ahead, clients measure the skew that makes their assertions look expired.
+        response.headers["Date"] = http_date(state.clock())
+        return response
 
     @app.post(TOKEN_PATH)
     def token() -> Response:
