@@ -27,6 +27,8 @@ import single_flight
 import throughput
 from report import Row, format_table, rows_as_json
 
+import client_auth
+
 __all__ = ["main"]
 
 
@@ -45,6 +47,7 @@ def _benchmarks(quick: bool, workdir: Path) -> dict[str, Callable[[], list[Row]]
         "hot-path": lambda: hot_path.run(workdir, rounds=15 if quick else 61),
         "throughput": lambda: throughput.run(rounds=6 if quick else 60, per_round=100 if quick else 150),
         "single-flight": single_flight.run,
+        "client-auth": lambda: client_auth.run(rounds=4 if quick else 15, per_round=10 if quick else 30),
     }
 
 
@@ -59,7 +62,10 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         "--quick", action="store_true", help="fewer rounds: a smoke run, not figures to quote"
     )
     parser.add_argument(
-        "--only", nargs="+", choices=("hot-path", "throughput", "single-flight"), help="run only these"
+        "--only",
+        nargs="+",
+        choices=("hot-path", "throughput", "single-flight", "client-auth"),
+        help="run only these",
     )
     parser.add_argument("--strict", action="store_true", help="also exit 1 when a speed goal is missed")
     return parser.parse_args(argv)
