@@ -18,7 +18,7 @@ from credflow.tls_client import ClientCertificateContexts
 
 from .keys import self_signed_certificate
 
-ENDPOINT = {"client_id": "billing", "token_endpoint": "https://auth.example.com/token"}
+ENDPOINT: dict[str, Any] = {"client_id": "billing", "token_endpoint": "https://auth.example.com/token"}
 
 
 def test_every_method_loads_from_toml_with_the_issue_names(
