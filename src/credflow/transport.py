@@ -9,6 +9,7 @@ The transport only moves bytes. It marks connection errors, timeouts, 5xx and
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 import threading
 from datetime import UTC, datetime
@@ -133,7 +134,8 @@ class TokenTransport:
         try:
             if request.client_certificate is not None:
                 # An async client is per acquisition anyway: one presenting the certificate, for this post.
-                _, context = self._certificates.context(request.client_certificate)
+                # Building the context writes and reads files: off the event loop.
+                _, context = await asyncio.to_thread(self._certificates.context, request.client_certificate)
                 async with httpx.AsyncClient(
                     timeout=self._timeout, verify=context, follow_redirects=False
                 ) as mtls:
