@@ -164,6 +164,7 @@ def pytest_runtest_makereport(
     return report
 
 
+@pytest.hookimpl(trylast=True)  # after pytest-random-order has shuffled the rest
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     last = [item for item in items if item.name == "test_no_secret_or_token_leaked"]
     for item in last:

@@ -15,12 +15,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from . import providers
 from .cache import CacheScope
 from .client_auth import METADATA_NAMES, TLS_METHODS, ClientAuthenticator, Credential
 from .config import ClientConfig
 from .errors import (
     ConfigError,
     CredentialsRejectedError,
+    ExcessScopesError,
     OAuthError,
     SecretNotFoundError,
     TokenEndpointError,
@@ -403,6 +405,11 @@ class Acquisition:
                 + ". Check the secret in the secret manager and at the authorization server"
             ),
             error_uri=rejection.error_uri,
+            hint=rejection.hint,
+            provider=rejection.provider,
+            trace_id=rejection.trace_id,
+            correlation_id=rejection.correlation_id,
+            error_codes=rejection.error_codes,
         )
         pause_max = self.config.rotation.reject_pause_max
         if pause_max > 0:
@@ -435,6 +442,11 @@ class Acquisition:
                 f"The rejection: {first.error_description}"
             ),
             error_uri=first.error_uri,
+            hint=first.hint,
+            provider=first.provider,
+            trace_id=first.trace_id,
+            correlation_id=first.correlation_id,
+            error_codes=first.error_codes,
         )
 
     def _exchange(self, endpoint: str, secret: SecretValue) -> Flow:
@@ -463,15 +475,25 @@ class Acquisition:
         issued_at = self._now()
         raw: RawResponse = yield PostToken(request, build if self._authenticator.signs else None)
         # --- end client authentication ---
-        parsed = parse_token_response(
-            raw,
-            endpoint=endpoint,
-            issued_at=issued_at,
-            expected_token_type=self.config.token_type,
-            default_lifetime=self.config.default_lifetime,
-            max_lifetime=self.config.max_lifetime,
-        )
+        try:
+            parsed = parse_token_response(
+                raw,
+                endpoint=endpoint,
+                issued_at=issued_at,
+                expected_token_type=self.config.token_type,
+                default_lifetime=self.config.default_lifetime,
+                max_lifetime=self.config.max_lifetime,
+            )
+        except OAuthError as exc:
+            raise providers.translate_error(self.config, exc, raw) from None
         token = parsed.token
+        broader = providers.compare_scopes(self.config, token)
+        if broader is not None and self.config.strict_scopes:
+            raise ExcessScopesError(
+                f"{broader.describe(self.config.client_id)} (strict_scopes = true refuses the token)",
+                endpoint=endpoint,
+                extra_scopes=broader.extra,
+            )
         self._emit(
             TokenIssued(
                 client_id=self.config.client_id,
@@ -481,6 +503,9 @@ class Acquisition:
                 expires_at=token.expires_at,
                 token_fingerprint=token.fingerprint,
                 lifetime_defaulted=parsed.lifetime_defaulted,
+                rate_limit=providers.rate_limit_headers(raw.headers),
+                excess_scopes=broader.extra if broader is not None else (),
+                excess_scopes_fix=broader.where if broader is not None else None,
             )
         )
         return token

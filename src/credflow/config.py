@@ -398,6 +398,78 @@ class ClientConfig:
         default_factory=RotationPolicy,
         metadata=_doc("Behaviour on a rejected secret (`[clients.<name>.rotation]`)."),
     )
+    # --- provider profiles (credflow.providers) ------------------------------------------------
+    provider: Literal["entra", "auth0", "okta", "keycloak", "cognito"] | None = field(
+        default=None,
+        metadata=_doc(
+            "A provider profile: `entra`, `auth0`, `okta`, `keycloak` or `cognito`. It derives the token "
+            "endpoint, issuer and discovery URL, checks the settings that provider needs and translates its "
+            "errors. Absent: a generic RFC 6749 server (give `token_endpoint` or `issuer`). An explicit "
+            "`token_endpoint` / `issuer` still overrides what the profile derives."
+        ),
+    )
+    tenant: str | None = field(
+        default=None,
+        metadata=_doc(
+            "`provider = 'entra'`: the directory (tenant) id or a verified domain such as "
+            "`contoso.onmicrosoft.com`; never `common`, `organizations` or `consumers`."
+        ),
+    )
+    authority_host: str = field(
+        default="login.microsoftonline.com",
+        metadata=_doc(
+            "`provider = 'entra'`: the Microsoft Entra authority host; a sovereign cloud's host such as "
+            "`login.microsoftonline.us` (US Government) or `login.chinacloudapi.cn` (operated by 21Vianet)."
+        ),
+    )
+    domain: str | None = field(
+        default=None,
+        metadata=_doc(
+            "`auth0`: the tenant or custom domain (`acme.eu.auth0.com`); `okta`: the Okta domain "
+            "(`acme.okta.com`); `cognito`: the user pool domain (`acme.auth.eu-west-1.amazoncognito.com`) "
+            "or its custom domain. A host name, without `https://`."
+        ),
+    )
+    default_audience: bool = field(
+        default=False,
+        metadata=_doc(
+            "`provider = 'auth0'`: the tenant has a default audience configured, so `audience` may be "
+            "left out."
+        ),
+    )
+    organization: str | None = field(
+        default=None,
+        metadata=_doc("`provider = 'auth0'`: the organization id or name sent as `organization`."),
+    )
+    authorization_server: str | None = field(
+        default=None,
+        metadata=_doc(
+            "`provider = 'okta'`: the custom authorization server id (`default` or `aus...`); absent means "
+            "the org authorization server, which grants only Okta API (`okta.*`) scopes."
+        ),
+    )
+    default_scopes: bool = field(
+        default=False,
+        metadata=_doc(
+            "`provider = 'okta'`: the custom authorization server has default scopes, so `scopes` may "
+            "be empty."
+        ),
+    )
+    base_url: str | None = field(
+        default=None,
+        metadata=_doc(
+            "`provider = 'keycloak'`: the server's base URL (`https://sso.acme.example`, with `/auth` on "
+            "Keycloak 16 and older)."
+        ),
+    )
+    realm: str | None = field(default=None, metadata=_doc("`provider = 'keycloak'`: the realm name."))
+    strict_scopes: bool = field(
+        default=False,
+        metadata=_doc(
+            "Refuse a token granting more scopes than `scopes` asks for (an error instead of the audit "
+            "warning and the `credflow check` line)."
+        ),
+    )
 
     def __post_init__(self) -> None:
         for name in ("client_id", "token_type"):
@@ -409,8 +481,6 @@ class ClientConfig:
                 f"auth_method: expected one of {', '.join(AUTH_METHODS)}, got {self.auth_method!r}"
             )
         self._check_client_authentication()
-        if (self.token_endpoint is None) == (self.issuer is None):
-            raise ConfigError("token_endpoint: give exactly one of token_endpoint and issuer")
         for name in ("token_endpoint", "issuer"):
             url = getattr(self, name)
             if url is not None:
@@ -438,10 +508,9 @@ class ClientConfig:
         object.__setattr__(self, "extra_params", MappingProxyType(dict(self.extra_params)))
         for name in ("default_lifetime", "max_lifetime", "timeout"):
             object.__setattr__(self, name, check_seconds(getattr(self, name), name, positive=True))
-        if not isinstance(self.allow_insecure_http, bool):
-            raise ConfigError(
-                f"allow_insecure_http: expected true or false, got {self.allow_insecure_http!r}"
-            )
+        for flag in ("allow_insecure_http", "default_audience", "default_scopes", "strict_scopes"):
+            if not isinstance(getattr(self, flag), bool):
+                raise ConfigError(f"{flag}: expected true or false, got {getattr(self, flag)!r}")
         object.__setattr__(self, "renew_on", _renew_statuses(self.renew_on))
         if self.ca_bundle is not None:
             if not isinstance(self.ca_bundle, str) or not self.ca_bundle:
@@ -451,6 +520,13 @@ class ClientConfig:
         for name, kind in (("retry", RetryPolicy), ("cache", CachePolicy), ("rotation", RotationPolicy)):
             if not isinstance(getattr(self, name), kind):
                 raise ConfigError(f"{name}: expected a {kind.__name__}")
+        # Last, on validated values: the profile checks the settings its provider needs, refuses
+        # contradictions and fills in token_endpoint / issuer where they were not given.
+        from .providers import apply_profile
+
+        apply_profile(self)
+        if (self.token_endpoint is None) == (self.issuer is None) and self.provider is None:
+            raise ConfigError("token_endpoint: give exactly one of token_endpoint and issuer")
 
     # --- client authentication (issue 11) ---
     def _check_client_authentication(self) -> None:
@@ -520,5 +596,16 @@ class ClientConfig:
     # --- end client authentication ---
 
     def replace(self, **changes: Any) -> ClientConfig:
-        """Return a copy with some settings changed (validated again)."""
+        """Return a copy with some settings changed (validated again).
+
+        With a provider profile, a `token_endpoint` / `issuer` the profile derived is derived
+        again from the changed settings rather than kept as if it had been given.
+        """
+        if self.provider is not None:
+            from .providers import derived_endpoints
+
+            derived = derived_endpoints(self)
+            for name in ("token_endpoint", "issuer"):
+                if name not in changes and getattr(self, name) == getattr(derived, name):
+                    changes[name] = None
         return dataclasses.replace(self, **changes)

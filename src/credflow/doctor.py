@@ -18,6 +18,7 @@ from urllib.parse import quote_plus, unquote_plus, urlsplit
 
 import httpx
 
+from . import providers
 from .client_auth_check import clock_skew, explain_refusal
 from .config import ClientConfig
 from .config_file import CredflowConfig, load_config
@@ -25,6 +26,7 @@ from .errors import (
     ConfigError,
     CredentialsRejectedError,
     CredflowError,
+    ExcessScopesError,
     OAuthError,
     SecretAccessDeniedError,
     SecretNotFoundError,
@@ -205,7 +207,20 @@ def _endpoint_reachable(client: ClientConfig) -> str:
                 f"{endpoint}: {type(exc).__name__}: {exc}", _network_fix(endpoint, exc, client), exc
             ) from None
         over = _transport_security(response)
-    return f"{endpoint} answered HTTP {response.status_code} {over}{discovered}"
+    return f"{_profile_line(client)}{endpoint} answered HTTP {response.status_code} {over}{discovered}"
+
+
+def _profile_line(client: ClientConfig) -> str:
+    """Provider-aware checks: which profile, and what it derived (explicit settings win)."""
+    profile = providers.profile_of(client)
+    if profile is None:
+        return ""
+    derived = profile.derive(client)
+    overridden = " (token_endpoint overrides it)" if client.token_endpoint != derived.token_endpoint else ""
+    return (
+        f"provider {profile.name} ({profile.title}): derived token endpoint {derived.token_endpoint}"
+        f"{overridden}, issuer {derived.issuer}, discovery {derived.discovery_url}; "
+    )
 
 
 def _discover(http: httpx.Client, issuer: str) -> str:
@@ -262,7 +277,8 @@ def _token_issued(config: CredflowConfig, name: str) -> str:
             token = engine.get_token()
         except CredentialsRejectedError as exc:
             fix = (
-                _encoding_fix(config, client)
+                exc.hint
+                or _encoding_fix(config, client)
                 or _client_auth_fix(config, client, exc)
                 or (
                     f"the authorization server does not accept client_id {client.client_id!r} with the "
@@ -271,7 +287,15 @@ def _token_issued(config: CredflowConfig, name: str) -> str:
             )
             raise _StepFailed(str(exc), fix, exc) from None
         except OAuthError as exc:
-            raise _StepFailed(str(exc), _oauth_fix(exc, client), exc) from None
+            raise _StepFailed(str(exc), exc.hint or _oauth_fix(exc, client), exc) from None
+        except ExcessScopesError as exc:
+            where = providers.profile_of(client)
+            fix = (
+                f"remove {' '.join(exc.extra_scopes)} at "
+                f"{where.scopes_granted_at if where else 'the authorization server'}, "
+                "or add them to scopes, or set strict_scopes = false"
+            )
+            raise _StepFailed(str(exc), fix, exc) from None
         except (TokenEndpointError, ConfigError) as exc:
             raise _StepFailed(
                 str(exc), "see the error above; credflow retried transient failures", exc
@@ -289,7 +313,9 @@ def _token_issued(config: CredflowConfig, name: str) -> str:
         )
         raise _StepFailed(f"granted scope {' '.join(granted) or '(none)'}; {error}", fix, error)
     scope = f"scope {' '.join(granted)}" if granted else "no scope requested"
-    return f"{scope}; expires in {remaining} s (token fingerprint {token.fingerprint})"
+    broader = providers.compare_scopes(client, token)
+    wider = f"; LEAST PRIVILEGE: {broader.describe(client.client_id)}" if broader is not None else ""
+    return f"{scope}; expires in {remaining} s (token fingerprint {token.fingerprint}){wider}"
 
 
 def _encoding_fix(config: CredflowConfig, client: ClientConfig) -> str | None:

@@ -19,6 +19,7 @@ from .acquisition import CacheCall, Effect, Flow, GetJson, ListCandidates, PostT
 from .client_auth import AssertionRequest
 from .errors import RetriesExhaustedError
 from .events import TokenRetried
+from .providers import rate_limit_headers
 from .retry import TransientError, acall_with_retry, call_with_retry
 from .token import Token
 
@@ -239,6 +240,7 @@ class EffectRunner:
                 attempt=attempt,
                 delay_seconds=delay,
                 reason=error.reason,
+                rate_limit=rate_limit_headers(error.headers),
             )
         )
 

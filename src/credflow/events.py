@@ -5,6 +5,7 @@ They carry names, counts and fingerprints, never a secret or a token value.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -51,6 +52,12 @@ class TokenIssued(AuditEvent):
     expires_at: datetime
     token_fingerprint: str
     lifetime_defaulted: bool = False
+    #: Rate-limit and quota headers of the answer (x-ratelimit-*, X-Rate-Limit-*, Auth0-Client-Quota-Limit).
+    rate_limit: Mapping[str, str] | None = None
+    #: Scopes granted beyond those requested (least privilege); the audit log warns when non-empty.
+    excess_scopes: tuple[str, ...] = ()
+    #: Where to remove `excess_scopes` at the provider.
+    excess_scopes_fix: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -74,6 +81,8 @@ class TokenRetried(AuditEvent):
     attempt: int
     delay_seconds: float
     reason: str
+    #: Rate-limit and quota headers of the refused answer (a 429's X-Rate-Limit-Reset, Auth0 quotas).
+    rate_limit: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

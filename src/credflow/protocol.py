@@ -31,6 +31,7 @@ __all__ = [
     "TokenResponse",
     "build_token_request",
     "metadata_urls",
+    "parse_rate_limit_reset",
     "parse_retry_after",
     "parse_server_metadata",
     "parse_token_response",
@@ -163,6 +164,23 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - now).total_seconds())
+
+
+def parse_rate_limit_reset(value: str | None, now: datetime) -> float | None:
+    """Seconds until an `X-Rate-Limit-Reset` / `x-ratelimit-reset` time (UTC epoch seconds), or None.
+
+    Okta answers 429 with this header and no `Retry-After`
+    (developer.okta.com/docs/reference/rl-best-practices: "the time at which the
+    rate limit resets, specified in UTC epoch time (in seconds)"); Auth0's
+    `x-ratelimit-reset` is a UNIX time too. A value that is not a plausible epoch
+    time (a delta, milliseconds) is ignored rather than guessed at.
+    """
+    if value is None or not value.strip().isdigit():
+        return None
+    reset = float(value.strip())
+    if not 1e9 <= reset < 1e11:
+        return None
+    return max(0.0, reset - now.timestamp())
 
 
 def _describe(response: RawResponse) -> str:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 import httpx
 
 from .errors import TokenEndpointError
-from .protocol import RawResponse, TokenRequest, parse_retry_after
+from .protocol import RawResponse, TokenRequest, parse_rate_limit_reset, parse_retry_after
 from .retry import TransientError
 from .security import ensure_no_userinfo, tls_context
 from .tls_client import ClientCertificateContexts
@@ -28,10 +28,20 @@ __all__ = ["TokenTransport"]
 def _raw(response: httpx.Response) -> RawResponse:
     headers = {name.lower(): value for name, value in response.headers.items()}
     if response.status_code >= 500 or response.status_code == 429:
+        now = datetime.now(UTC)
+        retry_after = parse_retry_after(headers.get("retry-after"), now)
+        reason = f"HTTP {response.status_code} from {response.request.url}"
+        if retry_after is None and response.status_code == 429:
+            # Okta (and Auth0) say when the window resets instead of sending Retry-After.
+            reset = headers.get("x-rate-limit-reset") or headers.get("x-ratelimit-reset")
+            retry_after = parse_rate_limit_reset(reset, now)
+            if retry_after is not None:
+                reason += f" (rate limit resets in {retry_after:.0f} s)"
         raise TransientError(
-            f"HTTP {response.status_code} from {response.request.url}",
+            reason,
             status=response.status_code,
-            retry_after=parse_retry_after(headers.get("retry-after"), datetime.now(UTC)),
+            retry_after=retry_after,
+            headers={name: value for name, value in headers.items() if "rate" in name or "quota" in name},
         )
     return RawResponse(status=response.status_code, headers=headers, body=response.content)
 

@@ -22,6 +22,8 @@ BASE: dict[str, Any] = {
     "scopes": ("api.read",),
 }
 
+ENTRA: dict[str, Any] = {"token_endpoint": None, "scopes": ("api://billing/.default",)}
+
 # One change per ClientConfig field that gives a valid, different configuration. A field added
 # to ClientConfig must be added here (test_every_config_field_is_classified fails until it is).
 VARIATIONS: dict[str, dict[str, Any]] = {
@@ -80,12 +82,88 @@ VARIATIONS: dict[str, dict[str, Any]] = {
     "assertion_audience": {"auth_method": "client_secret_jwt", "assertion_audience": "token_endpoint"},
     "assertion_lifetime": {"assertion_lifetime": 30.0},
     "assertion_not_before": {"assertion_not_before": True},
+    # Provider profiles reach the key through the endpoint they derive and the parameters they add.
+    "provider": {
+        "provider": "okta",
+        "domain": "acme.okta.com",
+        "token_endpoint": None,
+        "scopes": ("okta.apps.read",),
+    },
+    "tenant": {"provider": "entra", "tenant": "contoso.onmicrosoft.com", **ENTRA},
+    "authority_host": {
+        "provider": "entra",
+        "tenant": "c.onmicrosoft.us",
+        "authority_host": "login.microsoftonline.us",
+        **ENTRA,
+    },
+    "domain": {
+        "provider": "auth0",
+        "domain": "acme.eu.auth0.com",
+        "audience": "https://api",
+        "token_endpoint": None,
+    },
+    "default_audience": {
+        "provider": "auth0",
+        "domain": "b.auth0.com",
+        "default_audience": True,
+        "token_endpoint": None,
+    },
+    "organization": {
+        "provider": "auth0",
+        "domain": "c.auth0.com",
+        "audience": "https://api",
+        "organization": "org_1",
+        "token_endpoint": None,
+    },
+    "authorization_server": {
+        "provider": "okta",
+        "domain": "acme.okta.com",
+        "authorization_server": "default",
+        "token_endpoint": None,
+    },
+    "default_scopes": {
+        "provider": "okta",
+        "domain": "b.okta.com",
+        "authorization_server": "aus1",
+        "default_scopes": True,
+        "scopes": (),
+        "token_endpoint": None,
+    },
+    "base_url": {
+        "provider": "keycloak",
+        "base_url": "https://sso.example.com",
+        "realm": "a",
+        "token_endpoint": None,
+    },
+    "realm": {
+        "provider": "keycloak",
+        "base_url": "https://sso.example.com",
+        "realm": "b",
+        "token_endpoint": None,
+    },
+    "strict_scopes": {"strict_scopes": True},
+}
+
+# Provider profile settings: they reach the key only through the token endpoint they derive and
+# the parameters they add (both covered above), so the shared-cache tests leave them out.
+PROFILE_SETTINGS = {
+    "provider",
+    "tenant",
+    "authority_host",
+    "domain",
+    "default_audience",
+    "organization",
+    "authorization_server",
+    "default_scopes",
+    "base_url",
+    "realm",
 }
 
 # Settings that change neither the request nor the token: engines differing only by these share
 # tokens. The secret reference is here because entries are bound to the secret's value instead.
 OUTSIDE_THE_KEY = {
     "client_secret",
+    "strict_scopes",
     "timeout",
     "allow_insecure_http",
     "ca_bundle",

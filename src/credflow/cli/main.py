@@ -146,6 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = bool(getattr(args, "debug", False))
     handler: logging.Handler | None = None
     logger = logging.getLogger("credflow")
+    level_before = logger.level  # restored after the run: main() is also called in-process
     if debug:
         handler = logging.StreamHandler(sys.stderr)
         logger.addHandler(handler)
@@ -160,4 +161,4 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if handler is not None:
             logger.removeHandler(handler)
-            logger.setLevel(logging.NOTSET)
+            logger.setLevel(level_before)

@@ -2,8 +2,10 @@
 
 `AuthServer` issues client-credentials tokens over real HTTP on a loopback
 port; `ServerCounters` tells what it saw; `ManualClock` moves its time.
-Needs the `testing` extra (Authlib, Flask). Names load lazily so that the
-pytest plugin in this package imports without that extra installed.
+`wait_until` and `await_until` poll a condition with a deadline, for tests
+that wait on something happening in another thread, process or task.
+The server needs the `testing` extra (Authlib, Flask). Names load lazily so
+that the pytest plugin in this package imports without that extra installed.
 """
 
 from __future__ import annotations
@@ -15,13 +17,16 @@ if TYPE_CHECKING:
     from .clock import ManualClock
     from .counters import ServerCounters
     from .server import AuthServer
+    from .waiting import await_until, wait_until
 
-__all__ = ["AuthServer", "ManualClock", "ServerCounters"]
+__all__ = ["AuthServer", "ManualClock", "ServerCounters", "await_until", "wait_until"]
 
 _MODULE_OF = {
     "AuthServer": ".server",
     "ManualClock": ".clock",
     "ServerCounters": ".counters",
+    "await_until": ".waiting",
+    "wait_until": ".waiting",
 }
 
 

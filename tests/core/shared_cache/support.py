@@ -21,7 +21,7 @@ from credflow.hookspecs import RegisterTokenCache
 from credflow.testing import AuthServer
 
 from ..support import EventRecorder
-from ..test_cache_key import OUTSIDE_THE_KEY, VARIATIONS
+from ..test_cache_key import OUTSIDE_THE_KEY, PROFILE_SETTINGS, VARIATIONS
 
 SECOND_CLIENT_ID = "second-client"
 WRONG_SECRET_ENV = "TEST_WRONG_SECRET"
@@ -62,7 +62,9 @@ CLIENT_AUTH_SETTINGS = {
     "client_assertion",
     "assertion_audience",
 }
-SETTINGS = sorted(set(VARIATIONS) - OUTSIDE_THE_KEY - {"token_type"} - CLIENT_AUTH_SETTINGS)
+SETTINGS = sorted(
+    set(VARIATIONS) - OUTSIDE_THE_KEY - PROFILE_SETTINGS - {"token_type"} - CLIENT_AUTH_SETTINGS
+)
 
 
 @dataclass
