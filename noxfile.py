@@ -37,7 +37,7 @@ RANDOM_ORDER = ["-p", "random_order", "--random-order-bucket=global"]
 
 def install_credflow(session: nox.Session, *extra: str) -> None:
     """credflow with its extras and every plugin package of this repository, editable."""
-    editables = ["-e", ".[testing,requests]"]
+    editables = ["-e", ".[testing,requests,jwt]"]
     for plugin in PLUGINS:
         editables += ["-e", f"{plugin}[testing]" if _has_testing_extra(plugin) else plugin]
     session.install(*editables, *extra)

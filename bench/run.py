@@ -28,6 +28,8 @@ import telemetry
 import throughput
 from report import Row, format_table, rows_as_json
 
+import client_auth
+
 __all__ = ["main"]
 
 
@@ -49,6 +51,7 @@ def _benchmarks(quick: bool, workdir: Path) -> dict[str, Callable[[], list[Row]]
         "telemetry": lambda: telemetry.run(
             rounds=15 if quick else 61, http_rounds=6 if quick else 60, per_round=100 if quick else 150
         ),
+        "client-auth": lambda: client_auth.run(rounds=4 if quick else 15, per_round=10 if quick else 30),
     }
 
 
@@ -65,7 +68,7 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--only",
         nargs="+",
-        choices=("hot-path", "throughput", "single-flight", "telemetry"),
+        choices=("hot-path", "throughput", "single-flight", "telemetry", "client-auth"),
         help="run only these",
     )
     parser.add_argument("--strict", action="store_true", help="also exit 1 when a speed goal is missed")

@@ -10,13 +10,14 @@ the re-read of a rejected secret, rotation candidates — live here, once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from . import providers
 from .cache import CacheScope
+from .client_auth import METADATA_NAMES, TLS_METHODS, ClientAuthenticator, Credential
 from .config import ClientConfig
 from .errors import (
     ConfigError,
@@ -79,9 +80,20 @@ class ListCandidates:
 
 @dataclass(frozen=True, slots=True)
 class PostToken:
-    """Send a token request, retrying transient failures. Result: `RawResponse`."""
+    """Send a token request, retrying transient failures. Result: `RawResponse`.
+
+    With `rebuild`, every retry sends a request built anew (a client assertion with a new
+    `jti`: a server that saw the first one before failing would refuse a replay).
+    """
 
     request: TokenRequest
+    rebuild: Callable[[], TokenRequest] | None = None
+
+    def attempts(self) -> Iterator[TokenRequest]:
+        """The request of each attempt, the first one and then (if need be) rebuilt ones."""
+        yield self.request
+        while True:
+            yield self.request if self.rebuild is None else self.rebuild()
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +180,7 @@ class Acquisition:
         self._emit = emit
         self._now = now
         self._metadata: dict[str, Any] | None = None
+        self._authenticator = ClientAuthenticator(config)  # client authentication (issue 11)
         fallbacks = [
             SecretReference.parse(text, config_key="rotation.fallback_secrets")
             for text in config.rotation.fallback_secrets
@@ -191,15 +204,17 @@ class Acquisition:
         """
         endpoint = yield from self._token_endpoint()
         reference = self.candidates.current
+        # A workload's assertion (a projected token file) is read anew each time: it is short-lived.
+        fresh = self.config.auth_method == "client_assertion"
         try:
-            secret: SecretValue = yield ResolveSecret(reference, False)
+            secret: SecretValue = yield ResolveSecret(reference, fresh)
         except SecretNotFoundError:
             if reference == self.candidates.primary:
                 raise
             # The remembered fallback is gone (AWSPENDING removed once a rotation finished, a
             # secondary file deleted): use the primary; `fallback-ended` follows when it works.
             reference = self.candidates.primary
-            secret = yield ResolveSecret(reference, False)
+            secret = yield ResolveSecret(reference, fresh)
         self._note_value(reference, secret)
         scope = CacheScope(self.cache_key, self.config.client_id, secret)
 
@@ -475,9 +490,31 @@ class Acquisition:
         )
 
     def _exchange(self, endpoint: str, secret: SecretValue) -> Flow:
-        request = build_token_request(self.config, secret, endpoint)
+        # --- client authentication (issue 11) ---
+        certificate: SecretValue | None = None
+        companion = self.config.companion_reference
+        if companion is not None:
+            # Read as the credential was: anew when it was (a rotation), from the cache when it was.
+            certificate = yield ResolveSecret(companion, not secret.cached)
+        credential = Credential(secret, certificate)
+        metadata = self._metadata or {}
+        issuer = metadata.get("issuer", self.config.issuer)
+        algs = metadata.get("token_endpoint_auth_signing_alg_values_supported")
+
+        def build() -> TokenRequest:
+            client_auth = self._authenticator.authenticate(
+                credential,
+                token_endpoint=endpoint,
+                issuer=issuer if isinstance(issuer, str) else None,
+                now=self._now(),
+                supported_algs=algs if isinstance(algs, list) else None,
+            )
+            return build_token_request(self.config, secret, endpoint, client_auth)
+
+        request = build()
         issued_at = self._now()
-        raw: RawResponse = yield PostToken(request)
+        raw: RawResponse = yield PostToken(request, build if self._authenticator.signs else None)
+        # --- end client authentication ---
         try:
             parsed = parse_token_response(
                 raw,
@@ -532,7 +569,7 @@ class Acquisition:
         if self.config.token_endpoint is not None:
             return self.config.token_endpoint
         if self._metadata is not None:
-            return self._metadata["token_endpoint"]
+            return self._discovered_endpoint(self._metadata)
         issuer = self.config.issuer
         assert issuer is not None
         for url in metadata_urls(issuer):
@@ -542,13 +579,23 @@ class Acquisition:
             document = parse_server_metadata(raw, url=url, issuer=issuer)
             self._check_metadata(document, url)
             self._metadata = document
-            return document["token_endpoint"]
+            return self._discovered_endpoint(document)
         raise TokenEndpointError(
             f"issuer {issuer}: no metadata at {' or '.join(metadata_urls(issuer))} (each answered 404); "
             "check the issuer URL or set token_endpoint instead",
             endpoint=issuer,
             status=404,
         )
+
+    def _discovered_endpoint(self, document: dict[str, Any]) -> str:
+        """The token endpoint; RFC 8705 §5: its `mtls_endpoint_aliases` entry for the mTLS methods."""
+        endpoint: str = document["token_endpoint"]
+        aliases = document.get("mtls_endpoint_aliases")
+        if self.config.auth_method in TLS_METHODS and isinstance(aliases, dict):
+            alias = aliases.get("token_endpoint")
+            if isinstance(alias, str):
+                endpoint = alias
+        return endpoint
 
     def _check_metadata(self, document: dict[str, Any], url: str) -> None:
         issuer = self.config.issuer
@@ -559,20 +606,33 @@ class Acquisition:
                 "set issuer to exactly the value the server publishes"
             )
         methods = document.get("token_endpoint_auth_methods_supported", ["client_secret_basic"])
-        if isinstance(methods, list) and self.config.auth_method not in methods:
+        listed_as = METADATA_NAMES.get(self.config.auth_method, self.config.auth_method)
+        if isinstance(methods, list) and listed_as not in methods:
             raise ConfigError(
                 f"auth_method: the authorization server at {issuer} supports "
                 f"{', '.join(map(str, methods)) or 'no'} client authentication methods, "
-                f"not {self.config.auth_method!r}; change auth_method"
+                f"not {listed_as!r}; change auth_method"
+            )
+        algs = document.get("token_endpoint_auth_signing_alg_values_supported")
+        alg = self.config.signing_alg
+        if alg is not None and isinstance(algs, list) and alg not in algs:
+            raise ConfigError(
+                f"signing_alg: the authorization server at {issuer} accepts client assertions signed with "
+                f"{', '.join(map(str, algs)) or 'no algorithm'}, not {alg!r}; change signing_alg"
+                + (" (or leave it unset to use the key's own)" if self.config.private_key else "")
             )
         # Before anything (an audit event, an error) names the endpoint: its userinfo would show there.
-        ensure_no_userinfo(
-            document["token_endpoint"],
-            key=f"token_endpoint discovered at {url}",
-            credentials="the server's metadata must not put credentials in its token_endpoint",
-        )
-        ensure_secure_url(
-            document["token_endpoint"],
-            allow_insecure_http=self.config.allow_insecure_http,
-            what=f"token_endpoint discovered at {url}",
-        )
+        for name, endpoint in (
+            ("token_endpoint", document["token_endpoint"]),
+            ("mtls token_endpoint", self._discovered_endpoint(document)),
+        ):
+            ensure_no_userinfo(
+                endpoint,
+                key=f"{name} discovered at {url}",
+                credentials="the server's metadata must not put credentials in its token_endpoint",
+            )
+            ensure_secure_url(
+                endpoint,
+                allow_insecure_http=self.config.allow_insecure_http,
+                what=f"{name} discovered at {url}",
+            )

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any, Protocol, runtime_checkable
 
+from . import client_auth
+from .client_auth import ClientCertificate
 from .config import ClientConfig
 from .events import AuditEvent
 from .protocol import TokenRequest, build_token_request
@@ -63,12 +65,16 @@ def cache_key(config: ClientConfig) -> str:
         if config.token_endpoint is not None
         else ("issuer", config.issuer or "")
     )
-    request = build_token_request(config, _SECRET_PLACEHOLDER, endpoint)
-    material = {
+    # Methods beyond a secret put what identifies the credential (subject, key id, algorithm) in its place.
+    request = build_token_request(config, _SECRET_PLACEHOLDER, endpoint, client_auth.identity(config))
+    material: dict[str, Any] = {
         "endpoint": [endpoint_kind, endpoint],
         "request": request_identity(request),
         "answer": [config.token_type.lower(), config.default_lifetime, config.max_lifetime],
     }
+    if config.auth_method in client_auth.TLS_METHODS:
+        # Both mTLS methods send the same request; the server checks the certificate differently.
+        material["client_auth"] = config.auth_method
     return hashlib.sha256(json.dumps(material, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
@@ -84,8 +90,10 @@ def request_identity(request: TokenRequest) -> dict[str, Any]:
     identity: dict[str, Any] = {}
     for spec in fields(request):
         value = getattr(request, spec.name)
-        if isinstance(value, str):
+        if isinstance(value, str) or value is None:
             identity[spec.name] = value
+        elif isinstance(value, ClientCertificate):
+            identity[spec.name] = value.thumbprint  # the certificate, never its private key
         elif isinstance(value, tuple) and all(isinstance(pair, tuple) and len(pair) == 2 for pair in value):
             identity[spec.name] = sorted(
                 [name, " ".join(sorted(text.split(" "))) if name == "scope" else text] for name, text in value

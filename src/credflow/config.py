@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from .errors import ConfigError
 from .reference import SecretReference
@@ -20,10 +20,56 @@ from .retry import RetryPolicy
 from .security import ensure_no_userinfo, ensure_secure_url, load_ca_bundle
 from .validation import check_fraction, check_seconds
 
-__all__ = ["AUTH_METHODS", "CachePolicy", "ClientConfig", "RotationPolicy"]
+__all__ = [
+    "AUTH_METHODS",
+    "COMPANION_KEYS",
+    "CREDENTIAL_KEYS",
+    "CachePolicy",
+    "ClientConfig",
+    "RotationPolicy",
+]
 
-AuthMethod = Literal["client_secret_basic", "client_secret_post"]
-AUTH_METHODS: tuple[str, ...] = ("client_secret_basic", "client_secret_post")
+AuthMethod = Literal[
+    "client_secret_basic",
+    "client_secret_post",
+    "client_secret_jwt",
+    "private_key_jwt",
+    "tls_client_auth",
+    "self_signed_tls_client_auth",
+    "client_assertion",
+]
+AUTH_METHODS: tuple[str, ...] = get_args(AuthMethod)
+# --- client authentication (issue 11) ---
+# The secret reference each method authenticates with (rotated, cached and re-read like a secret),
+# and the one read beside it (a certificate), by method.
+CREDENTIAL_KEYS: Mapping[str, str] = MappingProxyType(
+    {
+        "client_secret_basic": "client_secret",
+        "client_secret_post": "client_secret",
+        "client_secret_jwt": "client_secret",
+        "private_key_jwt": "private_key",
+        "tls_client_auth": "client_key",
+        "self_signed_tls_client_auth": "client_key",
+        "client_assertion": "client_assertion",
+    }
+)
+COMPANION_KEYS: Mapping[str, str] = MappingProxyType(
+    {
+        "private_key_jwt": "certificate",
+        "tls_client_auth": "client_certificate",
+        "self_signed_tls_client_auth": "client_certificate",
+    }
+)
+# Reference settings only some methods use: set with another method, they are a mistake.
+_METHOD_KEYS = (
+    "client_secret",
+    "private_key",
+    "certificate",
+    "client_certificate",
+    "client_key",
+    "client_assertion",
+)
+# --- end client authentication ---
 
 
 def _doc(text: str, **extra: Any) -> dict[str, Any]:
@@ -187,12 +233,13 @@ class ClientConfig:
     """
 
     client_id: str = field(metadata=_doc("The OAuth2 client id.", required=True))
-    client_secret: str = field(
+    client_secret: str | None = field(
+        default=None,
         metadata=_doc(
             "A secret reference naming the client secret (`env:NAME`, `file:/path[#key]`, `vault:…`, "
-            "`aws-sm:…`, `azure-kv:…`); never the secret itself.",
-            required=True,
-        )
+            "`aws-sm:…`, `azure-kv:…`); never the secret itself. Required by `client_secret_basic`, "
+            "`client_secret_post` and `client_secret_jwt`.",
+        ),
     )
     token_endpoint: str | None = field(
         default=None,
@@ -223,6 +270,71 @@ class ClientConfig:
             "or `client_secret_post` (form body)."
         ),
     )
+    # --- client authentication (issue 11): see docs/concepts/client-authentication.md ---
+    signing_alg: str | None = field(
+        default=None,
+        metadata=_doc(
+            "JWS algorithm of the client assertion: `HS256` (default), `HS384`, `HS512` with "
+            "`client_secret_jwt`; with `private_key_jwt` the key's own (RS256, ES256/384/512 by curve, "
+            "EdDSA; PS256 for an RSA key when the server lists only PS algorithms), or RS/PS/ES*, EdDSA."
+        ),
+    )
+    private_key: str | None = field(
+        default=None,
+        metadata=_doc(
+            "With `private_key_jwt`: a secret reference to the signing key, a PEM (PKCS#8, PKCS#1, SEC1) "
+            "or a private JWK."
+        ),
+    )
+    key_id: str | None = field(
+        default=None,
+        metadata=_doc("The assertion's `kid`: else the JWK's own `kid`, else the key's RFC 7638 thumbprint."),
+    )
+    certificate: str | None = field(
+        default=None,
+        metadata=_doc(
+            "With `private_key_jwt`: a secret reference to the key's PEM certificate; its SHA-256 "
+            "thumbprint is sent as `x5t#S256` (Entra ID certificate credentials)."
+        ),
+    )
+    client_certificate: str | None = field(
+        default=None,
+        metadata=_doc(
+            "With `tls_client_auth` / `self_signed_tls_client_auth`: a secret reference to the client's "
+            "PEM certificate (chain)."
+        ),
+    )
+    client_key: str | None = field(
+        default=None,
+        metadata=_doc(
+            "With `tls_client_auth` / `self_signed_tls_client_auth`: a secret reference to the PEM private "
+            "key of `client_certificate`."
+        ),
+    )
+    client_assertion: str | None = field(
+        default=None,
+        metadata=_doc(
+            "With `client_assertion`: a secret reference to an assertion issued to this workload (a "
+            "Kubernetes projected service-account token, a SPIFFE JWT-SVID, `AZURE_FEDERATED_TOKEN_FILE`), "
+            "read anew at every acquisition and sent as is."
+        ),
+    )
+    assertion_audience: Literal["issuer", "token_endpoint"] = field(
+        default="issuer",
+        metadata=_doc(
+            "The `aud` of the assertions credflow signs: `issuer` (the authorization server's issuer when "
+            "it is known from `issuer`, else the token endpoint) or `token_endpoint`."
+        ),
+    )
+    assertion_lifetime: float = field(
+        default=60.0,
+        metadata=_doc("Seconds from `iat` to `exp` of the assertions credflow signs."),
+    )
+    assertion_not_before: bool = field(
+        default=False,
+        metadata=_doc("Also put `nbf` (= `iat`) in the assertions credflow signs."),
+    )
+    # --- end client authentication ---
     basic_auth_encoding: Literal["form-urlencoded", "raw"] = field(
         default="form-urlencoded",
         metadata=_doc(
@@ -361,15 +473,15 @@ class ClientConfig:
     )
 
     def __post_init__(self) -> None:
-        for name in ("client_id", "client_secret", "token_type"):
+        for name in ("client_id", "token_type"):
             value = getattr(self, name)
             if not isinstance(value, str) or not value:
-                raise ConfigError(
-                    f"{name}: expected a non-empty string, got {value!r}"
-                    if name != "client_secret"
-                    else f"{name}: expected a secret reference"
-                )
-        self.secret_reference  # noqa: B018 - parse now so a literal secret fails at load time
+                raise ConfigError(f"{name}: expected a non-empty string, got {value!r}")
+        if self.auth_method not in AUTH_METHODS:
+            raise ConfigError(
+                f"auth_method: expected one of {', '.join(AUTH_METHODS)}, got {self.auth_method!r}"
+            )
+        self._check_client_authentication()
         for name in ("token_endpoint", "issuer"):
             url = getattr(self, name)
             if url is not None:
@@ -377,10 +489,6 @@ class ClientConfig:
                     raise ConfigError(f"{name}: expected a URL string, got {url!r}")
                 ensure_no_userinfo(url, key=name, credentials=_CREDENTIALS_BELONG)
                 ensure_secure_url(url, allow_insecure_http=self.allow_insecure_http, what=name)
-        if self.auth_method not in AUTH_METHODS:
-            raise ConfigError(
-                f"auth_method: expected one of {', '.join(AUTH_METHODS)}, got {self.auth_method!r}"
-            )
         if self.basic_auth_encoding not in ("form-urlencoded", "raw"):
             raise ConfigError(
                 f"basic_auth_encoding: expected 'form-urlencoded' or 'raw', got {self.basic_auth_encoding!r}"
@@ -394,6 +502,7 @@ class ClientConfig:
         ):
             raise ConfigError(f"extra_params: expected a table of strings, got {self.extra_params!r}")
         reserved = {"grant_type", "client_id", "client_secret", "scope", "audience", "resource"}
+        reserved |= {"client_assertion", "client_assertion_type"}
         clash = reserved & set(self.extra_params)
         if clash:
             raise ConfigError(f"extra_params: {', '.join(sorted(clash))} is set by credflow itself")
@@ -420,10 +529,72 @@ class ClientConfig:
         if (self.token_endpoint is None) == (self.issuer is None) and self.provider is None:
             raise ConfigError("token_endpoint: give exactly one of token_endpoint and issuer")
 
+    # --- client authentication (issue 11) ---
+    def _check_client_authentication(self) -> None:
+        method = self.auth_method
+        needed = {CREDENTIAL_KEYS[method]} | (
+            {"client_certificate"} if method.endswith("tls_client_auth") else set()
+        )
+        allowed = needed | {COMPANION_KEYS.get(method, "")}
+        for name in _METHOD_KEYS:
+            value = getattr(self, name)
+            if value is None:
+                if name in needed:
+                    raise ConfigError(
+                        f"{name}: missing: a secret reference, needed by auth_method {method!r}"
+                    )
+                continue
+            if name not in allowed:
+                raise ConfigError(
+                    f"{name}: not used by auth_method {method!r}; remove it or change auth_method"
+                )
+            if not isinstance(value, str) or not value:
+                raise ConfigError(f"{name}: expected a secret reference")
+            SecretReference.parse(value, config_key=name)  # a literal secret fails at load time
+        for name in ("key_id", "signing_alg"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, str) or not value):
+                raise ConfigError(f"{name}: expected a non-empty string, got {value!r}")
+        if self.signing_alg is not None:
+            from .client_auth import HMAC_ALGS, SIGNING_ALGS
+
+            algs = {"client_secret_jwt": HMAC_ALGS, "private_key_jwt": SIGNING_ALGS}.get(method)
+            if algs is None:
+                raise ConfigError(f"signing_alg: auth_method {method!r} signs nothing; remove signing_alg")
+            if self.signing_alg not in algs:
+                raise ConfigError(f"signing_alg: expected one of {', '.join(algs)} with {method}")
+        if self.assertion_audience not in ("issuer", "token_endpoint"):
+            raise ConfigError(
+                f"assertion_audience: expected 'issuer' or 'token_endpoint', got {self.assertion_audience!r}"
+            )
+        lifetime = check_seconds(self.assertion_lifetime, "assertion_lifetime", positive=True)
+        object.__setattr__(self, "assertion_lifetime", lifetime)
+        if not isinstance(self.assertion_not_before, bool):
+            raise ConfigError(
+                f"assertion_not_before: expected true or false, got {self.assertion_not_before!r}"
+            )
+
     @property
     def secret_reference(self) -> SecretReference:
-        """The parsed `client_secret` reference."""
-        return SecretReference.parse(self.client_secret, config_key="client_secret")
+        """The parsed reference of the credential `auth_method` authenticates with.
+
+        `client_secret` for the secret methods, else `private_key`, `client_key`
+        or `client_assertion`: the value rotated, cached, re-read on rejection
+        and bound to cache entries.
+        """
+        key = CREDENTIAL_KEYS[self.auth_method]
+        text = getattr(self, key)
+        assert isinstance(text, str)  # checked when built
+        return SecretReference.parse(text, config_key=key)
+
+    @property
+    def companion_reference(self) -> SecretReference | None:
+        """The certificate read beside the credential (`certificate`, `client_certificate`), if any."""
+        key = COMPANION_KEYS.get(self.auth_method)
+        text = None if key is None else getattr(self, key)
+        return None if text is None else SecretReference.parse(text, config_key=str(key))
+
+    # --- end client authentication ---
 
     def replace(self, **changes: Any) -> ClientConfig:
         """Return a copy with some settings changed (validated again).

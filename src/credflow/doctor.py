@@ -19,6 +19,7 @@ from urllib.parse import quote_plus, unquote_plus, urlsplit
 import httpx
 
 from . import providers
+from .client_auth_check import clock_skew, explain_refusal
 from .config import ClientConfig
 from .config_file import CredflowConfig, load_config
 from .errors import (
@@ -36,6 +37,7 @@ from .errors import (
 from .plugins import PluginHost
 from .protocol import RawResponse, metadata_urls, parse_server_metadata
 from .reference import SecretReference
+from .secret import SecretValue
 from .security import is_loopback_host, tls_context
 
 __all__ = ["CLIENT_STEPS", "CheckResult", "ClientReport", "Diagnosis", "diagnose"]
@@ -151,7 +153,8 @@ def _provider(host: PluginHost, kind: str, name: str) -> str:
 
 def _references(client: ClientConfig) -> list[SecretReference]:
     fallbacks = [SecretReference.parse(text) for text in client.rotation.fallback_secrets]
-    return [client.secret_reference, *fallbacks]
+    companion = [] if client.companion_reference is None else [client.companion_reference]
+    return [client.secret_reference, *companion, *fallbacks]
 
 
 def _plugins_installed(client: ClientConfig, host: PluginHost) -> str:
@@ -286,10 +289,10 @@ def _token_issued(config: CredflowConfig, name: str) -> str:
             fix = (
                 exc.hint
                 or _encoding_fix(config, client)
+                or _client_auth_fix(config, client, exc)
                 or (
                     f"the authorization server does not accept client_id {client.client_id!r} with the "
-                    f"secret "
-                    f"from {client.client_secret}: update the secret in its source, or at the server"
+                    f"secret from {client.client_secret}: update the secret in its source, or at the server"
                 )
             )
             raise _StepFailed(str(exc), fix, exc) from None
@@ -355,6 +358,38 @@ def _encoding_fix(config: CredflowConfig, client: ClientConfig) -> str | None:
         f"this server likely decodes differently in HTTP Basic credentials than basic_auth_encoding = "
         f"'{client.basic_auth_encoding}' sends them: set basic_auth_encoding = '{other}' on this client "
         "(if it is still rejected, update the secret in its source, or at the server)"
+    )
+
+
+def _client_auth_fix(
+    config: CredflowConfig, client: ClientConfig, error: CredentialsRejectedError
+) -> str | None:
+    """Why a key, an assertion or a certificate was refused (client_auth_check); None for secrets."""
+    if client.auth_method in ("client_secret_basic", "client_secret_post"):
+        return None
+    host = config.plugin_host()
+
+    def read(reference: SecretReference | None) -> SecretValue | None:
+        if reference is None:
+            return None
+        try:
+            return host.resolve_secret(reference, fresh=False)
+        except CredflowError:
+            return None
+
+    skew = None
+    try:
+        with httpx.Client(timeout=client.timeout, verify=tls_context(client.ca_bundle)) as http:
+            skew = clock_skew(http.get(error.endpoint).headers.get("date"), datetime.now(UTC))
+    except httpx.HTTPError:
+        pass  # the skew is left unmeasured; the explanation says so
+    return explain_refusal(
+        client,
+        error,
+        credential=read(client.secret_reference),
+        certificate=read(client.companion_reference),
+        skew=skew,
+        token_endpoint=error.endpoint,
     )
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from .acquisition import CacheCall, Effect, Flow, GetJson, ListCandidates, PostToken, ResolveSecret, Sleep
+from .client_auth import AssertionRequest
 from .errors import RetriesExhaustedError
 from .events import TokenEndpointCalled, TokenRetried
 from .protocol import RawResponse, ratelimit_remaining
@@ -89,10 +90,16 @@ class EffectRunner:
 
     def _perform(self, effect: Effect) -> Any:
         if isinstance(effect, PostToken):
+            requests = effect.attempts()
             return self._with_retry(
-                lambda: self._timed(effect, lambda: self._transport.post(effect.request)), effect.request.url
+                lambda: self._timed(effect, lambda: self._transport.post(next(requests))), effect.request.url
             )
         if isinstance(effect, ResolveSecret):
+            request = self._assertion_request(effect)
+            if request is not None:
+                provided = self._host.client_assertion(request, bound=self._secret_bound)
+                if provided is not None:
+                    return provided
             return self._host.resolve_secret(effect.reference, fresh=effect.fresh, bound=self._secret_bound)
         if isinstance(effect, CacheCall):
             return self.cache_call(effect)
@@ -139,11 +146,23 @@ class EffectRunner:
 
     async def _aperform(self, effect: Effect, client: httpx.AsyncClient) -> Any:
         if isinstance(effect, PostToken):
+            requests = effect.attempts()
             return await self._awith_retry(
-                lambda: self._atimed(effect, lambda: self._transport.apost(client, effect.request)),
+                lambda: self._atimed(effect, lambda: self._transport.apost(client, next(requests))),
                 effect.request.url,
             )
         if isinstance(effect, ResolveSecret):
+            request = self._assertion_request(effect)
+            if request is not None:
+                asking = self._host.reads.submit(
+                    effect.reference, lambda: self._host.client_assertion(request)
+                )
+                try:
+                    provided = await asyncio.wait_for(asyncio.wrap_future(asking), self._secret_bound)
+                except TimeoutError:
+                    raise self._host.reads.abandon(effect.reference, self._secret_bound) from None
+                if provided is not None:
+                    return provided
             return await self._host.aresolve_secret(
                 effect.reference, fresh=effect.fresh, bound=self._secret_bound
             )
@@ -213,6 +232,18 @@ class EffectRunner:
         )
 
     # --- shared -----------------------------------------------------------
+
+    def _assertion_request(self, effect: ResolveSecret) -> AssertionRequest | None:
+        """For a `client_assertion` client's credential: what to ask the assertion hook for."""
+        config = self._config
+        if config.auth_method != "client_assertion" or effect.reference != config.secret_reference:
+            return None
+        return AssertionRequest(
+            client_id=config.client_id,
+            reference=effect.reference,
+            token_endpoint=config.token_endpoint,
+            issuer=config.issuer,
+        )
 
     def _release_abandoned_lock(self, held: CacheCall | None) -> None:
         """Release the fetch lock a cancelled flow held, when that costs no I/O.

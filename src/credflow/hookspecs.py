@@ -26,6 +26,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from .cache import TokenCacheFactory
+    from .client_auth import AssertionRequest
     from .events import (
         AcquisitionEnded,
         AcquisitionStarted,
@@ -126,6 +127,24 @@ def credflow_aresolve_secret(reference: SecretReference, fresh: bool) -> Awaitab
     worker thread, so a synchronous source never blocks the event loop.
 
     Since 0.1.0.
+    """
+
+
+@hookspec(firstresult=True)
+def credflow_client_assertion(request: AssertionRequest) -> SecretValue | None:
+    """Provide the assertion of a client with `auth_method = "client_assertion"`.
+
+    Fires at each acquisition of such a client (not on cache hits), before its
+    `client_assertion` reference is read, on a worker thread on the async path:
+    for an assertion that does not live in a file (a cloud's metadata endpoint,
+    a SPIFFE Workload API). Return the assertion (a JWT) as a `SecretValue`
+    for the references you serve (`request.reference.scheme`), `None` to let
+    the reference be read from its secret source. Answer with an assertion
+    valid now (it is asked anew at every acquisition). firstresult. The
+    scheme must still be one a plugin registers as a secret source, so that the
+    configuration is checked when it is loaded.
+
+    Since 0.2.0.
     """
 
 

@@ -25,6 +25,7 @@ import pluggy
 
 from . import hookspecs
 from .cache import CacheContext, TokenCacheBackend, TokenCacheFactory
+from .client_auth import AssertionRequest
 from .errors import CredflowError, PluginError, SecretSourceError, UnknownSecretSchemeError
 from .events import AuditEvent, SecretFailed, SecretFetched
 from .reference import SecretReference
@@ -297,6 +298,25 @@ class PluginHost:
     def resolve_reference_text(self, text: str) -> SecretValue:
         """Parse and resolve a reference string (for sources whose credentials are secrets)."""
         return self.resolve_secret(SecretReference.parse(text), fresh=False)
+
+    def client_assertion(
+        self, request: AssertionRequest, *, bound: float | None = None
+    ) -> SecretValue | None:
+        """An assertion a plugin provides (`credflow_client_assertion`), or None when none does.
+
+        Audited and bounded like a secret read of `request.reference`.
+        """
+
+        def ask() -> SecretValue | None:
+            return cast(SecretValue | None, self._pm.hook.credflow_client_assertion(request=request))
+
+        try:
+            value = ask() if bound is None else self.reads.run(request.reference, ask, bound)
+        except Exception as exc:
+            raise self._secret_failure(request.reference, exc) from exc
+        if value is not None:
+            self._secret_fetched(request.reference, value, True)
+        return value
 
     def resolve_secret(
         self, reference: SecretReference, *, fresh: bool, bound: float | None = None

@@ -19,6 +19,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote_plus, urlsplit
 
+from .client_auth import ClientAuthentication, ClientCertificate
 from .config import ClientConfig
 from .errors import ConfigError, OAuthError, TokenResponseError
 from .secret import SecretValue
@@ -77,6 +78,8 @@ class TokenRequest:
     url: str
     headers: tuple[tuple[str, str], ...] = field(repr=False)
     form: tuple[tuple[str, str], ...] = field(repr=False)
+    # RFC 8705: the certificate the transport presents (tls_client_auth, self_signed_tls_client_auth).
+    client_certificate: ClientCertificate | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,8 +112,17 @@ def _basic_credentials(client_id: str, secret: str, encoding: str) -> str:
     return "Basic " + base64.b64encode(raw).decode("ascii")
 
 
-def build_token_request(config: ClientConfig, secret: SecretValue, token_endpoint: str) -> TokenRequest:
-    """Build the client-credentials token request for `config` with `secret`."""
+def build_token_request(
+    config: ClientConfig,
+    secret: SecretValue,
+    token_endpoint: str,
+    client_auth: ClientAuthentication | None = None,
+) -> TokenRequest:
+    """Build the client-credentials token request for `config` with `secret`.
+
+    `client_auth` is what a method other than the secret ones adds (from
+    `client_auth.ClientAuthenticator`); without it `secret` is the client secret.
+    """
     form: list[tuple[str, str]] = [("grant_type", "client_credentials")]
     if config.scopes:
         form.append(("scope", " ".join(config.scopes)))
@@ -119,6 +131,14 @@ def build_token_request(config: ClientConfig, secret: SecretValue, token_endpoin
     form.extend(("resource", resource) for resource in config.resource)
     form.extend(config.extra_params.items())
     headers = [("Accept", "application/json")]
+    if client_auth is not None:
+        form.extend(client_auth.form)
+        return TokenRequest(
+            url=token_endpoint,
+            headers=tuple(headers),
+            form=tuple(form),
+            client_certificate=client_auth.client_certificate,
+        )
     if config.auth_method == "client_secret_basic":
         headers.append(
             (

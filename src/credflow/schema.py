@@ -42,7 +42,18 @@ __all__ = [
 
 # Settings whose value is a secret reference: checked against the installed
 # schemes and never echoed back in an error, since a mistake may be a real secret.
-SECRET_REFERENCE_KEYS = frozenset({"client_secret", "rotation.fallback_secrets"})
+SECRET_REFERENCE_KEYS = frozenset(
+    {
+        "client_secret",
+        "rotation.fallback_secrets",
+        # client authentication (issue 11)
+        "private_key",
+        "certificate",
+        "client_certificate",
+        "client_key",
+        "client_assertion",
+    }
+)
 
 # Fallback documentation for fields that carry no `metadata["doc"]` yet
 # (RetryPolicy's fields are plain defaults); metadata wins when present.
@@ -344,7 +355,9 @@ def build_client(
     for setting in schema.settings.values():
         if setting.required and setting.name not in arguments:
             raise fail(setting.key, f"missing: {setting.doc}")
-    _check_reference(arguments["client_secret"], "client_secret", secret_schemes, fail)
+    for key in sorted(SECRET_REFERENCE_KEYS & set(arguments)):
+        if isinstance(arguments[key], str):
+            _check_reference(arguments[key], key, secret_schemes, fail)
     rotation = arguments.get("rotation")
     if rotation is not None:
         for text in rotation.fallback_secrets:

@@ -24,6 +24,7 @@ from .errors import TokenEndpointError
 from .protocol import RawResponse, TokenRequest, parse_rate_limit_reset, parse_retry_after
 from .retry import TransientError
 from .security import ensure_no_userinfo, tls_context
+from .tls_client import ClientCertificateContexts
 
 __all__ = ["TokenTransport"]
 
@@ -159,6 +160,9 @@ class TokenTransport:
         self._verify = tls_context(ca_bundle)
         self._client: httpx.Client | None = None
         self._lock = threading.Lock()
+        # RFC 8705 mTLS: a sync client of its own per client certificate (httpx binds `cert` to a client).
+        self._certificates = ClientCertificateContexts(ca_bundle)
+        self._mtls_client: tuple[str, httpx.Client] | None = None
 
     def _sync_client(self) -> httpx.Client:
         client = self._client
@@ -178,23 +182,53 @@ class TokenTransport:
         """A new async client; use it as an async context manager."""
         return httpx.AsyncClient(timeout=self._timeout, verify=self._verify, follow_redirects=False)
 
+    def _client_for(self, request: TokenRequest) -> httpx.Client:
+        if request.client_certificate is None:
+            return self._sync_client()
+        tag, context = self._certificates.context(request.client_certificate)
+        with self._lock:
+            current = self._mtls_client
+            if current is not None and current[0] == tag:
+                return current[1]
+            if current is not None:
+                current[1].close()  # the certificate rotated
+            client = httpx.Client(
+                timeout=self._timeout,
+                verify=context,
+                follow_redirects=False,
+                limits=httpx.Limits(max_keepalive_connections=0),  # see _CutOff
+            )
+            self._mtls_client = (tag, client)
+            return client
+
     def post(self, request: TokenRequest) -> RawResponse:
-        return self._send("POST", request.url, request.headers, _grouped(request.form))
+        return self._send(
+            "POST", request.url, request.headers, _grouped(request.form), self._client_for(request)
+        )
 
     async def apost(self, client: httpx.AsyncClient, request: TokenRequest) -> RawResponse:
-        return await self._asend(client, "POST", request.url, request.headers, _grouped(request.form))
+        form = _grouped(request.form)
+        if request.client_certificate is None:
+            return await self._asend(client, "POST", request.url, request.headers, form)
+        # An async client is per acquisition anyway: one presenting the certificate, for this post.
+        # Building the context writes and reads files: off the event loop.
+        _, context = await asyncio.to_thread(self._certificates.context, request.client_certificate)
+        async with httpx.AsyncClient(timeout=self._timeout, verify=context, follow_redirects=False) as mtls:
+            return await self._asend(mtls, "POST", request.url, request.headers, form)
 
     def get(self, url: str) -> RawResponse:
-        return self._send("GET", url, _ACCEPT_JSON, None)
+        return self._send("GET", url, _ACCEPT_JSON, None, self._sync_client())
 
     async def aget(self, client: httpx.AsyncClient, url: str) -> RawResponse:
         return await self._asend(client, "GET", url, _ACCEPT_JSON, None)
 
-    def _send(self, method: str, url: str, headers: _Headers, data: _Form | None) -> RawResponse:
+    def _send(
+        self, method: str, url: str, headers: _Headers, data: _Form | None, client: httpx.Client
+    ) -> RawResponse:
         _refuse_userinfo(url)
         with _CutOff(self._total) as cut_off:
             try:
-                response = self._sync_client().request(
+                response = client.request(
                     method, url, headers=headers, data=data, extensions={"trace": cut_off.trace}
                 )
             except httpx.TransportError as exc:
@@ -219,6 +253,9 @@ class TokenTransport:
             if self._client is not None:
                 self._client.close()
                 self._client = None
+            if self._mtls_client is not None:
+                self._mtls_client[1].close()
+                self._mtls_client = None
 
 
 def _grouped(form: tuple[tuple[str, str], ...]) -> _Form:

@@ -324,12 +324,12 @@ def test_admin_api_requires_the_admin_token(
 def test_unsupported_auth_method_is_refused(
     oidc_provider: OidcProviderServer,
 ) -> None:
-    """The server's refusal == registering client_secret_jwt, which it cannot check."""
+    """The server refuses to register a method it does not offer ('none': a public client)."""
     with pytest.raises(OidcProviderAdminError, match="token_endpoint_auth_method must be one of"):
         oidc_provider.upsert_client(
             CLIENT_ID,
             [OLD_SECRET],
-            auth_method="client_secret_jwt",  # type: ignore[arg-type]
+            auth_method="none",  # type: ignore[arg-type]
         )
 
 

@@ -85,7 +85,12 @@ def same_host(url: str, other: str) -> bool:
 
 def rejected_secret_hint(config: ClientConfig, title: str, fix: str) -> str:
     """The common head of a rejected-secret hint: client, config key and secret reference named."""
+    # The credential of the client's auth_method: client_secret, or private_key, client_key,
+    # client_assertion (client authentication, issue 11).
+    from ..config import CREDENTIAL_KEYS
+
+    key = CREDENTIAL_KEYS[config.auth_method]
     return (
-        f"{title} rejected the secret of client_id {config.client_id!r} read from {config.client_secret} "
-        f"(config key client_secret): {fix}"
+        f"{title} rejected the secret of client_id {config.client_id!r} read from {config.secret_reference} "
+        f"(config key {key}): {fix}"
     )

@@ -22,7 +22,9 @@ from authlib.oauth2.rfc6750 import (  # type: ignore[import-untyped, unused-igno
     InsufficientScopeError,
 )
 from flask import Flask, Response, jsonify, request
+from werkzeug.http import http_date
 
+from .assertions import ASSERTION_ALGORITHMS
 from .authorization import INTROSPECTION, CredflowAuthorizationServer
 from .clients import SUPPORTED_AUTH_METHODS
 from .counters import Counter
@@ -77,6 +79,10 @@ def create_app(state: ServerState, issuer: str) -> Flask:
         read_token=lambda value: state.read_access_token(value, issuer),
         on_token_issued=lambda: state.counters.increment(Counter.TOKENS_ISSUED),
         basic_auth_decoding=lambda: state.basic_auth_decoding,
+        assertions=state.assertions,
+        # RFC 7523 §3: the issuer (the current update) or the token endpoint.
+        audiences=lambda: [issuer, issuer + TOKEN_PATH],
+        clock=state.clock,
     )
     authorization.register_token_generator(
         "default",
@@ -90,6 +96,13 @@ def create_app(state: ServerState, issuer: str) -> Flask:
     )
     protector = ResourceProtector()
     protector.register_token_validator(_AccessTokenValidator(state, issuer))
+
+    @app.after_request
+    def date_from_the_server_clock(response: Response) -> Response:
+        # A server's Date header comes from its own clock (RFC 9110 §6.6.1): with a ManualClock moved
+        # ahead, clients measure the skew that makes their assertions look expired.
+        response.headers["Date"] = http_date(state.clock())
+        return response
 
     @app.post(TOKEN_PATH)
     def token() -> Response:
@@ -150,6 +163,7 @@ def _metadata(issuer: str, scopes: list[str]) -> dict[str, Any]:
         "scopes_supported": scopes,
         "token_endpoint_auth_methods_supported": list(SUPPORTED_AUTH_METHODS),
         "introspection_endpoint_auth_methods_supported": list(SUPPORTED_AUTH_METHODS),
+        "token_endpoint_auth_signing_alg_values_supported": list(ASSERTION_ALGORITHMS),
         "access_token_signing_alg_values_supported": [SIGNING_ALGORITHM],
     }
 
