@@ -310,12 +310,13 @@ class PluginHost:
         def ask() -> SecretValue | None:
             return cast(SecretValue | None, self._pm.hook.credflow_client_assertion(request=request))
 
+        started = time.perf_counter()
         try:
             value = ask() if bound is None else self.reads.run(request.reference, ask, bound)
         except Exception as exc:
-            raise self._secret_failure(request.reference, exc) from exc
+            raise self._secret_failure(request.reference, exc, time.perf_counter() - started) from exc
         if value is not None:
-            self._secret_fetched(request.reference, value, True)
+            self._secret_fetched(request.reference, value, True, time.perf_counter() - started)
         return value
 
     def resolve_secret(
