@@ -83,8 +83,8 @@ class CachePolicy:
     backend: str = field(
         default="memory",
         metadata=_doc(
-            "Token cache backend: `memory` (built in, per process) or one a plugin registers, "
-            "such as `redis`."
+            "Token cache backend: `memory` (built in, per process), `file` (built in, per user: "
+            "`directory` sets where) or one a plugin registers, such as `redis`."
         ),
     )
     renew_fraction: float = field(

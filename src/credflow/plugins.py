@@ -435,7 +435,7 @@ class _BuiltinResolver:
 
 
 class _BuiltinCaches:
-    """Registers the in-process `memory` token cache."""
+    """Registers the in-process `memory` token cache and the per-user `file` cache."""
 
     def __init__(self) -> None:
         from .cache import MemoryTokenCache
@@ -449,6 +449,14 @@ class _BuiltinCaches:
             lambda context: self._memory,
             description="in-process cache shared by the engines of one process",
         )
+        register("file", _file_token_cache, description="per-user files shared by the processes of a user")
+
+
+def _file_token_cache(context: CacheContext) -> TokenCacheBackend:
+    # Imported on use: `credflow --version` and memory-cache engines never load it.
+    from .file_cache import file_token_cache
+
+    return file_token_cache(context)
 
 
 _default_host: PluginHost | None = None

@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
+from ..engine import TokenEngine
 from ..errors import ApiError
 from ..protocol import server_text
 from ..security import tls_context
@@ -37,10 +39,18 @@ def token_json(token: Token, requested_scopes: tuple[str, ...], now: datetime) -
 
 
 def run_token(args: argparse.Namespace) -> int:
-    """Print the access token alone, or with `--json` the token and its lifetime."""
+    """Print the access token alone, or with `--json` the token and its lifetime.
+
+    A client whose tokens would stay in this process (the `memory` backend, the default) uses
+    the per-user `file` cache instead, so a shell loop makes one token request per lifetime;
+    `--no-cache` keeps the memory backend (a fresh token on every call).
+    """
     config = load_from_args(args)
     name = chosen_client(config, args.client)
-    with config.engine(name) as engine:
+    client = config.clients[name]
+    if client.cache.backend == "memory" and not args.no_cache:
+        client = replace(client, cache=replace(client.cache, backend="file"))
+    with config, TokenEngine(client, plugins=config.plugin_host()) as engine:
         token = engine.get_token()
     if args.json:
         print(json.dumps(token_json(token, config.clients[name].scopes, datetime.now(UTC)), indent=2))

@@ -83,6 +83,11 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument(
         "--json", action="store_true", help="print access_token, token_type, expires_in, expires_at, scope"
     )
+    token.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="do not use the per-user file cache (used when the client configures no cache backend)",
+    )
 
     request = command("request", run_request, "call an API with a token; print the response body")
     request.add_argument("--client", metavar="NAME", help="the [clients.NAME] to use")
