@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import cli_start
 import hot_path
 import single_flight
 import throughput
@@ -45,6 +46,7 @@ def _benchmarks(quick: bool, workdir: Path) -> dict[str, Callable[[], list[Row]]
         "hot-path": lambda: hot_path.run(workdir, rounds=15 if quick else 61),
         "throughput": lambda: throughput.run(rounds=6 if quick else 60, per_round=100 if quick else 150),
         "single-flight": single_flight.run,
+        "cli-start": lambda: cli_start.run(rounds=5 if quick else 15),
     }
 
 
@@ -59,7 +61,7 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         "--quick", action="store_true", help="fewer rounds: a smoke run, not figures to quote"
     )
     parser.add_argument(
-        "--only", nargs="+", choices=("hot-path", "throughput", "single-flight"), help="run only these"
+        "--only", nargs="+", choices=("hot-path", "throughput", "single-flight", "cli-start"), help="run only these"
     )
     parser.add_argument("--strict", action="store_true", help="also exit 1 when a speed goal is missed")
     return parser.parse_args(argv)

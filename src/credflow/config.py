@@ -20,7 +20,7 @@ from .retry import RetryPolicy
 from .security import ensure_no_userinfo, ensure_secure_url, load_ca_bundle
 from .validation import check_fraction, check_seconds
 
-__all__ = ["AUTH_METHODS", "CachePolicy", "ClientConfig", "RotationPolicy"]
+__all__ = ["AUTH_METHODS", "CachePolicy", "ClientConfig", "RotationPolicy", "SinkPolicy"]
 
 AuthMethod = Literal["client_secret_basic", "client_secret_post"]
 AUTH_METHODS: tuple[str, ...] = ("client_secret_basic", "client_secret_post")
@@ -178,6 +178,23 @@ class RotationPolicy:
         object.__setattr__(self, "fallback_secrets", fallbacks)
 
 
+@dataclass(frozen=True, slots=True)
+class SinkPolicy:
+    """Where `credflow agent` writes the client's current token (`[clients.<name>.sinks]`)."""
+
+    file: str | None = field(
+        default=None,
+        metadata=_doc(
+            "An absolute path `credflow agent` keeps the current access token in: written atomically, "
+            "mode 0600, rewritten on every renewal before the old token expires."
+        ),
+    )
+
+    def __post_init__(self) -> None:
+        if self.file is not None and (not isinstance(self.file, str) or not self.file.startswith("/")):
+            raise ConfigError(f"sinks.file: expected an absolute file path, got {self.file!r}")
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ClientConfig:
     """The settings of one OAuth2 client (one `[clients.<name>]` table).
@@ -285,6 +302,10 @@ class ClientConfig:
     rotation: RotationPolicy = field(
         default_factory=RotationPolicy,
         metadata=_doc("Behaviour on a rejected secret (`[clients.<name>.rotation]`)."),
+    )
+    sinks: SinkPolicy = field(
+        default_factory=SinkPolicy,
+        metadata=_doc("Files `credflow agent` writes the current token to (`[clients.<name>.sinks]`)."),
     )
 
     def __post_init__(self) -> None:

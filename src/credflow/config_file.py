@@ -41,13 +41,14 @@ from .schema import build_client, client_table, redact_settings
 from .validation import MAX_FILE_BYTES
 
 if TYPE_CHECKING:
+    from .agent.settings import AgentSettings
     from .engine import TokenEngine
 
 __all__ = ["CONFIG_ENV", "DEFAULT_CONFIG_PATH", "CredflowConfig", "load_config"]
 
 CONFIG_ENV = "CREDFLOW_CONFIG"
 DEFAULT_CONFIG_PATH = "credflow.toml"
-_SECTIONS = ("clients", "sources")
+_SECTIONS = ("clients", "sources", "agent")
 _ENV_PREFIX = "CREDFLOW_"
 # The deepest setting is 5 levels down (clients.<name>.cache.tls.ca_file); plugins' tables are shallower.
 _MAX_DEPTH = 16
@@ -72,12 +73,15 @@ class CredflowConfig:
         path: Path | None,
         plugins: PluginHost,
         origin: str,
+        agent: AgentSettings | None = None,
     ) -> None:
         self.clients: Mapping[str, ClientConfig] = MappingProxyType(dict(clients))
         self.sources: Mapping[str, Mapping[str, Any]] = MappingProxyType(
             {scheme: MappingProxyType(dict(table)) for scheme, table in sources.items()}
         )
         self.path = path
+        #: The `[agent]` table, checked; `None` when the file has none.
+        self.agent = agent
         self._plugins = plugins
         self._origin = origin
         self._engines: dict[str, TokenEngine] = {}
@@ -203,7 +207,14 @@ def load_config(
             cache_backends=host.cache_backends,
         )
     origin = label if file is not None else f"environment variables (no ./{DEFAULT_CONFIG_PATH})"
-    return CredflowConfig(clients=clients, sources=sources, path=file, plugins=host, origin=origin)
+    agent = None
+    if "agent" in document:
+        from .agent.settings import AgentSettings
+
+        agent = AgentSettings.from_table(document["agent"], clients=frozenset(clients), label=label)
+    return CredflowConfig(
+        clients=clients, sources=sources, path=file, plugins=host, origin=origin, agent=agent
+    )
 
 
 # --- the file -----------------------------------------------------------------
@@ -326,6 +337,8 @@ def _check_sections(document: dict[str, Any], label: str) -> None:
             raise ConfigError(f"{label}: {key}: unknown table; {hint}")
         if not isinstance(value, dict):
             raise ConfigError(f"{label}: {key}: expected a table ([{key}.<name>]), got {value!r}")
+        if key == "agent":
+            continue  # plain keys, checked by AgentSettings once the clients are known
         for name, table in value.items():
             if not isinstance(table, dict):
                 raise ConfigError(

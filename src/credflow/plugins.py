@@ -9,7 +9,6 @@ hook, collects what plugins register, and exposes one typed method per use.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import sys
@@ -122,6 +121,7 @@ class PluginHost:
 
         self._register_plugin(_BuiltinResolver(self), "credflow.resolver", None)
         self._register_plugin(_BuiltinCaches(), "credflow.memory-cache", None)
+        self._register_plugin(_BuiltinFileCache(), "credflow.file-cache", None)
         self._register_plugin(env_source, "credflow.env", None)
         self._register_plugin(file_source, "credflow.file", None)
         self._register_plugin(AuditLogPlugin(), "credflow.audit", None)
@@ -322,6 +322,8 @@ class PluginHost:
                 value = await pending
             else:
                 try:
+                    import asyncio  # on use: a synchronous process never loads it
+
                     value = await asyncio.wait_for(pending, bound)
                 except TimeoutError:
                     raise self.reads.abandon(reference, bound) from None
@@ -431,11 +433,13 @@ class _BuiltinResolver:
         # On a daemon worker rather than asyncio.to_thread: the loop's executor waits for its
         # threads when the loop closes, so a read blocked for ever would block asyncio.run().
         read = self._host.reads.submit(reference, lambda: source.fetch(reference, fresh=fresh))
+        import asyncio
+
         return asyncio.wrap_future(read)
 
 
 class _BuiltinCaches:
-    """Registers the in-process `memory` token cache and the per-user `file` cache."""
+    """Registers the in-process `memory` token cache."""
 
     def __init__(self) -> None:
         from .cache import MemoryTokenCache
@@ -449,14 +453,20 @@ class _BuiltinCaches:
             lambda context: self._memory,
             description="in-process cache shared by the engines of one process",
         )
-        register("file", _file_token_cache, description="per-user files shared by the processes of a user")
 
 
-def _file_token_cache(context: CacheContext) -> TokenCacheBackend:
-    # Imported on use: `credflow --version` and memory-cache engines never load it.
-    from .file_cache import file_token_cache
+class _BuiltinFileCache:
+    """Registers the per-user `file` token cache (its module is imported when a backend is made)."""
 
-    return file_token_cache(context)
+    @hookspecs.hookimpl
+    def credflow_register_token_caches(self, register: hookspecs.RegisterTokenCache) -> None:
+        register("file", self._make, description="per-user files shared by the processes of a user")
+
+    @staticmethod
+    def _make(context: CacheContext) -> TokenCacheBackend:
+        from .file_cache import file_token_cache
+
+        return file_token_cache(context)
 
 
 _default_host: PluginHost | None = None

@@ -12,13 +12,16 @@ from __future__ import annotations
 import ssl
 import threading
 from datetime import UTC, datetime
-
-import httpx
+from typing import TYPE_CHECKING
 
 from .errors import TokenEndpointError
 from .protocol import RawResponse, TokenRequest, parse_retry_after
 from .retry import TransientError
 from .security import ensure_no_userinfo, tls_context
+
+if TYPE_CHECKING:
+    # Imported by the methods that talk HTTP: an engine served from a cache never loads httpx.
+    import httpx
 
 __all__ = ["TokenTransport"]
 
@@ -40,6 +43,8 @@ def _transient(exc: httpx.TransportError, url: str) -> TransientError:
     An untrusted, expired or misnamed certificate will fail the same way on
     every attempt, so it is not retried, and OpenSSL's reason is kept.
     """
+    import httpx
+
     tls = _tls_cause(exc)
     if isinstance(tls, ssl.SSLCertVerificationError):
         reason = tls.verify_message or tls.reason or "certificate verify failed"
@@ -80,27 +85,42 @@ class TokenTransport:
     """One reusable sync client; an async client per acquisition (they are bound to a loop)."""
 
     def __init__(self, *, timeout: float, ca_bundle: str | None) -> None:
-        self._timeout = httpx.Timeout(timeout)
-        self._verify = tls_context(ca_bundle)
+        self._timeout = timeout
+        self._ca_bundle = ca_bundle
+        # Built with the first client: loading the system's CA store costs ~20 ms that an engine
+        # served from a cache never needs (ClientConfig already checked the bundle's file).
+        self._verify: ssl.SSLContext | None = None
         self._client: httpx.Client | None = None
         self._lock = threading.Lock()
 
+    def _tls(self) -> ssl.SSLContext:
+        verify = self._verify
+        if verify is None:
+            verify = self._verify = tls_context(self._ca_bundle)
+        return verify
+
     def _sync_client(self) -> httpx.Client:
+        import httpx
+
         client = self._client
         if client is None:
             with self._lock:
                 client = self._client
                 if client is None:
                     client = self._client = httpx.Client(
-                        timeout=self._timeout, verify=self._verify, follow_redirects=False
+                        timeout=self._timeout, verify=self._tls(), follow_redirects=False
                     )
         return client
 
     def async_client(self) -> httpx.AsyncClient:
         """A new async client; use it as an async context manager."""
-        return httpx.AsyncClient(timeout=self._timeout, verify=self._verify, follow_redirects=False)
+        import httpx
+
+        return httpx.AsyncClient(timeout=self._timeout, verify=self._tls(), follow_redirects=False)
 
     def post(self, request: TokenRequest) -> RawResponse:
+        import httpx
+
         _refuse_userinfo(request.url)
         try:
             response = self._sync_client().post(
@@ -111,6 +131,8 @@ class TokenTransport:
         return _raw(response)
 
     async def apost(self, client: httpx.AsyncClient, request: TokenRequest) -> RawResponse:
+        import httpx
+
         _refuse_userinfo(request.url)
         try:
             response = await client.post(request.url, headers=request.headers, data=_grouped(request.form))
@@ -119,6 +141,8 @@ class TokenTransport:
         return _raw(response)
 
     def get(self, url: str) -> RawResponse:
+        import httpx
+
         _refuse_userinfo(url)
         try:
             response = self._sync_client().get(url, headers={"Accept": "application/json"})
@@ -127,6 +151,8 @@ class TokenTransport:
         return _raw(response)
 
     async def aget(self, client: httpx.AsyncClient, url: str) -> RawResponse:
+        import httpx
+
         _refuse_userinfo(url)
         try:
             response = await client.get(url, headers={"Accept": "application/json"})

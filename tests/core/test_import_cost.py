@@ -1,10 +1,15 @@
-"""`import credflow` stays light: no SDK, no plugin, no optional extra is imported by it."""
+"""`import credflow` stays light, and the CLI imports only what a command needs (no httpx for a cached token)."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
+
+from credflow.testing import AuthServer
 
 HEAVY = ("boto3", "botocore", "hvac", "azure", "redis", "cryptography", "authlib", "flask", "requests")
 
@@ -27,3 +32,46 @@ def test_loading_every_installed_plugin_imports_no_sdk() -> None:
     modules = imported_after("import credflow\ncredflow.PluginHost()")
     assert {"credflow_aws", "credflow_vault", "credflow_azure", "credflow_redis"} <= set(modules)
     assert [] == [name for name in modules if name.startswith(HEAVY)]
+
+
+def test_every_public_name_resolves_lazily() -> None:
+    """Each name of `credflow.__all__` is importable from the package, and nothing else is advertised."""
+    modules = imported_after(
+        "import credflow\nmissing = [n for n in credflow.__all__ if getattr(credflow, n, None) is None]\n"
+        "assert not missing, missing"
+    )
+    assert "credflow" in modules
+
+
+def test_version_imports_no_http_client_and_no_plugin_machinery() -> None:
+    """`credflow --version` imports the parser and nothing of the engine: no httpx, pluggy, tenacity."""
+    modules = imported_after(
+        "from credflow.cli import main\ntry:\n    main(['--version'])\nexcept SystemExit:\n    pass"
+    )
+    assert [] == [name for name in modules if name in {"httpx", "pluggy", "tenacity", "asyncio", "ssl"}]
+
+
+def test_warm_token_imports_no_http_client(
+    server: AuthServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A `credflow token` served from the file cache imports neither httpx, tenacity, asyncio nor ssl."""
+    config = tmp_path / "credflow.toml"
+    config.write_text(
+        f'[clients.api]\ntoken_endpoint = "{server.token_endpoint}"\n'
+        f'client_id = "{server.test_client_id}"\nclient_secret = "env:TEST_CLIENT_SECRET"\n'
+    )
+    warm_up = subprocess.run(
+        [sys.executable, "-m", "credflow", "token", "--config", str(config)], capture_output=True, check=False
+    )
+    assert 0 == warm_up.returncode
+    code = (
+        "import contextlib, io\nfrom credflow.cli import main\n"
+        f"with contextlib.redirect_stdout(io.StringIO()):\n    assert main(['token', '--config', {str(config)!r}]) == 0"
+    )
+
+    modules = imported_after(code)
+
+    assert ([], 1) == (
+        [name for name in modules if name in {"httpx", "tenacity", "asyncio", "ssl"}],
+        server.counters.token_requests,
+    )
