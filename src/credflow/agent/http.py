@@ -124,15 +124,21 @@ class _Handler(BaseHTTPRequestHandler):
         logger.debug("%s %s", self.address_string(), format % args)
 
 
+# socketserver's default backlog of 5 refuses a burst of callers (EAGAIN on a Unix socket).
+_BACKLOG = 1024
+
+
 class _UnixServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     # Stopping waits for requests in flight (block_on_close) instead of abandoning them.
     daemon_threads = False
     block_on_close = True
+    request_queue_size = _BACKLOG
 
 
 class _TcpServer(ThreadingHTTPServer):
     daemon_threads = False
     block_on_close = True
+    request_queue_size = _BACKLOG
 
 
 def _handler(agent: TokenAgent, listener: str) -> type[_Handler]:
