@@ -33,7 +33,9 @@ GOAL_RATIO = 5.0
 
 def _timed(argv: list[str], env: dict[str, str]) -> float:
     started = time.perf_counter()
-    done = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+    done = subprocess.run(  # noqa: S603 - this interpreter running credflow or `pass`
+        argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False
+    )
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(argv[:4])} failed: {done.stderr.decode(errors='replace')[:300]}")

@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import agent_latency
 import cli_start
 import hot_path
 import single_flight
@@ -47,6 +48,7 @@ def _benchmarks(quick: bool, workdir: Path) -> dict[str, Callable[[], list[Row]]
         "throughput": lambda: throughput.run(rounds=6 if quick else 60, per_round=100 if quick else 150),
         "single-flight": single_flight.run,
         "cli-start": lambda: cli_start.run(rounds=5 if quick else 15),
+        "agent-latency": lambda: agent_latency.run(rounds=200 if quick else 2000),
     }
 
 
@@ -61,7 +63,10 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         "--quick", action="store_true", help="fewer rounds: a smoke run, not figures to quote"
     )
     parser.add_argument(
-        "--only", nargs="+", choices=("hot-path", "throughput", "single-flight", "cli-start"), help="run only these"
+        "--only",
+        nargs="+",
+        choices=("hot-path", "throughput", "single-flight", "cli-start", "agent-latency"),
+        help="run only these",
     )
     parser.add_argument("--strict", action="store_true", help="also exit 1 when a speed goal is missed")
     return parser.parse_args(argv)

@@ -152,7 +152,6 @@ __all__ = [
 ]
 
 
-
 def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:

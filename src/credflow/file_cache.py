@@ -25,6 +25,7 @@ the next store replaces it.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import hashlib
@@ -174,19 +175,15 @@ class FileTokenCache:
             os.replace(temporary, path)
         except OSError as exc:
             logger.warning("token cache %s: cannot write an entry (%s)", self.directory, exc.strerror)
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(temporary)
-            except OSError:
-                pass
 
     def delete(self, scope: CacheScope, token_fingerprint: str) -> None:
         """Remove the entry if it still holds the token with this fingerprint (one an API rejected)."""
         current = self.load(scope)
         if current is not None and current.fingerprint == token_fingerprint:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(self.entry_path(scope))
-            except OSError:
-                pass
 
     def try_lock(self, scope: CacheScope, ttl_seconds: float) -> str | None:
         """Take the fetch lock of `scope` without waiting; `None` while another process holds it.

@@ -22,7 +22,6 @@ import hmac
 import json
 import os
 from datetime import datetime
-
 from typing import TYPE_CHECKING
 
 from .token import Token

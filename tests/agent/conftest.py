@@ -88,7 +88,7 @@ def server(credflow_auth_server: AuthServer, monkeypatch: pytest.MonkeyPatch) ->
 @pytest.fixture
 def short_dir() -> Iterator[Path]:
     """A private directory with a short path (a Unix socket path must fit in 108 bytes)."""
-    directory = Path(tempfile.mkdtemp(prefix="cfa-", dir="/tmp"))  # noqa: S108 - mkdtemp makes it 0700
+    directory = Path(tempfile.mkdtemp(prefix="cfa-", dir="/tmp"))
     yield directory
     shutil.rmtree(directory, ignore_errors=True)
 

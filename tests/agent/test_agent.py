@@ -1,8 +1,9 @@
-"""`credflow agent` as a real process: one token for many callers, header and socket checks, sinks, signals."""
+"""`credflow agent` as a real process: one token for many callers, headers, socket, sinks, signals."""
 
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import os
 import signal
@@ -80,12 +81,20 @@ def test_default_socket_is_private(start_agent: StartAgent, server: AuthServer, 
     [
         pytest.param({}, "header_missing", "must carry the header Credflow-Agent: 1", id="no-header"),
         pytest.param(
-            {"Credflow-Agent": "yes"}, "header_missing", "must carry the header Credflow-Agent: 1", id="wrong-value"
+            {"Credflow-Agent": "yes"},
+            "header_missing",
+            "must carry the header Credflow-Agent: 1",
+            id="wrong-value",
         ),
         pytest.param(
-            {**HEADERS, "X-Forwarded-For": "203.0.113.9"}, "proxied", "X-Forwarded-For header", id="x-forwarded-for"
+            {**HEADERS, "X-Forwarded-For": "203.0.113.9"},
+            "proxied",
+            "X-Forwarded-For header",
+            id="x-forwarded-for",
         ),
-        pytest.param({**HEADERS, "Forwarded": "for=203.0.113.9"}, "proxied", "Forwarded header", id="forwarded"),
+        pytest.param(
+            {**HEADERS, "Forwarded": "for=203.0.113.9"}, "proxied", "Forwarded header", id="forwarded"
+        ),
     ],
 )
 def test_requests_without_the_header_or_through_a_proxy_are_refused(
@@ -116,7 +125,7 @@ def test_unknown_client_lists_the_served_names(start_agent: StartAgent, server: 
 def test_port_serves_only_its_allow_list(start_agent: StartAgent, server: AuthServer) -> None:
     """[agent] port_clients limits the TCP listener; the socket still serves every client."""
     config = (
-        "[agent]\nport = 0\nport_clients = [\"api\"]\n"
+        '[agent]\nport = 0\nport_clients = ["api"]\n'
         + client_toml("api", server)
         + client_toml("reports", server, scope="api.write")
     )
@@ -135,20 +144,34 @@ def test_port_serves_only_its_allow_list(start_agent: StartAgent, server: AuthSe
     )
 
 
-def test_unknown_agent_key_is_refused_at_load(start_agent: StartAgent, server: AuthServer, short_dir: Path) -> None:
+def test_unknown_agent_key_is_refused_at_load(
+    start_agent: StartAgent, server: AuthServer, short_dir: Path
+) -> None:
     """A misspelt [agent] key stops the agent at start with the key named."""
     config = short_dir / "bad.toml"
-    config.write_text("[agent]\nsocket_client = [\"api\"]\n" + client_toml("api", server))
+    config.write_text('[agent]\nsocket_client = ["api"]\n' + client_toml("api", server))
 
     done = subprocess.run(
-        [sys.executable, "-m", "credflow", "agent", "--config", str(config), "--socket", str(short_dir / "s")],
+        [
+            sys.executable,
+            "-m",
+            "credflow",
+            "agent",
+            "--config",
+            str(config),
+            "--socket",
+            str(short_dir / "s"),
+        ],
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
 
-    assert (3, True) == (done.returncode, "agent.socket_client: unknown key; did you mean 'socket_clients'?" in done.stderr)
+    assert (3, True) == (
+        done.returncode,
+        "agent.socket_client: unknown key; did you mean 'socket_clients'?" in done.stderr,
+    )
 
 
 def test_sink_is_replaced_before_expiry_across_three_renewals(
@@ -174,7 +197,7 @@ def test_sink_is_replaced_before_expiry_across_three_renewals(
 
     late = [
         (index, round(jwt_expiry(old) - seen_at, 2))
-        for index, ((_, old, _), (seen_at, _, _)) in enumerate(zip(seen, seen[1:], strict=False))
+        for index, ((_, old, _), (seen_at, _, _)) in enumerate(itertools.pairwise(seen))
         if seen_at >= jwt_expiry(old)
     ]
     assert ([], {0o600}) == (late, {mode for _, _, mode in seen})
@@ -205,7 +228,9 @@ def test_sigterm_finishes_the_request_in_flight_and_removes_the_socket(
     agent = start_agent(client_toml("api", server))
     pending = socket.socket(socket.AF_UNIX)
     pending.connect(str(agent.socket))
-    pending.sendall(b"GET /v1/token?client=api HTTP/1.1\r\nHost: agent\r\nCredflow-Agent: 1\r\nConnection: close\r\n\r\n")
+    pending.sendall(
+        b"GET /v1/token?client=api HTTP/1.1\r\nHost: agent\r\nCredflow-Agent: 1\r\nConnection: close\r\n\r\n"
+    )
     # Connections are accepted in order: once a later one is answered, the pending one is in a handler.
     assert 200 == agent.get("/v1/health").status_code
 
@@ -227,7 +252,12 @@ def test_credflow_token_uses_the_agent(start_agent: StartAgent, server: AuthServ
     env = {**os.environ, "CREDFLOW_AGENT": str(agent.socket)}
 
     token = subprocess.run(
-        [sys.executable, "-m", "credflow", "token"], env=env, capture_output=True, text=True, timeout=60, check=False
+        [sys.executable, "-m", "credflow", "token"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     requests = server.counters.token_requests
     check = subprocess.run(
@@ -249,7 +279,12 @@ def test_credflow_token_says_when_the_agent_is_gone(short_dir: Path, server: Aut
     env = {**os.environ, "CREDFLOW_AGENT": str(short_dir / "nobody.sock")}
 
     done = subprocess.run(
-        [sys.executable, "-m", "credflow", "token"], env=env, capture_output=True, text=True, timeout=60, check=False
+        [sys.executable, "-m", "credflow", "token"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
     assert (1, "") == (done.returncode, done.stdout)

@@ -47,7 +47,9 @@ def wait_until(condition: object, what: str, seconds: float = 60.0) -> None:
         time.sleep(0.02)
 
 
-def test_twenty_processes_on_a_cold_cache_make_one_token_request(config_path: Path, server: AuthServer) -> None:
+def test_twenty_processes_on_a_cold_cache_make_one_token_request(
+    config_path: Path, server: AuthServer
+) -> None:
     """20 `credflow token` started together: one fetches, the others wait on its lock and read its token."""
     processes = [start(config_path) for _ in range(20)]
     tokens = {token_of(process) for process in processes}
@@ -72,7 +74,11 @@ def test_hundred_sequential_calls_make_one_token_request(config_path: Path, serv
         "print(len(tokens))\n"
     )
     engines = subprocess.run(
-        [sys.executable, "-c", script, str(config_path)], capture_output=True, text=True, timeout=120, check=True
+        [sys.executable, "-c", script, str(config_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
 
     assert (1, "1", 1) == (len(first), engines.stdout.strip(), server.counters.token_requests)

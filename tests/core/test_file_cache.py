@@ -79,7 +79,9 @@ def test_no_temporary_files_are_left_behind(cache: FileTokenCache) -> None:
         pytest.param(lambda data: data[:-1] + bytes([data[-1] ^ 1]), id="one-bit-flipped"),
     ],
 )
-def test_damaged_entry_is_a_miss_and_is_replaced(cache: FileTokenCache, damage: Callable[[bytes], bytes]) -> None:
+def test_damaged_entry_is_a_miss_and_is_replaced(
+    cache: FileTokenCache, damage: Callable[[bytes], bytes]
+) -> None:
     """A corrupt or truncated file reads as a miss; the next store replaces it."""
     cache.store(scope(), make_token())
     path = cache.entry_path(scope())
@@ -136,7 +138,9 @@ def test_shared_directory_is_refused(tmp_path: Path) -> None:
     directory.mkdir(mode=0o755)
     directory.chmod(0o755)
 
-    with pytest.raises(ConfigError, match=f"accessible to other users \\(mode 0755\\); run: chmod 700 {directory}"):
+    with pytest.raises(
+        ConfigError, match=f"accessible to other users \\(mode 0755\\); run: chmod 700 {directory}"
+    ):
         FileTokenCache(directory)
 
 

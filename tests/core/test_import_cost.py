@@ -1,4 +1,4 @@
-"""`import credflow` stays light, and the CLI imports only what a command needs (no httpx for a cached token)."""
+"""`import credflow` stays light; the CLI imports only what a command needs (no httpx for a cached token)."""
 
 from __future__ import annotations
 
@@ -66,7 +66,8 @@ def test_warm_token_imports_no_http_client(
     assert 0 == warm_up.returncode
     code = (
         "import contextlib, io\nfrom credflow.cli import main\n"
-        f"with contextlib.redirect_stdout(io.StringIO()):\n    assert main(['token', '--config', {str(config)!r}]) == 0"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    assert main(['token', '--config', {str(config)!r}]) == 0"
     )
 
     modules = imported_after(code)

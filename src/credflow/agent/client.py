@@ -56,7 +56,9 @@ def agent_get(socket_path: str, endpoint: str, client: str | None = None) -> dic
     except ValueError:
         document = None
     if not isinstance(document, dict):
-        raise AgentError(f"credflow agent at {socket_path} answered HTTP {response.status} without a JSON object")
+        raise AgentError(
+            f"credflow agent at {socket_path} answered HTTP {response.status} without a JSON object"
+        )
     if response.status != 200:
         message = str(document.get("message", "no message"))[:300]
         raise AgentError(f"credflow agent at {socket_path} refused: {message} (HTTP {response.status})")

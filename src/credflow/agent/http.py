@@ -60,7 +60,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         if self.headers.get(AGENT_HEADER) != "1":
-            self._refuse(403, "header_missing", f"requests to credflow agent must carry the header {AGENT_HEADER}: 1")
+            self._refuse(
+                403, "header_missing", f"requests to credflow agent must carry the header {AGENT_HEADER}: 1"
+            )
             return
         proxied = [name for name in _PROXY_HEADERS if name in self.headers]
         if proxied:
@@ -80,7 +82,9 @@ class _Handler(BaseHTTPRequestHandler):
         served = self.agent.client_names(self._allowed())
         if name is None:
             if len(served) != 1:
-                self._refuse(400, "client_needed", f"give ?client=NAME (clients: {', '.join(served) or 'none'})")
+                self._refuse(
+                    400, "client_needed", f"give ?client=NAME (clients: {', '.join(served) or 'none'})"
+                )
                 return
             name = served[0]
         if name not in served:
@@ -88,7 +92,9 @@ class _Handler(BaseHTTPRequestHandler):
                 message = f"client '{name}' is not served on this listener (clients: {', '.join(served)})"
                 self._refuse(403, "client_not_allowed", message)
             else:
-                self._refuse(404, "unknown_client", f"no client named '{name}' (clients: {', '.join(served)})")
+                self._refuse(
+                    404, "unknown_client", f"no client named '{name}' (clients: {', '.join(served)})"
+                )
             return
         try:
             token = self.agent.token(name)
@@ -119,7 +125,7 @@ class _Handler(BaseHTTPRequestHandler):
         # A Unix socket's peer has no address.
         return self.client_address[0] if isinstance(self.client_address, tuple) else "unix"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: Any) -> None:
         # The request line holds no token; the query holds only a client name.
         logger.debug("%s %s", self.address_string(), format % args)
 

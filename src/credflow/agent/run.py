@@ -49,7 +49,11 @@ def run_agent(config_path: str | None, socket_path: str | None, port: int | None
 
     previous = {
         signum: signal.signal(signum, handler)
-        for signum, handler in ((signal.SIGTERM, on_stop), (signal.SIGINT, on_stop), (signal.SIGHUP, on_reload))
+        for signum, handler in (
+            (signal.SIGTERM, on_stop),
+            (signal.SIGINT, on_stop),
+            (signal.SIGHUP, on_reload),
+        )
     }
     threads = [
         threading.Thread(target=server.serve_forever, name="credflow-agent-listener", daemon=True)
@@ -59,8 +63,9 @@ def run_agent(config_path: str | None, socket_path: str | None, port: int | None
     for thread in threads:
         thread.start()
     where = [f"unix:{path}"] + [
-        f"http://127.0.0.1:{server.server_address[1]}"  # type: ignore[attr-defined]
-        for server in servers[1:]
+        f"http://127.0.0.1:{address[1]}"
+        for address in (server.server_address for server in servers[1:])
+        if isinstance(address, tuple)
     ]
     print(f"credflow agent: serving {', '.join(agent.client_names())} on {', '.join(where)}", file=sys.stderr)
     try:

@@ -65,7 +65,9 @@ class TokenAgent:
         self._sunk: dict[str, tuple[str, str]] = {}  # client -> (sink path, fingerprint written)
         self._retired: list[CredflowConfig] = []
         self._install(config)
-        self._renewer = threading.Thread(target=self._renew_forever, name="credflow-agent-renewal", daemon=True)
+        self._renewer = threading.Thread(
+            target=self._renew_forever, name="credflow-agent-renewal", daemon=True
+        )
 
     # --- configuration ----------------------------------------------------
 

@@ -56,8 +56,12 @@ class AgentSettings:
         if socket is not None and (not isinstance(socket, str) or not socket.startswith("/")):
             raise ConfigError(f"{label}: agent.socket: expected an absolute path, got {socket!r}")
         port = table.get("port")
-        if port is not None and (isinstance(port, bool) or not isinstance(port, int) or not 0 <= port < 65536):
-            raise ConfigError(f"{label}: agent.port: expected a TCP port number (0-65535, 0 picks a free one), got {port!r}")
+        if port is not None and (
+            isinstance(port, bool) or not isinstance(port, int) or not 0 <= port < 65536
+        ):
+            raise ConfigError(
+                f"{label}: agent.port: expected a TCP port number (0-65535, 0 picks a free one), got {port!r}"
+            )
         return cls(
             socket=socket,
             socket_clients=_allow_list(table, "socket_clients", clients, label),

@@ -8,6 +8,7 @@ sees the old token or the new one, never a partial one.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -33,8 +34,6 @@ def write_sink(path: Path, access_token: str) -> None:
             os.fsync(handle.fileno())
         os.replace(temporary, path)
     except OSError as exc:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(temporary)
-        except OSError:
-            pass
         raise ConfigError(f"sinks.file: cannot replace {path} ({exc.strerror})") from None

@@ -61,7 +61,10 @@ def run_token(args: argparse.Namespace) -> int:
 
         config = load_from_args(args)
         client = config.clients[chosen_client(config, args.client)]
-        with config, TokenEngine(_with_file_cache(client, args.no_cache), plugins=config.plugin_host()) as engine:
+        with (
+            config,
+            TokenEngine(_with_file_cache(client, args.no_cache), plugins=config.plugin_host()) as engine,
+        ):
             token = engine.get_token()
     if args.json:
         print(json.dumps(token_json(token, client.scopes, datetime.now(UTC)), indent=2))
