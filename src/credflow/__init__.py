@@ -9,10 +9,11 @@ if TYPE_CHECKING:
     from .auth import HttpxAuth, RequestsAuth
     from .cache import CacheContext, CacheScope, MemoryTokenCache, TokenCacheBackend, TokenCacheFactory
     from .clock import Clock, ManualClock, SystemClock
-    from .config import CachePolicy, ClientConfig, RotationPolicy
+    from .config import CachePolicy, ClientConfig, RotationPolicy, SinkPolicy
     from .config_file import CredflowConfig, load_config
     from .engine import TokenEngine
     from .errors import (
+        AgentError,
         ApiError,
         ConfigError,
         CredentialsRejectedError,
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
 # Where each public name lives; `__getattr__` imports it on first use, so `credflow --version`
 # and a cached `credflow token` load only the modules they need (httpx only to talk HTTP).
 _LAZY: dict[str, str] = {
+    "AgentError": "errors",
     "ApiError": "errors",
     "AsyncSecretSource": "source",
     "CacheContext": "cache",
@@ -81,6 +83,7 @@ _LAZY: dict[str, str] = {
     "SecretSourceFactory": "source",
     "SecretSourceUnavailableError": "errors",
     "SecretValue": "secret",
+    "SinkPolicy": "config",
     "SourceContext": "source",
     "SystemClock": "clock",
     "Token": "token",
@@ -100,6 +103,7 @@ _LAZY: dict[str, str] = {
 __version__ = "0.1.0"
 
 __all__ = [
+    "AgentError",
     "ApiError",
     "AsyncSecretSource",
     "CacheContext",
@@ -134,6 +138,7 @@ __all__ = [
     "SecretSourceFactory",
     "SecretSourceUnavailableError",
     "SecretValue",
+    "SinkPolicy",
     "SourceContext",
     "SystemClock",
     "Token",

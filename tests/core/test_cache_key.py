@@ -9,7 +9,7 @@ from typing import Any
 import certifi
 import pytest
 
-from credflow import CachePolicy, ClientConfig, RetryPolicy, RotationPolicy, SecretValue
+from credflow import CachePolicy, ClientConfig, RetryPolicy, RotationPolicy, SecretValue, SinkPolicy
 from credflow.cache import cache_key, request_identity
 from credflow.protocol import TokenRequest, build_token_request
 
@@ -42,6 +42,7 @@ VARIATIONS: dict[str, dict[str, Any]] = {
     "retry": {"retry": RetryPolicy(attempts=2)},
     "cache": {"cache": CachePolicy(renew_fraction=0.5)},
     "rotation": {"rotation": RotationPolicy(try_versions=True)},
+    "sinks": {"sinks": SinkPolicy(file="/run/app/token")},
     "renew_on": {"renew_on": (401, 403)},
 }
 
@@ -55,6 +56,7 @@ OUTSIDE_THE_KEY = {
     "retry",
     "cache",
     "rotation",
+    "sinks",
     "renew_on",
 }
 # Settings that change how the answer is read, hence the token kept, without changing the request.

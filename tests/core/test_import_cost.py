@@ -27,10 +27,29 @@ def test_import_credflow_imports_no_plugin_and_no_sdk() -> None:
     assert [] == [name for name in modules if name.startswith(HEAVY) or name.startswith("credflow_")]
 
 
-def test_loading_every_installed_plugin_imports_no_sdk() -> None:
-    """Building a PluginHost loads the plugins' modules, but their SDKs only on first use."""
-    modules = imported_after("import credflow\ncredflow.PluginHost()")
-    assert {"credflow_aws", "credflow_vault", "credflow_azure", "credflow_redis"} <= set(modules)
+PLUGIN_MODULES = {"credflow_aws", "credflow_vault", "credflow_azure", "credflow_redis"}
+
+
+def test_plugins_are_found_from_their_metadata_without_importing_them() -> None:
+    """A PluginHost knows the schemes and caches plugins declare, yet imports none of them."""
+    modules = imported_after(
+        "import credflow\nhost = credflow.PluginHost()\n"
+        "assert {'vault', 'aws-sm', 'azure-kv'} <= host.secret_schemes, host.secret_schemes\n"
+        "assert 'redis' in host.cache_backends, host.cache_backends"
+    )
+    assert set() == PLUGIN_MODULES & set(modules)
+
+
+def test_using_a_backend_imports_only_its_plugin() -> None:
+    """The first use of a declared backend imports that plugin alone, not the others."""
+    modules = imported_after("import credflow\ncredflow.PluginHost().token_cache('redis', {'url': 'redis://127.0.0.1:1'})")
+    assert {"credflow_redis"} == PLUGIN_MODULES & set(modules)
+
+
+def test_listing_plugins_imports_every_plugin_but_no_sdk() -> None:
+    """`host.plugins` (credflow plugins) imports every plugin module, their SDKs only on first use."""
+    modules = imported_after("import credflow\ncredflow.PluginHost().plugins")
+    assert PLUGIN_MODULES <= set(modules)
     assert [] == [name for name in modules if name.startswith(HEAVY)]
 
 
