@@ -231,16 +231,21 @@ def test_sigterm_finishes_the_request_in_flight_and_removes_the_socket(
     pending.sendall(
         b"GET /v1/token?client=api HTTP/1.1\r\nHost: agent\r\nCredflow-Agent: 1\r\nConnection: close\r\n\r\n"
     )
-    # Connections are accepted in order: once a later one is answered, the pending one is in a handler.
-    assert 200 == agent.get("/v1/health").status_code
+    # Connections are accepted in order: once a later one is answered, the pending one is in a handler
+    # (a new connection: the fixture's client may hold one accepted long ago).
+    with httpx.Client(transport=httpx.HTTPTransport(uds=str(agent.socket)), timeout=60) as later:
+        assert 200 == later.get("http://agent/v1/health", headers=HEADERS).status_code
 
     agent.process.send_signal(signal.SIGTERM)
     answer = b""
     pending.settimeout(60)
-    while chunk := pending.recv(65536):
-        answer += chunk
-    pending.close()
+    try:
+        while chunk := pending.recv(65536):
+            answer += chunk
+    finally:
+        pending.close()
     code = agent.stop()
+    assert answer.startswith(b"HTTP/1.1 200 "), agent.stderr()
 
     assert (True, 0, False) == (answer.startswith(b"HTTP/1.1 200 "), code, agent.socket.exists())
 

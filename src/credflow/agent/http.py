@@ -151,11 +151,14 @@ def _handler(agent: TokenAgent, listener: str) -> type[_Handler]:
     return type("AgentHandler", (_Handler,), {"agent": agent, "listener": listener})
 
 
-def _private_directory(directory: Path, *, created_by_us: bool) -> None:
+def _private_directory(directory: Path) -> None:
+    """Refuse a default socket directory that is not ours alone."""
+    # Only the default one: an explicit directory may be shared (a Kubernetes emptyDir, /run/app),
+    # where the socket's own mode 0600 is the boundary.
     info = directory.lstat()
     if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
         raise ConfigError(f"agent socket directory {directory}: not a directory of yours; use --socket PATH")
-    if created_by_us and info.st_mode & 0o077:
+    if info.st_mode & 0o077:
         raise ConfigError(
             f"agent socket directory {directory} is accessible to other users "
             f"(mode {stat.S_IMODE(info.st_mode):04o}); run: chmod 700 {directory}"
@@ -167,9 +170,9 @@ def bind_unix(path: Path, agent: TokenAgent, *, default_location: bool) -> socke
     directory = path.parent
     if default_location:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _private_directory(directory)
     elif not directory.is_dir():
         raise ConfigError(f"agent socket {path}: the directory {directory} does not exist")
-    _private_directory(directory, created_by_us=default_location)
     if path.exists() or path.is_symlink():
         if not stat.S_ISSOCK(path.lstat().st_mode):
             raise ConfigError(f"agent socket {path} exists and is not a socket; remove it or choose another")
