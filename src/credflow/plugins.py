@@ -281,12 +281,16 @@ class PluginHost:
     @property
     def secret_schemes(self) -> frozenset[str]:
         """The secret-reference schemes some plugin serves or declares (without importing it)."""
-        return frozenset(name for kind, name in (*self._registrations, *self._deferred) if kind == "secret-source")
+        return frozenset(
+            name for kind, name in (*self._registrations, *self._deferred) if kind == "secret-source"
+        )
 
     @property
     def cache_backends(self) -> frozenset[str]:
         """The token-cache backend names some plugin serves or declares (without importing it)."""
-        return frozenset(name for kind, name in (*self._registrations, *self._deferred) if kind == "token-cache")
+        return frozenset(
+            name for kind, name in (*self._registrations, *self._deferred) if kind == "token-cache"
+        )
 
     @property
     def plugin_manager(self) -> pluggy.PluginManager:

@@ -42,7 +42,9 @@ def test_plugins_are_found_from_their_metadata_without_importing_them() -> None:
 
 def test_using_a_backend_imports_only_its_plugin() -> None:
     """The first use of a declared backend imports that plugin alone, not the others."""
-    modules = imported_after("import credflow\ncredflow.PluginHost().token_cache('redis', {'url': 'redis://127.0.0.1:1'})")
+    modules = imported_after(
+        "import credflow\ncredflow.PluginHost().token_cache('redis', {'url': 'redis://127.0.0.1:1'})"
+    )
     assert {"credflow_redis"} == PLUGIN_MODULES & set(modules)
 
 
