@@ -186,6 +186,10 @@ class TokenAgent:
             logger.warning("credflow agent: no token for client %s: %s", name, error)
             self._note(name, None, str(error))
             return _FAILURE_PAUSE_SECONDS
+        except Exception as error:  # a plugin's bug must not end renewal for every client
+            logger.exception("credflow agent: renewing client %s failed unexpectedly", name)
+            self._note(name, None, f"{type(error).__name__} (see the agent's log)")
+            return _FAILURE_PAUSE_SECONDS
         self._note(name, token, None)
         try:
             self._write_sink(name, token)
