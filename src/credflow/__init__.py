@@ -2,49 +2,112 @@
 
 from __future__ import annotations
 
-from .auth import HttpxAuth, RequestsAuth
-from .cache import CacheContext, CacheScope, MemoryTokenCache, TokenCacheBackend, TokenCacheFactory
-from .clock import Clock, ManualClock, SystemClock
-from .config import CachePolicy, ClientConfig, RotationPolicy
-from .config_file import CredflowConfig, load_config
-from .engine import TokenEngine
-from .errors import (
-    ApiError,
-    ConfigError,
-    CredentialsRejectedError,
-    CredflowError,
-    ExcessScopesError,
-    InsecureTransportError,
-    OAuthError,
-    PluginError,
-    RetriesExhaustedError,
-    SecretAccessDeniedError,
-    SecretNotFoundError,
-    SecretSourceError,
-    SecretSourceUnavailableError,
-    TokenEndpointError,
-    TokenResponseError,
-    UnknownSecretSchemeError,
-)
-from .hookspecs import RegisterSecretSource, RegisterTokenCache, hookimpl
-from .plugins import PluginHost, default_plugin_host
-from .reference import SecretReference
-from .retry import RetryPolicy, set_testing
-from .secret import SecretValue, fingerprint
-from .secret_cache import SecretCache
-from .source import (
-    AsyncSecretSource,
-    RotatingSecretSource,
-    SecretSource,
-    SecretSourceFactory,
-    SourceContext,
-)
-from .telemetry import TelemetryConfig
-from .token import Token
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .auth import HttpxAuth, RequestsAuth
+    from .cache import CacheContext, CacheScope, MemoryTokenCache, TokenCacheBackend, TokenCacheFactory
+    from .clock import Clock, ManualClock, SystemClock
+    from .config import CachePolicy, ClientConfig, RotationPolicy, SinkPolicy
+    from .config_file import CredflowConfig, load_config
+    from .engine import TokenEngine
+    from .errors import (
+        AgentError,
+        ApiError,
+        ConfigError,
+        CredentialsRejectedError,
+        CredflowError,
+        ExcessScopesError,
+        InsecureTransportError,
+        OAuthError,
+        PluginError,
+        RetriesExhaustedError,
+        SecretAccessDeniedError,
+        SecretNotFoundError,
+        SecretSourceError,
+        SecretSourceUnavailableError,
+        TokenEndpointError,
+        TokenResponseError,
+        UnknownSecretSchemeError,
+    )
+    from .hookspecs import RegisterSecretSource, RegisterTokenCache, hookimpl
+    from .plugins import PluginHost, default_plugin_host
+    from .reference import SecretReference
+    from .retry import RetryPolicy, set_testing
+    from .secret import SecretValue, fingerprint
+    from .secret_cache import SecretCache
+    from .source import (
+        AsyncSecretSource,
+        RotatingSecretSource,
+        SecretSource,
+        SecretSourceFactory,
+        SourceContext,
+    )
+    from .telemetry import TelemetryConfig
+    from .token import Token
+
+# Where each public name lives; `__getattr__` imports it on first use, so `credflow --version`
+# and a cached `credflow token` load only the modules they need (httpx only to talk HTTP).
+_LAZY: dict[str, str] = {
+    "AgentError": "errors",
+    "ApiError": "errors",
+    "AsyncSecretSource": "source",
+    "CacheContext": "cache",
+    "CachePolicy": "config",
+    "CacheScope": "cache",
+    "ClientConfig": "config",
+    "Clock": "clock",
+    "ConfigError": "errors",
+    "CredentialsRejectedError": "errors",
+    "CredflowConfig": "config_file",
+    "CredflowError": "errors",
+    "ExcessScopesError": "errors",
+    "HttpxAuth": "auth",
+    "InsecureTransportError": "errors",
+    "ManualClock": "clock",
+    "MemoryTokenCache": "cache",
+    "OAuthError": "errors",
+    "PluginError": "errors",
+    "PluginHost": "plugins",
+    "RegisterSecretSource": "hookspecs",
+    "RegisterTokenCache": "hookspecs",
+    "RequestsAuth": "auth",
+    "RetriesExhaustedError": "errors",
+    "RetryPolicy": "retry",
+    "RotatingSecretSource": "source",
+    "RotationPolicy": "config",
+    "SecretAccessDeniedError": "errors",
+    "SecretCache": "secret_cache",
+    "SecretNotFoundError": "errors",
+    "SecretReference": "reference",
+    "SecretSource": "source",
+    "SecretSourceError": "errors",
+    "SecretSourceFactory": "source",
+    "SecretSourceUnavailableError": "errors",
+    "SecretValue": "secret",
+    "SinkPolicy": "config",
+    "SourceContext": "source",
+    "SystemClock": "clock",
+    "TelemetryConfig": "telemetry",
+    "Token": "token",
+    "TokenCacheBackend": "cache",
+    "TokenCacheFactory": "cache",
+    "TokenEndpointError": "errors",
+    "TokenEngine": "engine",
+    "TokenResponseError": "errors",
+    "UnknownSecretSchemeError": "errors",
+    "default_plugin_host": "plugins",
+    "fingerprint": "secret",
+    "hookimpl": "hookspecs",
+    "load_config": "config_file",
+    "set_testing": "retry",
+}
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AgentError",
     "ApiError",
     "AsyncSecretSource",
     "CacheContext",
@@ -80,6 +143,7 @@ __all__ = [
     "SecretSourceFactory",
     "SecretSourceUnavailableError",
     "SecretValue",
+    "SinkPolicy",
     "SourceContext",
     "SystemClock",
     "TelemetryConfig",
@@ -98,7 +162,21 @@ __all__ = [
     "set_testing",
 ]
 
-import logging as _logging
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'credflow' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+import logging as _logging  # noqa: E402 - after the names, as the last step of importing credflow
 
 # A library never configures logging; this only keeps Python's last-resort
 # handler from printing audit warnings when the application configured none.

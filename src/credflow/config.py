@@ -27,6 +27,7 @@ __all__ = [
     "CachePolicy",
     "ClientConfig",
     "RotationPolicy",
+    "SinkPolicy",
 ]
 
 AuthMethod = Literal[
@@ -129,8 +130,8 @@ class CachePolicy:
     backend: str = field(
         default="memory",
         metadata=_doc(
-            "Token cache backend: `memory` (built in, per process) or one a plugin registers, "
-            "such as `redis`."
+            "Token cache backend: `memory` (built in, per process), `file` (built in, per user: "
+            "`directory` sets where) or one a plugin registers, such as `redis`."
         ),
     )
     renew_fraction: float = field(
@@ -222,6 +223,23 @@ class RotationPolicy:
         for text in fallbacks:
             SecretReference.parse(text, config_key="rotation.fallback_secrets")
         object.__setattr__(self, "fallback_secrets", fallbacks)
+
+
+@dataclass(frozen=True, slots=True)
+class SinkPolicy:
+    """Where `credflow agent` writes the client's current token (`[clients.<name>.sinks]`)."""
+
+    file: str | None = field(
+        default=None,
+        metadata=_doc(
+            "An absolute path `credflow agent` keeps the current access token in: written atomically, "
+            "mode 0600, rewritten on every renewal before the old token expires."
+        ),
+    )
+
+    def __post_init__(self) -> None:
+        if self.file is not None and (not isinstance(self.file, str) or not self.file.startswith("/")):
+            raise ConfigError(f"sinks.file: expected an absolute file path, got {self.file!r}")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -470,6 +488,10 @@ class ClientConfig:
             "Refuse a token granting more scopes than `scopes` asks for (an error instead of the audit "
             "warning and the `credflow check` line)."
         ),
+    )
+    sinks: SinkPolicy = field(
+        default_factory=SinkPolicy,
+        metadata=_doc("Files `credflow agent` writes the current token to (`[clients.<name>.sinks]`)."),
     )
 
     def __post_init__(self) -> None:

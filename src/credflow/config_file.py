@@ -43,15 +43,16 @@ from .telemetry import TelemetryConfig
 from .validation import MAX_FILE_BYTES
 
 if TYPE_CHECKING:
+    from .agent.settings import AgentSettings
     from .engine import TokenEngine
 
 __all__ = ["CONFIG_ENV", "DEFAULT_CONFIG_PATH", "CredflowConfig", "load_config"]
 
 CONFIG_ENV = "CREDFLOW_CONFIG"
 DEFAULT_CONFIG_PATH = "credflow.toml"
-_SECTIONS = ("clients", "sources", "telemetry")
-# Tables whose keys are settings, not named sub-tables.
-_FLAT_SECTIONS = ("telemetry",)
+_SECTIONS = ("clients", "sources", "telemetry", "agent")
+# Tables whose keys are settings, not named sub-tables (the agent's are checked once the clients are known).
+_FLAT_SECTIONS = ("telemetry", "agent")
 _ENV_PREFIX = "CREDFLOW_"
 # The deepest setting is 5 levels down (clients.<name>.cache.tls.ca_file); plugins' tables are shallower.
 _MAX_DEPTH = 16
@@ -77,6 +78,7 @@ class CredflowConfig:
         plugins: PluginHost,
         origin: str,
         telemetry: TelemetryConfig | None = None,
+        agent: AgentSettings | None = None,
     ) -> None:
         self.telemetry = telemetry or TelemetryConfig()
         self.clients: Mapping[str, ClientConfig] = MappingProxyType(dict(clients))
@@ -84,6 +86,8 @@ class CredflowConfig:
             {scheme: MappingProxyType(dict(table)) for scheme, table in sources.items()}
         )
         self.path = path
+        #: The `[agent]` table, checked; `None` when the file has none.
+        self.agent = agent
         self._plugins = plugins
         self._origin = origin
         self._engines: dict[str, TokenEngine] = {}
@@ -216,8 +220,19 @@ def load_config(
             cache_backends=host.cache_backends,
         )
     origin = label if file is not None else f"environment variables (no ./{DEFAULT_CONFIG_PATH})"
+    agent = None
+    if "agent" in document:
+        from .agent.settings import AgentSettings
+
+        agent = AgentSettings.from_table(document["agent"], clients=frozenset(clients), label=label)
     return CredflowConfig(
-        clients=clients, sources=sources, path=file, plugins=host, origin=origin, telemetry=telemetry
+        clients=clients,
+        sources=sources,
+        path=file,
+        plugins=host,
+        origin=origin,
+        telemetry=telemetry,
+        agent=agent,
     )
 
 

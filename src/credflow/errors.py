@@ -8,6 +8,7 @@ or a token value.
 from __future__ import annotations
 
 __all__ = [
+    "AgentError",
     "ApiError",
     "ConfigError",
     "CredentialsRejectedError",
@@ -41,6 +42,10 @@ class PluginError(CredflowError):
 
 class InsecureTransportError(ConfigError):
     """A plain-HTTP URL to a remote host was refused (fix the URL or `allow_insecure_http`)."""
+
+
+class AgentError(CredflowError):
+    """`credflow agent` (named by `CREDFLOW_AGENT`) did not answer, or refused the request."""
 
 
 class SecretSourceError(CredflowError):

@@ -5,11 +5,17 @@ plugins, loads the `credflow` entry points (filtered by
 `CREDFLOW_LOAD_PLUGINS` / `CREDFLOW_BLOCK_PLUGINS`, traced with
 `CREDFLOW_TRACE_PLUGINS=1`), checks every hook implementation names a real
 hook, collects what plugins register, and exposes one typed method per use.
+
+A plugin whose distribution also declares what it serves in the
+`credflow.provides` entry-point group (`secret-source.<scheme>`,
+`token-cache.<name>`) is found from that metadata alone and imported the
+first time one of those is used, so a command that needs none of them never
+imports it. A plugin that declares nothing there (one with audit hooks, say)
+is imported when the host is built.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import sys
@@ -39,6 +45,7 @@ __all__ = ["PluginHost", "Registration", "default_plugin_host"]
 logger = logging.getLogger("credflow.plugins")
 
 ENTRY_POINT_GROUP = "credflow"
+PROVIDES_GROUP = "credflow.provides"
 LOAD_ENV = "CREDFLOW_LOAD_PLUGINS"
 BLOCK_ENV = "CREDFLOW_BLOCK_PLUGINS"
 TRACE_ENV = "CREDFLOW_TRACE_PLUGINS"
@@ -124,6 +131,9 @@ class PluginHost:
         # Re-entrant: a source factory may resolve a nested reference of another scheme.
         self._sources_lock = threading.RLock()
         self._current_plugin: tuple[str, str | None, str | None] = ("", None, None)
+        # (kind, name) -> the entry point that declared it, not imported yet.
+        self._deferred: dict[tuple[str, str], metadata.EntryPoint] = {}
+        self._deferred_lock = threading.RLock()
         self.reads = BoundedReads()
 
         from .audit import AuditLogPlugin
@@ -132,6 +142,7 @@ class PluginHost:
 
         self._register_plugin(_BuiltinResolver(self), "credflow.resolver", None)
         self._register_plugin(_BuiltinCaches(), "credflow.memory-cache", None)
+        self._register_plugin(_BuiltinFileCache(), "credflow.file-cache", None)
         self._register_plugin(env_source, "credflow.env", None)
         self._register_plugin(file_source, "credflow.file", None)
         self._register_plugin(AuditLogPlugin(), "credflow.audit", None)
@@ -165,6 +176,7 @@ class PluginHost:
     def _load_entry_points(self) -> None:
         allow = _split_env(LOAD_ENV)
         block = _split_env(BLOCK_ENV) or set()
+        provided = _provided()
         for entry_point in metadata.entry_points(group=ENTRY_POINT_GROUP):
             dist = entry_point.dist
             names = {entry_point.name}
@@ -174,24 +186,61 @@ class PluginHost:
                 continue
             if names & block:
                 continue
-            try:
-                plugin = entry_point.load()
-            except Exception as exc:
-                raise PluginError(
-                    f"plugin {entry_point.name!r} ({entry_point.value}) failed to import: "
-                    f"{type(exc).__name__}: {exc}. Uninstall it, or set "
-                    f"{BLOCK_ENV}={entry_point.name} to skip it."
-                ) from exc
-            self._register_plugin(plugin, entry_point.name, dist)
+            declared = provided.get((_dist_name(entry_point), entry_point.value))
+            if declared:
+                for what in declared:
+                    self._deferred.setdefault(what, entry_point)
+                continue
+            self._import_entry_point(entry_point)
+
+    def _import_entry_point(self, entry_point: metadata.EntryPoint) -> None:
+        dist = entry_point.dist
+        try:
+            plugin = entry_point.load()
+        except Exception as exc:
+            raise PluginError(
+                f"plugin {entry_point.name!r} ({entry_point.value}) failed to import: "
+                f"{type(exc).__name__}: {exc}. Uninstall it, or set "
+                f"{BLOCK_ENV}={entry_point.name} to skip it."
+            ) from exc
+        self._register_plugin(plugin, entry_point.name, dist)
 
     def _collect_registrations(self) -> None:
+        self._collect_from(None)
+
+    def _collect_from(self, plugin_name: str | None) -> None:
+        """Call the registration hooks of `plugin_name` (every plugin when `None`)."""
         for impl in self._pm.hook.credflow_register_secret_sources.get_hookimpls():
-            self._current_plugin = self._plugin_identity(impl.plugin_name)
-            impl.function(register=self._register_secret_source)
+            if plugin_name in (None, impl.plugin_name):
+                self._current_plugin = self._plugin_identity(impl.plugin_name)
+                impl.function(register=self._register_secret_source)
         for impl in self._pm.hook.credflow_register_token_caches.get_hookimpls():
-            self._current_plugin = self._plugin_identity(impl.plugin_name)
-            impl.function(register=self._register_token_cache)
+            if plugin_name in (None, impl.plugin_name):
+                self._current_plugin = self._plugin_identity(impl.plugin_name)
+                impl.function(register=self._register_token_cache)
         self._current_plugin = ("", None, None)
+
+    def _load_deferred(self, kind: str, name: str | None = None) -> None:
+        """Import the plugin declared to serve (`kind`, `name`); every deferred plugin when `name` is None."""
+        with self._deferred_lock:
+            wanted = [key for key in self._deferred if name is None or key == (kind, name)]
+            for key in wanted:
+                entry_point = self._deferred.get(key)
+                if entry_point is None:
+                    continue  # loaded meanwhile, with another name it declared
+                for other in [k for k, v in self._deferred.items() if v == entry_point]:
+                    del self._deferred[other]
+                self._import_entry_point(entry_point)
+                try:
+                    self._pm.check_pending()
+                except pluggy.PluginValidationError as exc:
+                    raise PluginError(f"a credflow plugin implements an unknown hook: {exc}") from exc
+                self._collect_from(entry_point.name)
+                if key not in self._registrations:
+                    raise PluginError(
+                        f"plugin {entry_point.name!r} declares {key[0]} {key[1]!r} in its "
+                        f"{PROVIDES_GROUP} entry points but did not register it"
+                    )
 
     def _plugin_identity(self, plugin_name: str) -> tuple[str, str | None, str | None]:
         for loaded in self._plugins:
@@ -231,23 +280,29 @@ class PluginHost:
 
     @property
     def plugins(self) -> tuple[LoadedPlugin, ...]:
-        """Every plugin loaded, built-in ones first."""
+        """Every plugin, built-in ones first (imports the plugins found from their metadata alone)."""
+        self._load_deferred("", None)
         return tuple(self._plugins)
 
     @property
     def registrations(self) -> tuple[Registration, ...]:
-        """Every secret scheme and token-cache backend registered."""
+        """Every secret scheme and token-cache backend registered (imports every plugin)."""
+        self._load_deferred("", None)
         return tuple(self._registrations.values())
 
     @property
     def secret_schemes(self) -> frozenset[str]:
-        """The secret-reference schemes some plugin serves."""
-        return frozenset(name for kind, name in self._registrations if kind == "secret-source")
+        """The secret-reference schemes some plugin serves or declares (without importing it)."""
+        return frozenset(
+            name for kind, name in (*self._registrations, *self._deferred) if kind == "secret-source"
+        )
 
     @property
     def cache_backends(self) -> frozenset[str]:
-        """The token-cache backend names some plugin serves."""
-        return frozenset(name for kind, name in self._registrations if kind == "token-cache")
+        """The token-cache backend names some plugin serves or declares (without importing it)."""
+        return frozenset(
+            name for kind, name in (*self._registrations, *self._deferred) if kind == "token-cache"
+        )
 
     @property
     def plugin_manager(self) -> pluggy.PluginManager:
@@ -266,6 +321,9 @@ class PluginHost:
         if source is not None:
             return source
         registration = self._registrations.get(("secret-source", scheme))
+        if registration is None and ("secret-source", scheme) in self._deferred:
+            self._load_deferred("secret-source", scheme)
+            registration = self._registrations.get(("secret-source", scheme))
         if registration is None:
             raise self._unknown_scheme(scheme)
         with self._sources_lock:
@@ -360,6 +418,8 @@ class PluginHost:
                 value = await pending
             else:
                 try:
+                    import asyncio  # on use: a synchronous process never loads it
+
                     value = await asyncio.wait_for(pending, bound)
                 except TimeoutError:
                     raise self.reads.abandon(reference, bound) from None
@@ -427,6 +487,9 @@ class PluginHost:
     def token_cache(self, name: str, settings: Mapping[str, Any] | None = None) -> TokenCacheBackend:
         """Create the token-cache backend registered as `name`."""
         registration = self._registrations.get(("token-cache", name))
+        if registration is None and ("token-cache", name) in self._deferred:
+            self._load_deferred("token-cache", name)
+            registration = self._registrations.get(("token-cache", name))
         if registration is None:
             installed = ", ".join(sorted(self.cache_backends))
             hint = KNOWN_CACHE_PACKAGES.get(name)
@@ -454,6 +517,20 @@ class PluginHost:
             logger.exception("an audit plugin failed on %s", type(event).__name__)
 
 
+def _dist_name(entry_point: metadata.EntryPoint) -> str | None:
+    return entry_point.dist.metadata["Name"] if entry_point.dist is not None else None
+
+
+def _provided() -> dict[tuple[str | None, str], list[tuple[str, str]]]:
+    """(distribution, module) -> the (kind, name) pairs its `credflow.provides` entry points declare."""
+    provided: dict[tuple[str | None, str], list[tuple[str, str]]] = {}
+    for entry_point in metadata.entry_points(group=PROVIDES_GROUP):
+        kind, dot, name = entry_point.name.partition(".")
+        if dot and name and kind in ("secret-source", "token-cache"):
+            provided.setdefault((_dist_name(entry_point), entry_point.value), []).append((kind, name))
+    return provided
+
+
 class _BuiltinResolver:
     """Resolves references through the registered source; runs after any plugin's resolver."""
 
@@ -473,6 +550,8 @@ class _BuiltinResolver:
         # On a daemon worker rather than asyncio.to_thread: the loop's executor waits for its
         # threads when the loop closes, so a read blocked for ever would block asyncio.run().
         read = self._host.reads.submit(reference, lambda: source.fetch(reference, fresh=fresh))
+        import asyncio
+
         return asyncio.wrap_future(read)
 
 
@@ -491,6 +570,20 @@ class _BuiltinCaches:
             lambda context: self._memory,
             description="in-process cache shared by the engines of one process",
         )
+
+
+class _BuiltinFileCache:
+    """Registers the per-user `file` token cache (its module is imported when a backend is made)."""
+
+    @hookspecs.hookimpl
+    def credflow_register_token_caches(self, register: hookspecs.RegisterTokenCache) -> None:
+        register("file", self._make, description="per-user files shared by the processes of a user")
+
+    @staticmethod
+    def _make(context: CacheContext) -> TokenCacheBackend:
+        from .file_cache import file_token_cache
+
+        return file_token_cache(context)
 
 
 _default_host: PluginHost | None = None

@@ -9,16 +9,17 @@ deadline. `set_testing()` removes the waits, for our tests and our users'.
 
 from __future__ import annotations
 
-import asyncio
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
-
-import tenacity
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .validation import check_integer, check_seconds
+
+if TYPE_CHECKING:
+    # Imported where a retry runs: loading a configuration (RetryPolicy) does not need it.
+    import tenacity
 
 __all__ = ["RetryPolicy", "TransientError", "acall_with_retry", "call_with_retry", "set_testing"]
 
@@ -107,7 +108,11 @@ OnRetry = Callable[[int, float, TransientError], None]
 
 
 def _real_sleep(asynchronous: bool) -> Callable[[float], Any]:
-    return asyncio.sleep if asynchronous else time.sleep
+    if asynchronous:
+        import asyncio  # on use: loading a configuration (RetryPolicy) needs no event loop
+
+        return asyncio.sleep
+    return time.sleep
 
 
 def _skip_sleep(asynchronous: bool) -> Callable[[float], Any]:
@@ -124,6 +129,8 @@ async def _asleep_for_testing(seconds: float) -> None:
 
 
 def _tenacity_arguments(policy: RetryPolicy, on_retry: OnRetry | None, asynchronous: bool) -> dict[str, Any]:
+    import tenacity
+
     def wait(state: tenacity.RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
         delay = policy.backoff(state.attempt_number)
@@ -158,6 +165,8 @@ def call_with_retry(fn: Callable[[], T], policy: RetryPolicy, *, on_retry: OnRet
 
     When it gives up, the last `TransientError` is raised.
     """
+    import tenacity
+
     retrying = tenacity.Retrying(**_tenacity_arguments(policy, on_retry, asynchronous=False))
     return retrying(fn)
 
@@ -166,6 +175,8 @@ async def acall_with_retry(
     fn: Callable[[], Awaitable[T]], policy: RetryPolicy, *, on_retry: OnRetry | None = None
 ) -> T:
     """The asynchronous twin of `call_with_retry`; waits with `asyncio.sleep`."""
+    import tenacity
+
     retrying = tenacity.AsyncRetrying(**_tenacity_arguments(policy, on_retry, asynchronous=True))
 
     # tenacity awaits only what it sees is a coroutine function; `fn` may be a lambda.

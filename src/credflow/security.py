@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import ssl
 import stat
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from .errors import ConfigError, InsecureTransportError
+
+if TYPE_CHECKING:
+    # Imported where a TLS context is built: a process served from a cache never loads ssl.
+    import ssl
 
 __all__ = [
     "ensure_no_userinfo",
@@ -105,6 +109,8 @@ def load_ca_bundle(path: str, *, key: str = "ca_bundle") -> ssl.SSLContext:
     if not stat.S_ISREG(mode):
         # A directory, a FIFO or a device: OpenSSL would fail obscurely or block reading it.
         raise ConfigError(f"{key}: {path}: not a regular file; give a PEM file of CA certificates")
+    import ssl
+
     try:
         return tls_context(path)
     except ssl.SSLError as exc:
@@ -120,6 +126,8 @@ def tls_context(ca_bundle: str | None) -> ssl.SSLContext:
     Call `load_ca_bundle` first for a path from the configuration: it turns a
     bad file into a `ConfigError` (`ClientConfig` does so when built).
     """
+    import ssl
+
     context = ssl.create_default_context(cafile=ca_bundle)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     return context

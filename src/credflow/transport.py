@@ -10,21 +10,22 @@ per read (see `_CutOff`). A certificate that fails verification is a
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import socket
 import ssl
 import threading
 from datetime import UTC, datetime
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from .errors import TokenEndpointError
 from .protocol import RawResponse, TokenRequest, parse_rate_limit_reset, parse_retry_after
 from .retry import TransientError
 from .security import ensure_no_userinfo, tls_context
 from .tls_client import ClientCertificateContexts
+
+if TYPE_CHECKING:
+    # Imported by the methods that talk HTTP: an engine served from a cache never loads httpx.
+    import httpx
 
 __all__ = ["TokenTransport"]
 
@@ -65,6 +66,8 @@ def _transient(exc: httpx.TransportError, url: str) -> TransientError:
             "(verification cannot be turned off)",
             endpoint=url,
         ) from None
+    import httpx
+
     kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "failed"
     detail = f" ({tls.reason or tls})" if tls is not None else ""
     return TransientError(f"connection to {url} {kind}: {type(exc).__name__}{detail}")
@@ -155,16 +158,27 @@ class TokenTransport:
     """One reusable sync client; an async client per acquisition (they are bound to a loop)."""
 
     def __init__(self, *, timeout: float, ca_bundle: str | None) -> None:
-        self._timeout = httpx.Timeout(timeout)
+        self._timeout = timeout
         self._total = timeout
-        self._verify = tls_context(ca_bundle)
+        self._ca_bundle = ca_bundle
+        # Built with the first client: loading the system's CA store costs ~20 ms that an engine
+        # served from a cache never needs (ClientConfig already checked the bundle's file).
+        self._verify: ssl.SSLContext | None = None
         self._client: httpx.Client | None = None
         self._lock = threading.Lock()
         # RFC 8705 mTLS: a sync client of its own per client certificate (httpx binds `cert` to a client).
         self._certificates = ClientCertificateContexts(ca_bundle)
         self._mtls_client: tuple[str, httpx.Client] | None = None
 
+    def _tls(self) -> ssl.SSLContext:
+        verify = self._verify
+        if verify is None:
+            verify = self._verify = tls_context(self._ca_bundle)
+        return verify
+
     def _sync_client(self) -> httpx.Client:
+        import httpx
+
         client = self._client
         if client is None:
             with self._lock:
@@ -172,7 +186,7 @@ class TokenTransport:
                 if client is None:
                     client = self._client = httpx.Client(
                         timeout=self._timeout,
-                        verify=self._verify,
+                        verify=self._tls(),
                         follow_redirects=False,
                         limits=httpx.Limits(max_keepalive_connections=0),  # see _CutOff
                     )
@@ -180,11 +194,15 @@ class TokenTransport:
 
     def async_client(self) -> httpx.AsyncClient:
         """A new async client; use it as an async context manager."""
-        return httpx.AsyncClient(timeout=self._timeout, verify=self._verify, follow_redirects=False)
+        import httpx
+
+        return httpx.AsyncClient(timeout=self._timeout, verify=self._tls(), follow_redirects=False)
 
     def _client_for(self, request: TokenRequest) -> httpx.Client:
         if request.client_certificate is None:
             return self._sync_client()
+        import httpx
+
         tag, context = self._certificates.context(request.client_certificate)
         with self._lock:
             current = self._mtls_client
@@ -212,6 +230,10 @@ class TokenTransport:
             return await self._asend(client, "POST", request.url, request.headers, form)
         # An async client is per acquisition anyway: one presenting the certificate, for this post.
         # Building the context writes and reads files: off the event loop.
+        import asyncio
+
+        import httpx
+
         _, context = await asyncio.to_thread(self._certificates.context, request.client_certificate)
         async with httpx.AsyncClient(timeout=self._timeout, verify=context, follow_redirects=False) as mtls:
             return await self._asend(mtls, "POST", request.url, request.headers, form)
@@ -225,6 +247,8 @@ class TokenTransport:
     def _send(
         self, method: str, url: str, headers: _Headers, data: _Form | None, client: httpx.Client
     ) -> RawResponse:
+        import httpx
+
         _refuse_userinfo(url)
         with _CutOff(self._total) as cut_off:
             try:
@@ -238,6 +262,10 @@ class TokenTransport:
     async def _asend(
         self, client: httpx.AsyncClient, method: str, url: str, headers: _Headers, data: _Form | None
     ) -> RawResponse:
+        import asyncio
+
+        import httpx
+
         _refuse_userinfo(url)
         try:
             async with asyncio.timeout(self._total):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 
-from credflow import CachePolicy, ClientConfig, RetryPolicy, RotationPolicy
+from credflow import CachePolicy, ClientConfig, RetryPolicy, RotationPolicy, SinkPolicy
 from credflow.cli.toml_writer import render_toml
 from credflow.config_file import load_config
 from credflow.schema import REDACTED, configuration_reference, redact_settings
@@ -16,10 +16,16 @@ from .conftest import WriteConfig
 def field_keys() -> set[str]:
     keys = set()
     for item in dataclasses.fields(ClientConfig):
-        if item.name in ("retry", "cache", "rotation"):
+        if item.name in ("retry", "cache", "rotation", "sinks"):
             continue
         keys.add(f"clients.<name>.{item.name}")
-    for table, policy in (("retry", RetryPolicy), ("cache", CachePolicy), ("rotation", RotationPolicy)):
+    tables = (
+        ("retry", RetryPolicy),
+        ("cache", CachePolicy),
+        ("rotation", RotationPolicy),
+        ("sinks", SinkPolicy),
+    )
+    for table, policy in tables:
         keys |= {f"clients.<name>.{table}.{item.name}" for item in dataclasses.fields(policy)}
     return keys
 

@@ -195,7 +195,7 @@ def test_unknown_cache_backend_names_the_package(write_config: WriteConfig) -> N
 
     assert str(raised.value) == (
         "credflow.toml: clients.billing.cache.backend: no installed plugin provides the token cache backend "
-        "'redis' (installed: memory); install it with pip install 'credflow[redis]'"
+        "'redis' (installed: file, memory); install it with pip install 'credflow[redis]'"
     )
 
 

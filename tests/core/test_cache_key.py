@@ -10,7 +10,7 @@ import certifi
 import pytest
 import trustme
 
-from credflow import CachePolicy, ClientConfig, RetryPolicy, RotationPolicy, SecretValue
+from credflow import CachePolicy, ClientConfig, RetryPolicy, RotationPolicy, SecretValue, SinkPolicy
 from credflow.cache import cache_key, request_identity
 from credflow.client_auth import ClientCertificate, identity
 from credflow.protocol import TokenRequest, build_token_request
@@ -46,6 +46,7 @@ VARIATIONS: dict[str, dict[str, Any]] = {
     "retry": {"retry": RetryPolicy(attempts=2)},
     "cache": {"cache": CachePolicy(renew_fraction=0.5)},
     "rotation": {"rotation": RotationPolicy(try_versions=True)},
+    "sinks": {"sinks": SinkPolicy(file="/run/app/token")},
     "renew_on": {"renew_on": (401, 403)},
     # Client authentication (issue 11): each needs its method, which changes the request.
     "signing_alg": {"auth_method": "client_secret_jwt", "signing_alg": "HS512"},
@@ -170,6 +171,7 @@ OUTSIDE_THE_KEY = {
     "retry",
     "cache",
     "rotation",
+    "sinks",
     "renew_on",
     # How an assertion is signed, not what it asks for: no other token.
     "assertion_lifetime",
