@@ -14,23 +14,63 @@ import contextlib
 import socket
 import ssl
 import threading
+from collections.abc import AsyncIterable, Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from .errors import TokenEndpointError
+from .errors import TokenEndpointError, TokenResponseError
 from .protocol import RawResponse, TokenRequest, parse_rate_limit_reset, parse_retry_after
 from .retry import TransientError
 from .security import ensure_no_userinfo, tls_context
 from .tls_client import ClientCertificateContexts
+from .validation import MAX_FILE_BYTES
 
 if TYPE_CHECKING:
     # Imported by the methods that talk HTTP: an engine served from a cache never loads httpx.
     import httpx
 
-__all__ = ["TokenTransport"]
+__all__ = ["MAX_ANSWER_BYTES", "TokenTransport"]
+
+#: The most credflow reads of one answer from a token endpoint or a metadata URL (as of a file).
+MAX_ANSWER_BYTES = MAX_FILE_BYTES
 
 
-def _raw(response: httpx.Response) -> RawResponse:
+def _read_capped(chunks: Iterable[bytes], response: httpx.Response) -> bytes:
+    """The whole body, refused past `MAX_ANSWER_BYTES` (decoded bytes: a compressed bomb counts in full)."""
+    parts: list[bytes] = []
+    size = 0
+    for chunk in chunks:
+        size += len(chunk)
+        if size > MAX_ANSWER_BYTES:
+            raise _too_large(response)
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+async def _aread_capped(chunks: AsyncIterable[bytes], response: httpx.Response) -> bytes:
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in chunks:
+        size += len(chunk)
+        if size > MAX_ANSWER_BYTES:
+            raise _too_large(response)
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def _too_large(response: httpx.Response) -> TokenResponseError:
+    # Not retried: a token or metadata document is a few kilobytes; a server sending megabytes is
+    # broken or hostile, and would be again.
+    url = str(response.request.url)
+    return TokenResponseError(
+        f"{url} answered HTTP {response.status_code} with a body over {MAX_ANSWER_BYTES // 1024} KiB; "
+        "refused without reading the rest (a token response is a few kilobytes)",
+        endpoint=url,
+        status=response.status_code,
+    )
+
+
+def _raw(response: httpx.Response, body: bytes) -> RawResponse:
     headers = {name.lower(): value for name, value in response.headers.items()}
     if response.status_code >= 500 or response.status_code == 429:
         now = datetime.now(UTC)
@@ -48,7 +88,7 @@ def _raw(response: httpx.Response) -> RawResponse:
             retry_after=retry_after,
             headers={name: value for name, value in headers.items() if "rate" in name or "quota" in name},
         )
-    return RawResponse(status=response.status_code, headers=headers, body=response.content)
+    return RawResponse(status=response.status_code, headers=headers, body=body)
 
 
 def _transient(exc: httpx.TransportError, url: str) -> TransientError:
@@ -252,12 +292,17 @@ class TokenTransport:
         _refuse_userinfo(url)
         with _CutOff(self._total) as cut_off:
             try:
-                response = client.request(
+                request = client.build_request(
                     method, url, headers=headers, data=data, extensions={"trace": cut_off.trace}
                 )
+                response = client.send(request, stream=True)
+                try:
+                    body = _read_capped(response.iter_bytes(), response)
+                finally:
+                    response.close()
             except httpx.TransportError as exc:
                 raise (_cut_off(url, self._total) if cut_off.fired else _transient(exc, url)) from None
-        return _raw(response)
+        return _raw(response, body)
 
     async def _asend(
         self, client: httpx.AsyncClient, method: str, url: str, headers: _Headers, data: _Form | None
@@ -269,12 +314,17 @@ class TokenTransport:
         _refuse_userinfo(url)
         try:
             async with asyncio.timeout(self._total):
-                response = await client.request(method, url, headers=headers, data=data)
+                request = client.build_request(method, url, headers=headers, data=data)
+                response = await client.send(request, stream=True)
+                try:
+                    body = await _aread_capped(response.aiter_bytes(), response)
+                finally:
+                    await response.aclose()
         except TimeoutError:
             raise _cut_off(url, self._total) from None
         except httpx.TransportError as exc:
             raise _transient(exc, url) from None
-        return _raw(response)
+        return _raw(response, body)
 
     def close(self) -> None:
         with self._lock:
