@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
+from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any, Protocol, runtime_checkable
 
@@ -34,6 +35,7 @@ __all__ = [
     "TokenCacheBackend",
     "TokenCacheFactory",
     "cache_key",
+    "renewal_times",
     "request_identity",
 ]
 
@@ -76,6 +78,25 @@ def cache_key(config: ClientConfig) -> str:
         # Both mTLS methods send the same request; the server checks the certificate differently.
         material["client_auth"] = config.auth_method
     return hashlib.sha256(json.dumps(material, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def renewal_times(token: Token, config: ClientConfig) -> tuple[datetime, datetime]:
+    """When to start renewing `token`, and when to stop using it (both wall-clock).
+
+    Renew at `renew_fraction` of the lifetime, but at least `renew_min_ahead`
+    seconds before expiry as long as that is after half the lifetime; a
+    server's `refresh_in` hint wins. Stop using it `expiry_leeway` seconds
+    (at most 5% of the lifetime) before it expires.
+    """
+    policy = config.cache
+    lifetime = token.lifetime_seconds
+    usable_until = token.expires_at - timedelta(seconds=min(policy.expiry_leeway, lifetime * 0.05))
+    if token.refresh_at is not None:
+        renew_at = token.refresh_at
+    else:
+        after = min(lifetime * policy.renew_fraction, max(lifetime * 0.5, lifetime - policy.renew_min_ahead))
+        renew_at = token.issued_at + timedelta(seconds=after)
+    return min(renew_at, usable_until), usable_until
 
 
 def request_identity(request: TokenRequest) -> dict[str, Any]:

@@ -15,7 +15,6 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote_plus, urlsplit
 
@@ -159,6 +158,9 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     # RFC 9110 delay-seconds is ASCII digits; str.isdigit() also takes "²", which float() refuses.
     if value.isascii() and value.isdigit():
         return float(value)
+    # Imported here: email.utils costs a tenth of a warm `credflow token`, which never reads a date.
+    from email.utils import parsedate_to_datetime
+
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
