@@ -25,6 +25,7 @@ __all__ = [
     "COMPANION_KEYS",
     "CREDENTIAL_KEYS",
     "PROVIDER_KEYS",
+    "SECRET_METHODS",
     "CachePolicy",
     "ClientConfig",
     "RotationPolicy",
@@ -41,6 +42,8 @@ AuthMethod = Literal[
     "client_assertion",
 ]
 AUTH_METHODS: tuple[str, ...] = get_args(AuthMethod)
+#: The methods that send the client secret itself (RFC 6749 §2.3.1): no assertion, no certificate.
+SECRET_METHODS: tuple[str, ...] = ("client_secret_basic", "client_secret_post")
 # --- client authentication (issue 11) ---
 # The secret reference each method authenticates with (rotated, cached and re-read like a secret),
 # and the one read beside it (a certificate), by method.

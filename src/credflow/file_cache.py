@@ -33,7 +33,6 @@ import logging
 import os
 import secrets
 import stat
-import tempfile
 import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -155,6 +154,8 @@ class FileTokenCache:
 
     def store(self, scope: CacheScope, token: Token) -> None:
         """Replace the entry of `scope` atomically (temporary file, fsync, rename)."""
+        import tempfile  # here: a process that only reads the cache (a warm CLI) never writes
+
         from .sealing import seal
 
         if token.expires_at <= datetime.now(UTC):

@@ -30,7 +30,6 @@ import pluggy
 
 from . import hookspecs
 from .cache import CacheContext, TokenCacheBackend, TokenCacheFactory
-from .client_auth import AssertionRequest
 from .errors import CredflowError, PluginError, SecretSourceError, UnknownSecretSchemeError
 from .events import AuditEvent, SecretFailed, SecretFetched
 from .reference import SecretReference
@@ -41,6 +40,8 @@ from .telemetry import TelemetryConfig
 
 if TYPE_CHECKING:
     from importlib import metadata
+
+    from .client_auth import AssertionRequest
 
 __all__ = ["PluginHost", "Registration", "default_plugin_host"]
 

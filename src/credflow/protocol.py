@@ -15,14 +15,17 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote_plus, urlsplit
 
-from .client_auth import ClientAuthentication, ClientCertificate
 from .config import ClientConfig
 from .errors import ConfigError, OAuthError, TokenResponseError
 from .secret import SecretValue
 from .token import Token
+
+if TYPE_CHECKING:
+    # Annotations only: a secret method's request (a warm CLI's cache key) needs no client_auth code.
+    from .client_auth import ClientAuthentication, ClientCertificate
 
 __all__ = [
     "RawResponse",
