@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import secrets
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -237,7 +237,9 @@ class MemoryTokenCache:
         self._locks: dict[str, _MemoryLock] = {}
         self._lock = threading.Lock()
         self._monotonic = monotonic
-        self._tag_key = secrets.token_bytes(32)
+        # What secrets.token_bytes does, without importing `secrets` (and `random`) into every
+        # process that builds a plugin host: a warm `credflow token` builds one, never locks.
+        self._tag_key = os.urandom(32)
 
     def __repr__(self) -> str:
         return f"<MemoryTokenCache entries={len(self._entries)} locks={len(self._locks)}>"
@@ -281,6 +283,8 @@ class MemoryTokenCache:
             held = self._locks.get(scope.key)
             if held is not None and now < held.until:
                 return None
+            import secrets
+
             owner = secrets.token_hex(16)
             self._locks[scope.key] = _MemoryLock(owner, now + ttl_seconds)
             return owner

@@ -31,7 +31,6 @@ import fcntl
 import hashlib
 import logging
 import os
-import secrets
 import stat
 import threading
 from collections.abc import Mapping
@@ -192,6 +191,8 @@ class FileTokenCache:
         `ttl_seconds` is not needed: the kernel releases an `flock` when its holder's file is closed,
         which includes the holder exiting or being killed.
         """
+        import secrets  # here: a process that only reads the cache (a warm CLI) never locks it
+
         path = self.directory / f"{self._name(scope)}.lock"
         owner = secrets.token_hex(16)
         try:

@@ -108,7 +108,7 @@ def test_warm_token_imports_no_http_client(
 
 # What a `credflow token` answered from the file cache must not import: the engine's flow and its
 # events, provider profiles, client authentication beyond a secret, entry-point metadata (and the
-# email package it pulls in), the HTTP date parser.
+# email package it pulls in), the HTTP date parser, what only writing, locking or retrying needs.
 NOT_ON_THE_WARM_PATH = {
     "credflow.acquisition",
     "credflow.effects",
@@ -120,6 +120,9 @@ NOT_ON_THE_WARM_PATH = {
     "importlib.metadata",
     "email.utils",
     "tempfile",
+    "secrets",
+    "random",
+    "concurrent.futures",
 }
 
 
