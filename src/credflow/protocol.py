@@ -161,7 +161,7 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     # RFC 9110 delay-seconds is ASCII digits; str.isdigit() also takes "²", which float() refuses.
     if value.isascii() and value.isdigit():
         return float(value)
-    # Imported here: email.utils costs a tenth of a warm `credflow token`, which never reads a date.
+    # Imported here: the email package costs milliseconds a warm `credflow token` never needs.
     from email.utils import parsedate_to_datetime
 
     try:
