@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from . import providers
-from .cache import CacheScope
+from .cache import CacheScope, renewal_times
 from .client_auth import METADATA_NAMES, TLS_METHODS, ClientAuthenticator, Credential
 from .config import ClientConfig
 from .errors import (
@@ -125,25 +125,6 @@ Flow = Generator[Effect, Any, Any]
 _LOCK_MARGIN_SECONDS = 5.0
 # The first fail-fast pause after a refusal; it doubles up to `rotation.reject_pause_max`.
 _FIRST_REJECT_PAUSE_SECONDS = 1.0
-
-
-def renewal_times(token: Token, config: ClientConfig) -> tuple[datetime, datetime]:
-    """When to start renewing `token`, and when to stop using it (both wall-clock).
-
-    Renew at `renew_fraction` of the lifetime, but at least `renew_min_ahead`
-    seconds before expiry as long as that is after half the lifetime; a
-    server's `refresh_in` hint wins. Stop using it `expiry_leeway` seconds
-    (at most 5% of the lifetime) before it expires.
-    """
-    policy = config.cache
-    lifetime = token.lifetime_seconds
-    usable_until = token.expires_at - timedelta(seconds=min(policy.expiry_leeway, lifetime * 0.05))
-    if token.refresh_at is not None:
-        renew_at = token.refresh_at
-    else:
-        after = min(lifetime * policy.renew_fraction, max(lifetime * 0.5, lifetime - policy.renew_min_ahead))
-        renew_at = token.issued_at + timedelta(seconds=after)
-    return min(renew_at, usable_until), usable_until
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,19 +10,23 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from typing import TYPE_CHECKING
 
-from .events import (
-    AuditEvent,
-    CacheBackendEvent,
-    SecretFailed,
-    SecretFetched,
-    SecretRotation,
-    TokenFailed,
-    TokenIssued,
-    TokenRequested,
-    TokenRetried,
-)
 from .hookspecs import hookimpl
+
+if TYPE_CHECKING:
+    # Annotations only: the engine's events are loaded when an engine first emits one.
+    from .events import (
+        AuditEvent,
+        CacheBackendEvent,
+        SecretFailed,
+        SecretFetched,
+        SecretRotation,
+        TokenFailed,
+        TokenIssued,
+        TokenRequested,
+        TokenRetried,
+    )
 
 __all__ = ["AuditLogPlugin"]
 

@@ -24,6 +24,8 @@ __all__ = [
     "AUTH_METHODS",
     "COMPANION_KEYS",
     "CREDENTIAL_KEYS",
+    "PROVIDER_KEYS",
+    "SECRET_METHODS",
     "CachePolicy",
     "ClientConfig",
     "RotationPolicy",
@@ -40,6 +42,8 @@ AuthMethod = Literal[
     "client_assertion",
 ]
 AUTH_METHODS: tuple[str, ...] = get_args(AuthMethod)
+#: The methods that send the client secret itself (RFC 6749 §2.3.1): no assertion, no certificate.
+SECRET_METHODS: tuple[str, ...] = ("client_secret_basic", "client_secret_post")
 # --- client authentication (issue 11) ---
 # The secret reference each method authenticates with (rotated, cached and re-read like a secret),
 # and the one read beside it (a certificate), by method.
@@ -101,6 +105,20 @@ def _renew_statuses(value: object) -> tuple[int, ...]:
 
 # RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), printable ASCII but space, '"' and '\\'.
 _SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")
+
+# Each provider-specific key, with its default and the providers that read it (credflow.providers
+# checks them; a client with none set and no `provider` never imports the profiles).
+PROVIDER_KEYS: dict[str, tuple[object, frozenset[str]]] = {
+    "tenant": (None, frozenset({"entra"})),
+    "authority_host": ("login.microsoftonline.com", frozenset({"entra"})),
+    "domain": (None, frozenset({"auth0", "okta", "cognito"})),
+    "default_audience": (False, frozenset({"auth0"})),
+    "organization": (None, frozenset({"auth0"})),
+    "authorization_server": (None, frozenset({"okta"})),
+    "default_scopes": (False, frozenset({"okta"})),
+    "base_url": (None, frozenset({"keycloak"})),
+    "realm": (None, frozenset({"keycloak"})),
+}
 
 _CREDENTIALS_BELONG = (
     "the client id goes in client_id and the secret in client_secret, as a secret reference "
@@ -545,9 +563,12 @@ class ClientConfig:
                 raise ConfigError(f"{name}: expected a {kind.__name__}")
         # Last, on validated values: the profile checks the settings its provider needs, refuses
         # contradictions and fills in token_endpoint / issuer where they were not given.
-        from .providers import apply_profile
+        if self.provider is not None or any(
+            getattr(self, key) != default for key, (default, _owners) in PROVIDER_KEYS.items()
+        ):
+            from .providers import apply_profile
 
-        apply_profile(self)
+            apply_profile(self)
         if (self.token_endpoint is None) == (self.issuer is None) and self.provider is None:
             raise ConfigError("token_endpoint: give exactly one of token_endpoint and issuer")
 

@@ -31,9 +31,7 @@ import fcntl
 import hashlib
 import logging
 import os
-import secrets
 import stat
-import tempfile
 import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -155,6 +153,8 @@ class FileTokenCache:
 
     def store(self, scope: CacheScope, token: Token) -> None:
         """Replace the entry of `scope` atomically (temporary file, fsync, rename)."""
+        import tempfile  # here: a process that only reads the cache (a warm CLI) never writes
+
         from .sealing import seal
 
         if token.expires_at <= datetime.now(UTC):
@@ -191,6 +191,8 @@ class FileTokenCache:
         `ttl_seconds` is not needed: the kernel releases an `flock` when its holder's file is closed,
         which includes the holder exiting or being killed.
         """
+        import secrets  # here: a process that only reads the cache (a warm CLI) never locks it
+
         path = self.directory / f"{self._name(scope)}.lock"
         owner = secrets.token_hex(16)
         try:

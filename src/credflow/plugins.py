@@ -23,15 +23,13 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from importlib import metadata
 from types import MappingProxyType
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import pluggy
 
 from . import hookspecs
 from .cache import CacheContext, TokenCacheBackend, TokenCacheFactory
-from .client_auth import AssertionRequest
 from .errors import CredflowError, PluginError, SecretSourceError, UnknownSecretSchemeError
 from .events import AuditEvent, SecretFailed, SecretFetched
 from .reference import SecretReference
@@ -39,6 +37,11 @@ from .secret import SecretValue
 from .secret_reads import BoundedReads
 from .source import SecretSource, SecretSourceFactory, SourceContext
 from .telemetry import TelemetryConfig
+
+if TYPE_CHECKING:
+    from importlib import metadata
+
+    from .client_auth import AssertionRequest
 
 __all__ = ["PluginHost", "Registration", "default_plugin_host"]
 
@@ -176,6 +179,8 @@ class PluginHost:
     def _load_entry_points(self) -> None:
         allow = _split_env(LOAD_ENV)
         block = _split_env(BLOCK_ENV) or set()
+        from importlib import metadata  # here: a host without entry points (a warm CLI) never needs it
+
         provided = _provided()
         for entry_point in metadata.entry_points(group=ENTRY_POINT_GROUP):
             dist = entry_point.dist
@@ -523,6 +528,8 @@ def _dist_name(entry_point: metadata.EntryPoint) -> str | None:
 
 def _provided() -> dict[tuple[str | None, str], list[tuple[str, str]]]:
     """(distribution, module) -> the (kind, name) pairs its `credflow.provides` entry points declare."""
+    from importlib import metadata
+
     provided: dict[tuple[str | None, str], list[tuple[str, str]]] = {}
     for entry_point in metadata.entry_points(group=PROVIDES_GROUP):
         kind, dot, name = entry_point.name.partition(".")

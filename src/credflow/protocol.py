@@ -15,15 +15,17 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote_plus, urlsplit
 
-from .client_auth import ClientAuthentication, ClientCertificate
 from .config import ClientConfig
 from .errors import ConfigError, OAuthError, TokenResponseError
 from .secret import SecretValue
 from .token import Token
+
+if TYPE_CHECKING:
+    # Annotations only: a secret method's request (a warm CLI's cache key) needs no client_auth code.
+    from .client_auth import ClientAuthentication, ClientCertificate
 
 __all__ = [
     "RawResponse",
@@ -159,6 +161,9 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     # RFC 9110 delay-seconds is ASCII digits; str.isdigit() also takes "²", which float() refuses.
     if value.isascii() and value.isdigit():
         return float(value)
+    # Imported here: the email package costs milliseconds a warm `credflow token` never needs.
+    from email.utils import parsedate_to_datetime
+
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):

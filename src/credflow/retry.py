@@ -9,7 +9,6 @@ deadline. `set_testing()` removes the waits, for our tests and our users'.
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -100,6 +99,8 @@ class RetryPolicy:
 
     def backoff(self, attempt: int) -> float:
         """The full-jitter wait after failed attempt number `attempt` (1-based)."""
+        import random  # here: only a retry needs it, not a process that reads its configuration
+
         bound = min(self.max_backoff, self.initial_backoff * 2 ** (attempt - 1))
         return random.uniform(0, bound)  # noqa: S311 - jitter, not cryptography
 

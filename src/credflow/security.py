@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import stat
 from functools import lru_cache
@@ -38,6 +37,8 @@ def is_loopback_host(host: str) -> bool:
     host = host.strip("[]").lower()
     if host == "localhost":
         return True
+    import ipaddress  # here: an https URL (the usual case) never needs it
+
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:

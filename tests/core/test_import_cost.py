@@ -21,6 +21,13 @@ def imported_after(code: str) -> list[str]:
     return list(json.loads(output.stdout.splitlines()[-1]))
 
 
+def modules_after(code: str) -> set[str]:
+    """Every module (dotted names included) a fresh interpreter has imported after running `code`."""
+    script = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
+    output = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True)
+    return set(json.loads(output.stdout.splitlines()[-1]))
+
+
 def test_import_credflow_imports_no_plugin_and_no_sdk() -> None:
     """Importing the package loads none of the plugins nor their SDKs, installed or not."""
     modules = imported_after("import credflow")
@@ -97,3 +104,59 @@ def test_warm_token_imports_no_http_client(
         [name for name in modules if name in {"httpx", "tenacity", "asyncio", "ssl"}],
         server.counters.token_requests,
     )
+
+
+# What a `credflow token` answered from the file cache must not import: the engine's flow and its
+# events, provider profiles, client authentication beyond a secret, entry-point metadata (and the
+# email package it pulls in), the HTTP date parser, what only writing, locking or retrying needs.
+NOT_ON_THE_WARM_PATH = {
+    "credflow.acquisition",
+    "credflow.effects",
+    "credflow.engine",
+    "credflow.transport",
+    "credflow.client_auth",
+    "credflow.providers",
+    "credflow._engine_events",
+    "importlib.metadata",
+    "email.utils",
+    "tempfile",
+    "secrets",
+    "random",
+    "concurrent.futures",
+}
+
+
+def test_warm_token_imports_only_what_reading_the_cache_needs(
+    server: AuthServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A warm `credflow token` (secret method) imports no engine, profile, client_auth or metadata code."""
+    config = tmp_path / "credflow.toml"
+    config.write_text(
+        f'[clients.api]\ntoken_endpoint = "{server.token_endpoint}"\n'
+        f'client_id = "{server.test_client_id}"\nclient_secret = "env:TEST_CLIENT_SECRET"\n'
+    )
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    warm_up = subprocess.run(
+        [sys.executable, "-m", "credflow", "token", "--config", str(config)], capture_output=True, check=False
+    )
+    assert 0 == warm_up.returncode
+    code = (
+        "import contextlib, io\nfrom credflow.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    assert main(['token', '--config', {str(config)!r}]) == 0"
+    )
+
+    modules = modules_after(code)
+
+    assert ([], 1) == (sorted(NOT_ON_THE_WARM_PATH & modules), server.counters.token_requests)
+
+
+def test_engine_events_resolve_from_credflow_events() -> None:
+    """`credflow.events` loads the engine's events on first use; every name of its `__all__` resolves."""
+    modules = modules_after(
+        "import sys\nimport credflow.events as events\n"
+        "assert 'credflow._engine_events' not in sys.modules\n"
+        "missing = [n for n in events.__all__ if not issubclass(getattr(events, n), events.AuditEvent)]\n"
+        "assert not missing, missing"
+    )
+    assert "credflow._engine_events" in modules

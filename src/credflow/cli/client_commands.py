@@ -99,8 +99,7 @@ def cached_token(args: argparse.Namespace) -> tuple[Token, ClientConfig] | None:
     Anything else (a miss, a plugin's secret scheme or cache backend, any error) returns `None`
     and the command runs the engine, which loads everything and reports errors properly.
     """
-    from ..acquisition import renewal_times
-    from ..cache import CacheScope, cache_key
+    from ..cache import CacheScope, cache_key, renewal_times
     from ..config_file import load_config
     from ..file_cache import FileTokenCache, default_cache_directory
     from ..secret import SecretValue

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from ..config import PROVIDER_KEYS
 from ..errors import ConfigError, CredentialsRejectedError, OAuthError
 from ._profile import Endpoints, Profile, same_host
 from .auth0 import Auth0Profile
@@ -54,19 +55,6 @@ PROFILES: Mapping[str, Profile] = MappingProxyType(
     }
 )
 
-# Each provider-specific key, with its default and the providers that read it.
-_PROVIDER_KEYS: dict[str, tuple[object, frozenset[str]]] = {
-    "tenant": (None, frozenset({"entra"})),
-    "authority_host": ("login.microsoftonline.com", frozenset({"entra"})),
-    "domain": (None, frozenset({"auth0", "okta", "cognito"})),
-    "default_audience": (False, frozenset({"auth0"})),
-    "organization": (None, frozenset({"auth0"})),
-    "authorization_server": (None, frozenset({"okta"})),
-    "default_scopes": (False, frozenset({"okta"})),
-    "base_url": (None, frozenset({"keycloak"})),
-    "realm": (None, frozenset({"keycloak"})),
-}
-
 
 def profile_of(config: ClientConfig) -> Profile | None:
     """The profile `config.provider` names, or None on the generic path."""
@@ -90,7 +78,7 @@ def apply_profile(config: ClientConfig) -> None:
     contradiction (`ConfigError` naming both settings). An explicit URL on
     another host (a local imitation, a proxy) overrides the derived one.
     """
-    for key, (default, owners) in _PROVIDER_KEYS.items():
+    for key, (default, owners) in PROVIDER_KEYS.items():
         if getattr(config, key) != default and config.provider not in owners:
             wanted = " or ".join(f"'{owner}'" for owner in sorted(owners))
             now = "is not set" if config.provider is None else f"= {config.provider!r}"
