@@ -7,8 +7,15 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .auth import HttpxAuth, RequestsAuth
-    from .cache import CacheContext, CacheScope, MemoryTokenCache, TokenCacheBackend, TokenCacheFactory
-    from .clock import Clock, ManualClock, SystemClock
+
+    # Names that left `__all__` in 0.2.0 (now in `credflow.plugin`, `credflow.testing`) keep their types.
+    from .cache import CacheContext as CacheContext
+    from .cache import CacheScope as CacheScope
+    from .cache import MemoryTokenCache
+    from .cache import TokenCacheBackend as TokenCacheBackend
+    from .cache import TokenCacheFactory as TokenCacheFactory
+    from .clock import Clock, SystemClock
+    from .clock import ManualClock as ManualClock
     from .config import CachePolicy, ClientConfig, RotationPolicy, SinkPolicy
     from .config_file import CredflowConfig, load_config
     from .engine import TokenEngine
@@ -31,19 +38,20 @@ if TYPE_CHECKING:
         TokenResponseError,
         UnknownSecretSchemeError,
     )
-    from .hookspecs import RegisterSecretSource, RegisterTokenCache, hookimpl
+    from .hookspecs import RegisterSecretSource as RegisterSecretSource
+    from .hookspecs import RegisterTokenCache as RegisterTokenCache
+    from .hookspecs import hookimpl
     from .plugins import PluginHost, default_plugin_host
     from .reference import SecretReference
-    from .retry import RetryPolicy, set_testing
+    from .retry import RetryPolicy
+    from .retry import set_testing as set_testing
     from .secret import SecretValue, fingerprint
-    from .secret_cache import SecretCache
-    from .source import (
-        AsyncSecretSource,
-        RotatingSecretSource,
-        SecretSource,
-        SecretSourceFactory,
-        SourceContext,
-    )
+    from .secret_cache import SecretCache as SecretCache
+    from .source import AsyncSecretSource as AsyncSecretSource
+    from .source import RotatingSecretSource as RotatingSecretSource
+    from .source import SecretSource as SecretSource
+    from .source import SecretSourceFactory as SecretSourceFactory
+    from .source import SourceContext as SourceContext
     from .telemetry import TelemetryConfig
     from .token import Token
 
@@ -106,13 +114,14 @@ _LAZY: dict[str, str] = {
 
 __version__ = "0.1.0"
 
+# What an application needs: configure, get tokens, attach them, handle errors.
+# Plugin authors import from `credflow.plugin`, tests from `credflow.testing`;
+# tests/core/test_plugin_surface.py pins this list. The names that left it in 0.2.0
+# (the plugin contract, `ManualClock`, `set_testing`) stay importable through `_LAZY`.
 __all__ = [
     "AgentError",
     "ApiError",
-    "AsyncSecretSource",
-    "CacheContext",
     "CachePolicy",
-    "CacheScope",
     "ClientConfig",
     "Clock",
     "ConfigError",
@@ -122,34 +131,24 @@ __all__ = [
     "ExcessScopesError",
     "HttpxAuth",
     "InsecureTransportError",
-    "ManualClock",
     "MemoryTokenCache",
     "OAuthError",
     "PluginError",
     "PluginHost",
-    "RegisterSecretSource",
-    "RegisterTokenCache",
     "RequestsAuth",
     "RetriesExhaustedError",
     "RetryPolicy",
-    "RotatingSecretSource",
     "RotationPolicy",
     "SecretAccessDeniedError",
-    "SecretCache",
     "SecretNotFoundError",
     "SecretReference",
-    "SecretSource",
     "SecretSourceError",
-    "SecretSourceFactory",
     "SecretSourceUnavailableError",
     "SecretValue",
     "SinkPolicy",
-    "SourceContext",
     "SystemClock",
     "TelemetryConfig",
     "Token",
-    "TokenCacheBackend",
-    "TokenCacheFactory",
     "TokenEndpointError",
     "TokenEngine",
     "TokenResponseError",
@@ -159,7 +158,6 @@ __all__ = [
     "fingerprint",
     "hookimpl",
     "load_config",
-    "set_testing",
 ]
 
 

@@ -49,20 +49,37 @@ def _replayable(request: httpx.Request) -> bool:
     return isinstance(request.stream, httpx.ByteStream)
 
 
+# Origins already allowed, per auth: enough for every API a client talks to; beyond it the
+# check simply runs again (a bounded cache, never a growing one).
+_ALLOWED_ORIGINS_MAX = 64
+
+
 class HttpxAuth(httpx.Auth):
     """Bearer tokens from a `TokenEngine`, for `httpx.Client` and `httpx.AsyncClient`."""
 
     def __init__(self, engine: TokenEngine) -> None:
         self._engine = engine
+        # Plain-http hosts this auth already allowed (loopback, or allow_insecure_http):
+        # the check runs on every request, so an allowed origin must cost one set lookup.
+        self._allowed_http_hosts: set[str] = set()
 
     def _check(self, request: httpx.Request) -> None:
-        # Runs on every request: settle the common cases without rebuilding and re-parsing the URL.
         url = request.url
-        if url.scheme == "https" or (url.scheme == "http" and is_loopback_host(url.host)):
+        try:
+            # httpx's parsed form of the URL (0.27 and later): scheme and host as plain strings,
+            # without the IDNA decoding of `url.host`, which is most of this check's cost.
+            parsed = url._uri_reference
+            scheme, host = parsed.scheme, parsed.host
+        except AttributeError:  # pragma: no cover - a future httpx: the public properties
+            scheme, host = url.scheme, url.host
+        if scheme == "https" or (scheme == "http" and host in self._allowed_http_hosts):
             return
-        ensure_secure_url(
-            str(url), allow_insecure_http=self._engine.config.allow_insecure_http, what="API request"
-        )
+        if scheme != "http" or not is_loopback_host(host):
+            ensure_secure_url(
+                str(url), allow_insecure_http=self._engine.config.allow_insecure_http, what="API request"
+            )
+        if len(self._allowed_http_hosts) < _ALLOWED_ORIGINS_MAX:
+            self._allowed_http_hosts.add(host)
 
     def _should_renew(self, request: httpx.Request, response: httpx.Response, sent: str) -> bool:
         # With follow_redirects, httpx hands the auth flow the last response of the redirect chain:

@@ -202,7 +202,11 @@ def load_config(
         document.get("telemetry", {}), locate=lambda key: _locate(origins, ("telemetry", key), label)
     )
     host = PluginHost(
-        source_settings=sources, plugins=plugins, load_entry_points=load_entry_points, telemetry=telemetry
+        source_settings=sources,
+        plugins=plugins,
+        load_entry_points=load_entry_points,
+        telemetry=telemetry,
+        locate=lambda key: _locate(origins, tuple(key.split(".")), label),
     )
     _check_sources(sources, host.secret_schemes, origins, label)
 
@@ -218,6 +222,7 @@ def load_config(
             locate=locate,
             secret_schemes=host.secret_schemes,
             cache_backends=host.cache_backends,
+            check_cache_settings=host.check_cache_settings,
         )
     origin = label if file is not None else f"environment variables (no ./{DEFAULT_CONFIG_PATH})"
     agent = None
@@ -227,7 +232,7 @@ def load_config(
         agent = AgentSettings.from_table(document["agent"], clients=frozenset(clients), label=label)
     return CredflowConfig(
         clients=clients,
-        sources=sources,
+        sources=host.source_settings,
         path=file,
         plugins=host,
         origin=origin,

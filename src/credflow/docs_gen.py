@@ -28,8 +28,10 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from ._plugin_settings import SettingSpec
 from .cli.exit_codes import ExitCode, exit_codes_help
-from .schema import ReferenceRow, configuration_reference, telemetry_reference
+from .plugins import PluginHost
+from .schema import ReferenceRow, configuration_reference, telemetry_reference, toml_value
 
 __all__ = [
     "GENERATORS",
@@ -37,6 +39,7 @@ __all__ = [
     "configuration_reference_markdown",
     "exit_codes_markdown",
     "main",
+    "plugin_settings_markdown",
     "render_page",
     "telemetry_reference_markdown",
 ]
@@ -111,6 +114,56 @@ def telemetry_reference_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
+def _plugin_rows(specs: tuple[SettingSpec, ...], path: str, variable: str) -> list[str]:
+    rows = []
+    for spec in specs:
+        key, name = f"{path}.{spec.name}", f"{variable}__{spec.name.upper()}"
+        if spec.kind in ("table", "tables"):
+            inner = f"{key}.<name>" if spec.kind == "tables" else key
+            rows.append(f"| `{key}` | {spec.type_name} | not set | {' '.join(spec.help.split())} |")
+            rows.extend(
+                _plugin_rows(spec.fields, inner, name + ("__<NAME>" if spec.kind == "tables" else ""))
+            )
+            continue
+        default = (
+            "**required**"
+            if spec.required
+            else ("not set" if spec.default is None else f"`{toml_value(spec.default)}`")
+        )
+        kind = " or ".join(
+            f"`{part}`" if part.startswith('"') else part for part in spec.type_name.split(" | ")
+        )
+        rows.append(f"| `{key}`<br>`{name}` | {kind} | {default} | {' '.join(spec.help.split())} |")
+    return rows
+
+
+def plugin_settings_markdown() -> str:
+    """One table per installed plugin that declared its settings, from those declarations."""
+    host = PluginHost()
+    parts: list[str] = []
+    for registration in sorted(host.registrations, key=lambda item: (item.kind, item.name)):
+        declared = registration.settings
+        if declared is None:
+            continue
+        if registration.kind == "secret-source":
+            title = f"`[sources.{registration.name}]`"
+            path, variable = (
+                f"sources.{registration.name}",
+                f"CREDFLOW_SOURCES__{registration.name.upper().replace('-', '_')}",
+            )
+        else:
+            title = f'`[clients.<name>.cache]` with `backend = "{registration.name}"`'
+            path, variable = "cache", "CREDFLOW_CLIENTS__<NAME>__CACHE"
+        origin = registration.distribution or registration.plugin
+        parts.append(f"### {title}\n")
+        parts.append(f"{' '.join(declared.help.split())} From `{origin}`.\n".lstrip())
+        parts.append("| key | type | default | meaning |")
+        parts.append("| --- | --- | --- | --- |")
+        parts.extend(_plugin_rows(declared.fields, path, variable))
+        parts.append("")
+    return "\n".join(parts)
+
+
 def exit_codes_markdown() -> str:
     """The exit codes of `credflow`, as `credflow --help` lists them."""
     lines = ["| code | name | meaning |", "| --- | --- | --- |"]
@@ -126,6 +179,7 @@ def exit_codes_markdown() -> str:
 GENERATORS: dict[str, Callable[[], str]] = {
     "configuration-reference": configuration_reference_markdown,
     "exit-codes": exit_codes_markdown,
+    "plugin-settings": plugin_settings_markdown,
     "telemetry-reference": telemetry_reference_markdown,
 }
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Protocol
 import pluggy
 
 if TYPE_CHECKING:
+    from ._plugin_settings import SettingsTable
     from .cache import TokenCacheFactory
     from .client_auth import AssertionRequest
     from .events import (
@@ -58,13 +59,27 @@ hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 class RegisterSecretSource(Protocol):
     """The `register` callable handed to `credflow_register_secret_sources`."""
 
-    def __call__(self, scheme: str, factory: SecretSourceFactory, *, description: str = "") -> None: ...
+    def __call__(
+        self,
+        scheme: str,
+        factory: SecretSourceFactory,
+        *,
+        description: str = "",
+        settings: SettingsTable | None = None,
+    ) -> None: ...
 
 
 class RegisterTokenCache(Protocol):
     """The `register` callable handed to `credflow_register_token_caches`."""
 
-    def __call__(self, name: str, factory: TokenCacheFactory, *, description: str = "") -> None: ...
+    def __call__(
+        self,
+        name: str,
+        factory: TokenCacheFactory,
+        *,
+        description: str = "",
+        settings: SettingsTable | None = None,
+    ) -> None: ...
 
 
 # --- registration ---------------------------------------------------------
@@ -82,6 +97,11 @@ def credflow_register_secret_sources(register: RegisterSecretSource) -> None:
     not at module level, so `import credflow` stays fast. Registering a scheme
     another plugin already registered is an error. Returns nothing.
 
+    Pass `settings=credflow.plugin.SettingsTable(...)` to declare the keys of
+    `[sources.<scheme>]`: the table is then checked when the configuration
+    loads (`context.settings` holds the checked values, defaults filled in)
+    and documented in the configuration reference (since 0.2.0).
+
     Since 0.1.0.
     """
 
@@ -93,6 +113,8 @@ def credflow_register_token_caches(register: RegisterTokenCache) -> None:
     Fires once, when a `PluginHost` loads its plugins. `factory(context)`
     receives a `credflow.CacheContext` with the rest of the `cache` table and
     returns a `credflow.TokenCacheBackend`. The built-in backend is `memory`.
+    `settings=credflow.plugin.SettingsTable(...)` declares the backend's keys
+    of the `cache` table, checked when the configuration loads (since 0.2.0).
     Returns nothing.
 
     Since 0.1.0.

@@ -29,8 +29,9 @@ from typing import TYPE_CHECKING, Any, cast
 import pluggy
 
 from . import hookspecs
+from ._plugin_settings import SettingsTable, check_settings
 from .cache import CacheContext, TokenCacheBackend, TokenCacheFactory
-from .errors import CredflowError, PluginError, SecretSourceError, UnknownSecretSchemeError
+from .errors import ConfigError, CredflowError, PluginError, SecretSourceError, UnknownSecretSchemeError
 from .events import AuditEvent, SecretFailed, SecretFetched
 from .reference import SecretReference
 from .secret import SecretValue
@@ -90,6 +91,7 @@ class Registration:
     distribution: str | None
     version: str | None
     description: str
+    settings: SettingsTable | None = None  # the keys its table may hold, checked at load
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +116,10 @@ class PluginHost:
     `source_settings` maps a scheme to its `[sources.<scheme>]` table.
     `load_entry_points=False` registers only the built-in plugins and the
     `plugins` given (tests). `telemetry` (the `[telemetry]` table, enabled by
-    default) is handed to telemetry plugins once they are loaded.
+    default) is handed to telemetry plugins once they are loaded. Each
+    `[sources.<scheme>]` table is checked here against the settings its plugin
+    declared; `locate(path)` names where a key was set (a file, a variable) for
+    the error.
     """
 
     def __init__(
@@ -124,8 +129,11 @@ class PluginHost:
         plugins: tuple[object, ...] = (),
         load_entry_points: bool = True,
         telemetry: TelemetryConfig | None = None,
+        locate: Callable[[str], str] | None = None,
     ) -> None:
-        self._source_settings = {k: MappingProxyType(dict(v)) for k, v in (source_settings or {}).items()}
+        self._source_settings: dict[str, Mapping[str, Any]] = {
+            k: MappingProxyType(dict(v)) for k, v in (source_settings or {}).items()
+        }
         self._pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
         self._pm.add_hookspecs(hookspecs)
         self._plugins: list[LoadedPlugin] = []
@@ -164,6 +172,7 @@ class PluginHost:
         self._collect_registrations()
         self.telemetry = telemetry or TelemetryConfig()
         self._pm.hook.credflow_configure_telemetry(settings=self.telemetry)
+        self._check_source_settings(locate)
 
     # --- loading ----------------------------------------------------------
 
@@ -254,7 +263,12 @@ class PluginHost:
         return (plugin_name, None, None)
 
     def _add_registration(
-        self, kind: str, name: str, factory: Callable[[Any], Any], description: str
+        self,
+        kind: str,
+        name: str,
+        factory: Callable[[Any], Any],
+        description: str,
+        settings: SettingsTable | None,
     ) -> None:
         if not isinstance(name, str) or not name:
             raise PluginError(f"plugin {self._current_plugin[0]!r} registered a {kind} with no name")
@@ -269,17 +283,62 @@ class PluginHost:
                 f"{self._current_plugin[0]!r}; uninstall or block one of them ({BLOCK_ENV})"
             )
         plugin, dist, version = self._current_plugin
+        if settings is not None and not isinstance(settings, SettingsTable):
+            raise PluginError(
+                f"plugin {plugin!r} registered {kind} {name!r} with settings that are not a "
+                "credflow.plugin.SettingsTable"
+            )
         self._registrations[(kind, name)] = Registration(
-            kind, name, factory, plugin, dist, version, description
+            kind, name, factory, plugin, dist, version, description, settings
         )
 
     def _register_secret_source(
-        self, scheme: str, factory: SecretSourceFactory, *, description: str = ""
+        self,
+        scheme: str,
+        factory: SecretSourceFactory,
+        *,
+        description: str = "",
+        settings: SettingsTable | None = None,
     ) -> None:
-        self._add_registration("secret-source", scheme, factory, description)
+        self._add_registration("secret-source", scheme, factory, description, settings)
 
-    def _register_token_cache(self, name: str, factory: TokenCacheFactory, *, description: str = "") -> None:
-        self._add_registration("token-cache", name, factory, description)
+    def _register_token_cache(
+        self,
+        name: str,
+        factory: TokenCacheFactory,
+        *,
+        description: str = "",
+        settings: SettingsTable | None = None,
+    ) -> None:
+        self._add_registration("token-cache", name, factory, description, settings)
+
+    def _check_source_settings(self, locate: Callable[[str], str] | None) -> None:
+        """Check every `[sources.<scheme>]` table its plugin declared, defaults filled in."""
+        for scheme, table in self._source_settings.items():
+            if ("secret-source", scheme) in self._deferred:
+                # A table of settings means the scheme is used: import its plugin now to check them.
+                self._load_deferred("secret-source", scheme)
+            registration = self._registrations.get(("secret-source", scheme))
+            if registration is None or registration.settings is None:
+                continue  # an unknown scheme is the loader's error; an undeclared table the plugin's
+            self._source_settings[scheme] = _checked(
+                registration.settings, table, f"sources.{scheme}", locate
+            )
+
+    def check_cache_settings(
+        self,
+        backend: str,
+        settings: Mapping[str, Any],
+        where: str,
+        locate: Callable[[str], str] | None = None,
+    ) -> Mapping[str, Any]:
+        """A backend's keys of a `cache` table, checked against its declaration (as given without one)."""
+        if ("token-cache", backend) in self._deferred:
+            self._load_deferred("token-cache", backend)
+        registration = self._registrations.get(("token-cache", backend))
+        if registration is None or registration.settings is None:
+            return settings
+        return _checked(registration.settings, settings, where, locate)
 
     # --- introspection ----------------------------------------------------
 
@@ -308,6 +367,11 @@ class PluginHost:
         return frozenset(
             name for kind, name in (*self._registrations, *self._deferred) if kind == "token-cache"
         )
+
+    @property
+    def source_settings(self) -> Mapping[str, Mapping[str, Any]]:
+        """The `[sources.<scheme>]` tables, checked against what their plugins declared."""
+        return MappingProxyType(self._source_settings)
 
     @property
     def plugin_manager(self) -> pluggy.PluginManager:
@@ -536,6 +600,18 @@ def _provided() -> dict[tuple[str | None, str], list[tuple[str, str]]]:
         if dot and name and kind in ("secret-source", "token-cache"):
             provided.setdefault((_dist_name(entry_point), entry_point.value), []).append((kind, name))
     return provided
+
+
+def _checked(
+    declared: SettingsTable, table: Mapping[str, Any], where: str, locate: Callable[[str], str] | None
+) -> Mapping[str, Any]:
+    try:
+        return check_settings(declared, table, where)
+    except ConfigError as exc:
+        if locate is None:
+            raise
+        key = str(exc).partition(": ")[0]
+        raise ConfigError(f"{locate(key)}: {exc}") from None
 
 
 class _BuiltinResolver:

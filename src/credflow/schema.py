@@ -309,6 +309,8 @@ def toml_key(key: str) -> str:
 # --- table -> ClientConfig ---------------------------------------------------
 
 Locate = Callable[[str], str]  # key path inside the client table -> where it was set
+# (backend, its keys of the cache table, "clients.<name>.cache", locate) -> the checked keys
+CheckCacheSettings = Callable[[str, Mapping[str, Any], str, Locate], Mapping[str, Any]]
 
 
 def _shown(value: object) -> str:
@@ -329,6 +331,7 @@ def build_client(
     locate: Locate,
     secret_schemes: frozenset[str],
     cache_backends: frozenset[str],
+    check_cache_settings: CheckCacheSettings | None = None,
 ) -> ClientConfig:
     """Validate one `[clients.<name>]` table and build its `ClientConfig`.
 
@@ -365,6 +368,15 @@ def build_client(
     cache_policy = arguments.get("cache")
     if cache_policy is not None and cache_policy.backend not in cache_backends:
         raise fail("cache.backend", _unknown_backend(cache_policy.backend, cache_backends))
+    if cache_policy is not None and check_cache_settings is not None:
+        # The backend's own keys, checked against what its plugin declared, before any token.
+        checked = check_cache_settings(
+            cache_policy.backend,
+            cache_policy.settings,
+            f"clients.{name}.cache",
+            lambda key: locate(key.removeprefix(f"clients.{name}.")),
+        )
+        arguments["cache"] = dataclasses.replace(cache_policy, settings=checked)
     try:
         return ClientConfig(**arguments)
     except (ConfigError, InsecureTransportError) as exc:

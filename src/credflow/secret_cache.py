@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from .errors import SecretSourceUnavailableError
 from .reference import SecretReference
@@ -63,6 +64,17 @@ class SecretCache:
         self._entries: dict[SecretReference, _Entry] = {}
         self._locks: dict[SecretReference, threading.Lock] = {}
         self._locks_guard = threading.Lock()
+
+    @classmethod
+    def from_settings(
+        cls,
+        read: Callable[[SecretReference], SecretValue],
+        settings: Mapping[str, Any],
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> SecretCache:
+        """A cache of `settings["cache_ttl"]` and `["stale_if_error"]` (see `secret_cache_settings()`)."""
+        return cls(read, ttl=settings["cache_ttl"], stale_if_error=settings["stale_if_error"], clock=clock)
 
     def _lock_for(self, reference: SecretReference) -> threading.Lock:
         with self._locks_guard:

@@ -25,6 +25,13 @@ class Token:
     issued_at: datetime
     scope: str | None = None
     refresh_at: datetime | None = None
+    # Built once: an `httpx.Auth` sets it on every request, so it must cost an attribute read.
+    _header: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # RFC 6750 names the scheme "Bearer"; servers answer "bearer" just as often.
+        scheme = "Bearer" if self.token_type.lower() == "bearer" else self.token_type
+        object.__setattr__(self, "_header", f"{scheme} {self.access_token}")
 
     @property
     def fingerprint(self) -> str:
@@ -42,6 +49,4 @@ class Token:
 
     def authorization_header(self) -> str:
         """The value of the `Authorization` header that carries this token."""
-        # RFC 6750 names the scheme "Bearer"; servers answer "bearer" just as often.
-        scheme = "Bearer" if self.token_type.lower() == "bearer" else self.token_type
-        return f"{scheme} {self.access_token}"
+        return self._header

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from credflow.cli import ExitCode
 from credflow.testing import AuthServer
 from tests.leakcheck import LEDGER
@@ -65,3 +67,26 @@ def test_url_with_a_password_fails_the_config_step_without_showing_it(
     assert (ExitCode.CONFIG, STEPS_NOT_RUN) == (outcome.code, marks(outcome.out))
     assert "clients.api.token_endpoint: 'http://***@127.0.0.1:" in outcome.out
     assert password not in outcome.out + outcome.err
+
+
+@pytest.mark.parametrize(
+    ("table", "expected"),
+    [
+        ('timeout = "soon"', "sources.vault.timeout: expected a number of seconds, got str"),
+        ("bogus_key = 1", "sources.vault.bogus_key: unknown key (known keys: address, auth,"),
+        ("timout = 5", "sources.vault.timout: unknown key; did you mean 'timeout'?"),
+    ],
+)
+def test_bad_vault_setting_fails_the_config_step_naming_file_and_key(
+    run: Run, write_config: WriteConfig, server: AuthServer, table: str, expected: str
+) -> None:
+    """A bad or unknown [sources.vault] key: ✗ config valid naming the file and the key, no token asked."""
+    vault = f'[sources.vault]\naddress = "http://127.0.0.1:8200"\n{table}\n'
+    path = write_config(client_toml("api", server) + vault)
+    before = server.counters.tokens_issued
+
+    outcome = run("check", "--config", str(path))
+
+    assert (ExitCode.CONFIG, STEPS_NOT_RUN) == (outcome.code, marks(outcome.out))
+    assert f"{path}: {expected}" in outcome.out
+    assert before == server.counters.tokens_issued

@@ -38,7 +38,7 @@ client_id = "reports"
 client_secret = "file:/run/secrets/reports.json#client_secret"
 
 [sources.vault]
-addr = "https://vault.example.com:8200"
+address = "https://vault.example.com:8200"
 """
 
 
@@ -69,9 +69,8 @@ def test_sources_and_path_are_kept(write_config: WriteConfig) -> None:
 
     config = load_config(env={})
 
-    assert {"vault": {"addr": "https://vault.example.com:8200"}} == {
-        scheme: dict(table) for scheme, table in config.sources.items()
-    }
+    assert ["vault"] == list(config.sources)
+    assert "https://vault.example.com:8200" == config.sources["vault"]["address"]
     assert Path("credflow.toml") == config.path
     assert path.exists()
 
@@ -83,7 +82,7 @@ def test_plugin_host_gets_the_sources_settings(write_config: WriteConfig) -> Non
     host = load_config(env={}).plugin_host()
 
     assert {"env", "file", "vault"} <= host.secret_schemes
-    assert "https://vault.example.com:8200" == host._source_settings["vault"]["addr"]
+    assert "https://vault.example.com:8200" == host.source_settings["vault"]["address"]
 
 
 def test_explicit_path_wins_over_environment_and_default(write_config: WriteConfig, tmp_path: Path) -> None:

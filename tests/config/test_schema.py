@@ -91,8 +91,8 @@ password_ref = "env:REDIS_PASSWORD"
 fallback_secrets = ["file:/run/secrets/previous"]
 
 [sources.vault]
-addr = "https://vault.example.com"
-token = "hvs.literal-token"
+address = "https://vault.example.com"
+auth = { method = "token", token = "env:VAULT_TOKEN" }
 """
 
 
@@ -125,8 +125,9 @@ def test_dumps_show_references_and_hide_literal_secrets(write_config: WriteConfi
         billing["cache"]["password"],
         billing["cache"]["password_ref"],
     )
-    assert {"addr": "https://vault.example.com", "token": REDACTED} == document["sources"]["vault"]
-    assert [] == [leak for leak in ("pa55w0rd", "hunter2-literal", "hvs.literal-token") if leak in text]
+    vault = document["sources"]["vault"]
+    assert ("https://vault.example.com", "env:VAULT_TOKEN") == (vault["address"], vault["auth"]["token"])
+    assert [] == [leak for leak in ("pa55w0rd", "hunter2-literal") if leak in text]
 
 
 def test_redaction_walks_nested_tables_and_lists() -> None:

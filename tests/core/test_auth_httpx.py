@@ -64,6 +64,23 @@ def test_403_is_returned_without_renewal(server: AuthServer, make_engine: Engine
     assert 1 == server.counters.token_requests
 
 
+def test_an_allowed_loopback_origin_does_not_let_a_remote_one_through(
+    make_engine: EngineFactory, server: AuthServer
+) -> None:
+    """Allowed http hosts are remembered only once they passed: a remote one is refused every time."""
+    engine = make_engine()
+    auth = engine.httpx_auth()
+    with httpx.Client(auth=auth) as client:
+        statuses = [client.get(f"{server.api_url}/read/x").status_code for _ in range(2)]
+        refusals = 0
+        for _ in range(2):
+            with pytest.raises(InsecureTransportError, match="API request"):
+                client.get("http://api.example.com/x")
+            refusals += 1
+
+    assert ([200, 200], 2, 1) == (statuses, refusals, server.counters.token_requests)
+
+
 def test_plain_http_to_a_remote_api_is_refused(make_engine: EngineFactory) -> None:
     """The auth refuses to send a token over plain HTTP to a non-loopback host."""
     engine = make_engine()

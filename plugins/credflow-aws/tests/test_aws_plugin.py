@@ -10,7 +10,8 @@ import credflow_aws.plugin
 import pytest
 from credflow_aws.source import AwsSecretsManagerSource
 
-from credflow import ConfigError, PluginHost, RotatingSecretSource
+from credflow import ConfigError, PluginHost
+from credflow.plugin import RotatingSecretSource
 
 
 def test_entry_point_is_declared() -> None:
@@ -49,15 +50,13 @@ def test_loading_the_plugin_does_not_import_boto3() -> None:
     assert "[]" == result.stdout.strip()
 
 
-def test_invalid_settings_fail_when_the_source_is_created() -> None:
-    """The factory validates `[sources.aws-sm]` and raises ConfigError naming the key."""
-    host = PluginHost(
-        source_settings={"aws-sm": {"max_attempts": "3"}},
-        plugins=(credflow_aws.plugin,),
-        load_entry_points=False,
-    )
-
+def test_invalid_settings_fail_when_the_plugins_load() -> None:
+    """Loading the plugin checks `[sources.aws-sm]` and raises ConfigError naming the key."""
     with pytest.raises(ConfigError) as caught:
-        host.secret_source("aws-sm")
+        PluginHost(
+            source_settings={"aws-sm": {"max_attempts": "3"}},
+            plugins=(credflow_aws.plugin,),
+            load_entry_points=False,
+        )
 
     assert str(caught.value).startswith("sources.aws-sm.max_attempts: expected an integer")

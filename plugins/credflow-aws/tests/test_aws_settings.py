@@ -46,8 +46,8 @@ def test_every_setting_is_read() -> None:
 @pytest.mark.parametrize(
     ("table", "expected"),
     [
-        ({"regoin": "x"}, "sources.aws-sm.regoin: unknown setting; expected one of"),
-        ({"region": 3}, "sources.aws-sm.region: expected a non-empty string, got int"),
+        ({"regoin": "x"}, "sources.aws-sm.regoin: unknown key; did you mean 'region'?"),
+        ({"region": 3}, "sources.aws-sm.region: expected a non-empty string, got 3"),
         ({"profile": ""}, "sources.aws-sm.profile: expected a non-empty string"),
         ({"cache_ttl": "5m"}, "sources.aws-sm.cache_ttl: expected a number of seconds, got str"),
         ({"cache_ttl": True}, "sources.aws-sm.cache_ttl: expected a number of seconds, got bool"),

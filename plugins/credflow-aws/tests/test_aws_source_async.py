@@ -1,4 +1,4 @@
-"""The aws-sm source on the asynchronous path (`afetch` in a worker thread), mirroring test_source."""
+"""aws-sm on the asynchronous path (its `fetch` on credflow's worker thread), mirroring test_source."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import asyncio
 import json
 
 import pytest
-from aws_helpers import MakeHost, aws_source, ref
+from aws_helpers import MakeHost, ref
 from credflow_aws.testing import MotoSecretsManager
 
 from credflow import SecretNotFoundError, SecretSourceUnavailableError
@@ -21,16 +21,17 @@ async def test_json_key_selects_a_field(aws: MotoSecretsManager, make_host: Make
     assert "async-s3cr3t" == value.reveal()
 
 
-async def test_afetch_is_used_and_concurrent_reads_share_one_request(
+async def test_concurrent_async_reads_share_one_request(
     aws: MotoSecretsManager, make_host: MakeHost, name: str
 ) -> None:
-    """Ten concurrent `afetch` calls of one reference cost one GetSecretValue."""
+    """Ten concurrent async resolutions of one reference cost one GetSecretValue."""
     aws.create_secret(name, "shared")
     host = make_host()
-    source = aws_source(host)
     before = aws.request_count("GetSecretValue")
 
-    values = await asyncio.gather(*(source.afetch(ref(f"aws-sm:{name}"), fresh=False) for _ in range(10)))
+    values = await asyncio.gather(
+        *(host.aresolve_secret(ref(f"aws-sm:{name}"), fresh=False) for _ in range(10))
+    )
 
     assert ["shared"] * 10 == [v.reveal() for v in values]
     assert 1 == aws.request_count("GetSecretValue") - before

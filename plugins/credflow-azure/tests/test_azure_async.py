@@ -1,4 +1,4 @@
-"""The async path (`afetch` in a worker thread), mirroring the sync reads."""
+"""The async path (the source's `fetch` on credflow's worker thread), mirroring the sync reads."""
 
 from __future__ import annotations
 

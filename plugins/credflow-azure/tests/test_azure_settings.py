@@ -8,7 +8,8 @@ import pytest
 from credflow_azure import AzureKeyVaultSettings
 from credflow_azure.plugin import make_source
 
-from credflow import ConfigError, SourceContext
+from credflow import ConfigError
+from credflow.plugin import SourceContext
 
 CLIENT_SECRET = {
     "credential": "client_secret",
@@ -34,10 +35,10 @@ def test_defaults() -> None:
 @pytest.mark.parametrize(
     ("table", "complaint"),
     [
-        ({"cache_tll": 5}, "sources.azure-kv.cache_tll is not a setting"),
-        ({"cache_ttl": "5"}, "sources.azure-kv.cache_ttl must be a number"),
-        ({"cache_ttl": True}, "sources.azure-kv.cache_ttl must be a number"),
-        ({"timeout": 0}, "sources.azure-kv.timeout: expected a positive number of seconds, got 0.0"),
+        ({"cache_tll": 5}, "sources.azure-kv.cache_tll: unknown key; did you mean 'cache_ttl'?"),
+        ({"cache_ttl": "5"}, "sources.azure-kv.cache_ttl: expected a number of seconds"),
+        ({"cache_ttl": True}, "sources.azure-kv.cache_ttl: expected a number of seconds"),
+        ({"timeout": 0}, "sources.azure-kv.timeout: expected a positive number of seconds, got 0"),
         ({"timeout": float("nan")}, "sources.azure-kv.timeout: expected a finite number of seconds, got nan"),
         ({"cache_ttl": float("inf")}, "sources.azure-kv.cache_ttl: expected a finite number of seconds"),
         ({"stale_if_error": -1}, "sources.azure-kv.stale_if_error: expected a non-negative number"),
@@ -47,16 +48,19 @@ def test_defaults() -> None:
             {"authority": "https://admin:hunter2@login.example"},
             "sources.azure-kv.authority: 'https://***@login.example' carries credentials",
         ),
-        ({"max_retries": 1.5}, "sources.azure-kv.max_retries must be a whole number"),
-        ({"verify_challenge_resource": "no"}, "verify_challenge_resource must be true or false"),
+        ({"max_retries": 1.5}, "sources.azure-kv.max_retries: expected an integer of at least 0, got 1.5"),
+        ({"verify_challenge_resource": "no"}, "verify_challenge_resource: expected true or false"),
         ({"vault_suffix": "https://vault.azure.cn"}, "sources.azure-kv.vault_suffix"),
-        ({"ca_bundle": "/nonexistent/ca.pem"}, "sources.azure-kv.ca_bundle must name"),
-        ({"authority": "http://login.example"}, "sources.azure-kv.authority must be an https"),
-        ({"credential": "password"}, "sources.azure-kv.credential must be one of"),
-        ({"credential": "client_secret"}, "sources.azure-kv.tenant_id is required"),
-        ({**CLIENT_SECRET, "client_secret": ""}, "client_secret must be a non-empty string"),
-        ({"client_secret": "env:S"}, "client_secret is not used with credential = 'default'"),
-        ({"credential": "managed_identity", "authority": "x"}, "authority is not used"),
+        ({"ca_bundle": "/nonexistent/ca.pem"}, "sources.azure-kv.ca_bundle: must name"),
+        ({"authority": "http://login.example"}, "sources.azure-kv.authority: must be an https"),
+        ({"credential": "password"}, "sources.azure-kv.credential: expected one of"),
+        ({"credential": "client_secret"}, "sources.azure-kv.tenant_id: is required"),
+        (
+            {**CLIENT_SECRET, "client_secret": ""},
+            "client_secret: expected a secret reference",
+        ),
+        ({"client_secret": "env:S"}, "client_secret: is not used with credential = 'default'"),
+        ({"credential": "managed_identity", "authority": "x"}, "authority: is not used"),
         (
             {"credential": "certificate", "tenant_id": "t", "client_id": "c"},
             "set exactly one of certificate_path",
@@ -76,7 +80,7 @@ def test_credential_secret_cannot_live_in_key_vault() -> None:
     """client_secret = "azure-kv:..." is refused: it would need itself to be read."""
     context = SourceContext(scheme="azure-kv", settings={**CLIENT_SECRET, "client_secret": "azure-kv:v/s"})
 
-    with pytest.raises(ConfigError, match=r"sources\.azure-kv\.client_secret cannot be"):
+    with pytest.raises(ConfigError, match=r"sources\.azure-kv\.client_secret: cannot be"):
         make_source(context)
 
 

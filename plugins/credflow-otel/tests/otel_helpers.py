@@ -14,14 +14,8 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from credflow import (
-    SecretCache,
-    SecretReference,
-    SecretSourceUnavailableError,
-    SecretValue,
-    SourceContext,
-    hookimpl,
-)
+from credflow import SecretReference, SecretSourceUnavailableError, SecretValue, hookimpl
+from credflow.plugin import SecretCache, SourceContext
 
 
 @dataclass

@@ -7,9 +7,16 @@ from pathlib import Path
 import credflow_otel
 import pytest
 
-from credflow.cli.check_command import render_diagnosis
-from credflow.doctor import diagnose
+from credflow.cli import main
 from credflow.testing import AuthServer
+
+
+def _telemetry_line(path: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    """Run `credflow check --config path` in this process; its `telemetry:` line."""
+    main(["check", "--config", str(path)])
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("telemetry: ")]
+    assert 1 == len(lines)
+    return lines[0]
 
 
 def _write(tmp_path: Path, server: AuthServer, telemetry_table: str = "") -> Path:
@@ -34,45 +41,57 @@ def global_plugin_restored(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.usefixtures("global_plugin_restored")
 def test_check_reports_telemetry_on_without_a_meter_provider(
-    credflow_auth_server: AuthServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    credflow_auth_server: AuthServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Installed and enabled, with no SDK set up: on, and the no-op provider is named as such."""
     monkeypatch.setenv("OTEL_CHECK_SECRET", credflow_auth_server.test_client_secret)
     path = _write(tmp_path, credflow_auth_server)
 
-    report = render_diagnosis(
-        diagnose(path, env={"OTEL_CHECK_SECRET": credflow_auth_server.test_client_secret})
-    )
+    line = _telemetry_line(path, capsys)
 
     assert (
         "telemetry: on; credflow-otel: no meter provider installed (OpenTelemetry's no-op default: "
         "the application sets one up with the SDK)"
-    ) in report.splitlines()
+    ) == line
 
 
 @pytest.mark.usefixtures("global_plugin_restored")
-def test_check_reports_telemetry_switched_off(credflow_auth_server: AuthServer, tmp_path: Path) -> None:
+def test_check_reports_telemetry_switched_off(
+    credflow_auth_server: AuthServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     """[telemetry] enabled = false: off, and the installed plugin is still named."""
+    monkeypatch.setenv("OTEL_CHECK_SECRET", credflow_auth_server.test_client_secret)
     path = _write(tmp_path, credflow_auth_server, "[telemetry]\nenabled = false\n")
 
-    diagnosis = diagnose(path, env={"OTEL_CHECK_SECRET": credflow_auth_server.test_client_secret})
+    line = _telemetry_line(path, capsys)
 
-    assert diagnosis.telemetry.startswith("off ([telemetry] enabled = false); installed: credflow-otel: ")
+    assert line.startswith("telemetry: off ([telemetry] enabled = false); installed: credflow-otel: ")
     assert not credflow_otel.telemetry_plugin.enabled
 
 
 def test_check_reports_no_telemetry_plugin(
-    credflow_auth_server: AuthServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    credflow_auth_server: AuthServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """With the plugin blocked, check says telemetry is off and how to install it."""
     monkeypatch.setenv("CREDFLOW_BLOCK_PLUGINS", "otel")
+    monkeypatch.setenv("OTEL_CHECK_SECRET", credflow_auth_server.test_client_secret)
     path = _write(tmp_path, credflow_auth_server)
 
-    diagnosis = diagnose(path, env={"OTEL_CHECK_SECRET": credflow_auth_server.test_client_secret})
+    line = _telemetry_line(path, capsys)
 
-    assert "off: no telemetry plugin installed (pip install 'credflow[otel]' for OpenTelemetry)" == (
-        diagnosis.telemetry
+    expected = (
+        "telemetry: off: no telemetry plugin installed (pip install 'credflow[otel]' for OpenTelemetry)"
     )
+    assert expected == line
 
 
 def test_describe_names_an_sdk_meter_provider() -> None:

@@ -14,7 +14,8 @@ from otel_helpers import (
     values,
 )
 
-from credflow import ClientConfig, CredentialsRejectedError, ManualClock, PluginHost, TokenEngine
+from credflow import ClientConfig, CredentialsRejectedError, PluginHost, TokenEngine
+from credflow.clock import ManualClock
 from credflow.testing import AuthServer
 
 LIFETIME = 600

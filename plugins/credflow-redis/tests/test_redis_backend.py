@@ -14,8 +14,8 @@ from credflow_redis.sealing import entry_keys
 from credflow_redis.testing import RedisServer
 from redis_helpers import CLIENT_ID, SCOPE, make_host
 
-from credflow import CacheScope, ClientConfig, SecretValue, Token
-from credflow.cache import cache_key
+from credflow import ClientConfig, SecretValue, Token
+from credflow.plugin import CacheScope, cache_key
 from credflow.testing import wait_until
 
 ENDPOINT = "https://auth.example.com/oauth2/token"

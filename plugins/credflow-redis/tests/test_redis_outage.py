@@ -10,7 +10,7 @@ from credflow_redis.outage import OutageGuard
 from credflow_redis.testing import RedisServer
 from redis_helpers import REDIS_URL_ENV, EventRecorder, Replicas
 
-from credflow import ManualClock
+from credflow.clock import ManualClock
 from credflow.events import AuditEvent
 
 COOLDOWN = 2.0

@@ -58,7 +58,7 @@ def test_literal_url_without_password_is_accepted() -> None:
         ({}, "cache.url: the redis token cache needs a URL"),
         ({"url": "redis://:hunter2@redis:6379"}, "cache.url: this URL carries a password"),
         ({"url": "not a reference"}, "cache.url: expected a secret reference"),
-        ({"url": "env:R", "colour": "blue"}, "cache.colour: unknown setting"),
+        ({"url": "env:R", "colour": "blue"}, "cache.colour: unknown key; did you mean 'cluster'?"),
         ({"url": "env:R", "timeout": 0}, "cache.timeout: expected a positive number"),
         ({"url": "env:R", "timeout": float("nan")}, "cache.timeout: expected a finite number of seconds"),
         ({"url": "env:R", "lock_ttl": float("inf")}, "cache.lock_ttl: expected a finite number of seconds"),
@@ -91,4 +91,4 @@ def test_engine_creation_fails_on_invalid_settings() -> None:
     """The plugin host refuses invalid settings when the backend is built."""
     with pytest.raises(ConfigError) as caught:
         make_host().token_cache("redis", {"url": "env:R", "timout": 1})
-    assert str(caught.value).startswith("cache.timout: unknown setting")
+    assert str(caught.value).startswith("cache.timout: unknown key; did you mean 'timeout'?")

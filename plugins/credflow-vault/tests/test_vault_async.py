@@ -1,4 +1,4 @@
-"""The async path mirrors the sync one: `aresolve_secret` reads through `afetch`."""
+"""The async path mirrors the sync one: `aresolve_secret` runs the source's `fetch` off the event loop."""
 
 from __future__ import annotations
 

@@ -14,7 +14,8 @@ from credflow_vault.testing import VaultDevServer
 from joserfc.jwk import ECKey
 from vault_helpers import MakeHost, read, signed_jwt, vault_source
 
-from credflow import ManualClock, SecretAccessDeniedError
+from credflow import SecretAccessDeniedError
+from credflow.clock import ManualClock
 
 
 @pytest.fixture

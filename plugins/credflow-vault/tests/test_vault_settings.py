@@ -27,7 +27,7 @@ def config_error(**settings: Any) -> str:
 @pytest.mark.parametrize(
     ("settings", "expected"),
     [
-        ({"address": ADDRESS, "adress": "x"}, "sources.vault.adress: unknown setting"),
+        ({"address": ADDRESS, "adress": "x"}, "sources.vault.adress: unknown key; did you mean 'address'?"),
         ({"address": ADDRESS, "timeout": "10"}, "sources.vault.timeout: expected a number"),
         ({"address": ADDRESS, "timeout": True}, "sources.vault.timeout: expected a number"),
         ({"address": ADDRESS, "cache_ttl": -1}, "sources.vault.cache_ttl: expected a non-negative number"),
@@ -75,11 +75,11 @@ def config_error(**settings: Any) -> str:
         ({"address": ADDRESS, "auth": {"method": "kubernetes"}}, "sources.vault.auth.role: required"),
         (
             {"address": ADDRESS, "auth": {"method": "token", "role": "r"}},
-            "sources.vault.auth.role: unknown setting",
+            "sources.vault.auth.role: unknown setting for method = 'token'",
         ),
         (
             {"address": ADDRESS, "mounts": {"kv1": {"version": 3}}},
-            "sources.vault.mounts.kv1.version: expected 1 or 2",
+            "sources.vault.mounts.kv1.version: expected an integer of at most 2",
         ),
     ],
 )
@@ -141,16 +141,29 @@ def test_ca_cert_becomes_the_verify_bundle() -> None:
     assert expected == parse_settings({"address": ADDRESS, "ca_cert": expected}).verify
 
 
-def test_host_factory_rejects_bad_settings() -> None:
-    """Creating the source through a PluginHost validates `[sources.vault]` first."""
+def test_host_rejects_bad_settings_when_it_loads() -> None:
+    """A PluginHost checks `[sources.vault]` as it loads the plugin, before any source exists."""
+    with pytest.raises(ConfigError) as caught:
+        PluginHost(
+            source_settings={"vault": {"address": ADDRESS, "timeout": "slow"}},
+            plugins=(plugin,),
+            load_entry_points=False,
+        )
+
+    expected = "sources.vault.timeout: expected a number of seconds, got str"
+    assert expected == str(caught.value)
+
+
+def test_checked_settings_reach_the_factory_with_defaults() -> None:
+    """The source is built from the checked table: defaults filled in, parsed again unchanged."""
     host = PluginHost(
-        source_settings={"vault": {"address": ADDRESS, "timeout": "slow"}},
-        plugins=(plugin,),
-        load_entry_points=False,
+        source_settings={"vault": {"address": ADDRESS}}, plugins=(plugin,), load_entry_points=False
     )
 
-    with pytest.raises(ConfigError):
-        host.secret_source("vault")
+    settings = parse_settings(host.source_settings["vault"])
+
+    expected = (ADDRESS, 10.0, 300.0, "token")
+    assert expected == (settings.address, settings.timeout, settings.cache_ttl, settings.auth.method)
 
 
 def test_entry_point_registers_the_vault_scheme(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,18 +14,20 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ..retry import set_testing
     from .clock import ManualClock
     from .counters import ServerCounters
     from .server import AuthServer
     from .waiting import await_until, wait_until
 
-__all__ = ["AuthServer", "ManualClock", "ServerCounters", "await_until", "wait_until"]
+__all__ = ["AuthServer", "ManualClock", "ServerCounters", "await_until", "set_testing", "wait_until"]
 
 _MODULE_OF = {
     "AuthServer": ".server",
     "ManualClock": ".clock",
     "ServerCounters": ".counters",
     "await_until": ".waiting",
+    "set_testing": "..retry",
     "wait_until": ".waiting",
 }
 

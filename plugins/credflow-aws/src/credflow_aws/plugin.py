@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from credflow import RegisterSecretSource, SourceContext, hookimpl
+from credflow import hookimpl
+from credflow.plugin import RegisterSecretSource, SourceContext
 
-from .settings import AwsSettings
+from .settings import SETTINGS, AwsSettings
 
 if TYPE_CHECKING:
     from .source import AwsSecretsManagerSource
@@ -28,4 +29,4 @@ def _factory(context: SourceContext) -> AwsSecretsManagerSource:
 @hookimpl
 def credflow_register_secret_sources(register: RegisterSecretSource) -> None:
     """Serve `aws-sm:` references."""
-    register(SCHEME, _factory, description="AWS Secrets Manager (GetSecretValue)")
+    register(SCHEME, _factory, description="AWS Secrets Manager (GetSecretValue)", settings=SETTINGS)

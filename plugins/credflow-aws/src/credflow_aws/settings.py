@@ -7,11 +7,19 @@ from dataclasses import dataclass, fields
 from typing import Any
 from urllib.parse import urlsplit
 
-from credflow import ConfigError
-from credflow.security import ensure_no_userinfo, is_loopback_host
-from credflow.validation import check_integer, check_seconds
+from credflow.plugin import (
+    ConfigError,
+    SettingsTable,
+    check_settings,
+    ensure_no_userinfo,
+    integer,
+    is_loopback_host,
+    seconds,
+    secret_cache_settings,
+    string,
+)
 
-__all__ = ["AwsSettings"]
+__all__ = ["SETTINGS", "AwsSettings"]
 
 # botocore's own retry modes stop well below this; more is a typo.
 _MAX_ATTEMPTS = 100
@@ -42,33 +50,38 @@ class AwsSettings:
 
     @classmethod
     def from_mapping(cls, table: Mapping[str, Any], *, scheme: str = "aws-sm") -> AwsSettings:
-        """Validate the TOML table; `ConfigError` names `sources.<scheme>.<key>` and the fix."""
-        known = {f.name for f in fields(cls)}
-        for key in table:
-            if key not in known:
-                raise ConfigError(
-                    f"sources.{scheme}.{key}: unknown setting; expected one of {', '.join(sorted(known))}"
-                )
-        values: dict[str, Any] = {}
-        for key in ("region", "profile", "endpoint_url"):
-            if key in table:
-                values[key] = _text(table[key], f"sources.{scheme}.{key}")
-        if "endpoint_url" in values:
-            _check_endpoint(values["endpoint_url"], f"sources.{scheme}.endpoint_url")
-        for key, positive in (("cache_ttl", False), ("stale_if_error", False), ("timeout", True)):
-            if key in table:
-                values[key] = check_seconds(table[key], f"sources.{scheme}.{key}", positive=positive)
-        if "max_attempts" in table:
-            values["max_attempts"] = check_integer(
-                table["max_attempts"], f"sources.{scheme}.max_attempts", minimum=1, maximum=_MAX_ATTEMPTS
-            )
-        return cls(**values)
+        """Check the TOML table against `SETTINGS`; `ConfigError` names `sources.<scheme>.<key>` and the fix.
+
+        A table already checked (a loaded configuration's) passes unchanged.
+        """
+        values = check_settings(SETTINGS, table, f"sources.{scheme}")
+        return cls(**{item.name: values[item.name] for item in fields(cls)})
 
 
-def _text(value: object, key: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"{key}: expected a non-empty string, got {type(value).__name__}")
-    return value.strip()
+def _check(values: Mapping[str, Any]) -> None:
+    if values["endpoint_url"] is not None:
+        _check_endpoint(values["endpoint_url"], "endpoint_url")
+
+
+#: `[sources.aws-sm]`, declared once: checked when the configuration loads, documented from here.
+SETTINGS = SettingsTable(
+    (
+        string("region", help="Region used when the reference names none (no `?region=`, not an ARN)."),
+        string("profile", help="A profile of the shared AWS config and credentials files."),
+        string("endpoint_url", help="Another endpoint: a VPC or FIPS endpoint, a local test server."),
+        *secret_cache_settings(),
+        seconds("timeout", default=10.0, positive=True, help="Seconds for each of botocore's timeouts."),
+        integer(
+            "max_attempts",
+            default=3,
+            minimum=1,
+            maximum=_MAX_ATTEMPTS,
+            help="Attempts per read, the first included; botocore backs off between them.",
+        ),
+    ),
+    help="The AWS Secrets Manager source (`aws-sm:` references). Credentials come from boto3's chain.",
+    check=_check,
+)
 
 
 def _check_endpoint(url: str, key: str) -> None:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from credflow import SecretCache, SecretReference, SecretSourceError, SecretValue
-from credflow.sources._values import select_value
+from credflow import SecretReference, SecretSourceError, SecretValue
+from credflow.plugin import SecretCache, select_value
 
 from .clients import ClientPool
 from .errors import translate
@@ -45,10 +44,6 @@ class AwsSecretsManagerSource:
             version=whole.version,
         )
         return value.served_from_cache(stale=whole.stale) if whole.cached else value
-
-    async def afetch(self, reference: SecretReference, *, fresh: bool) -> SecretValue:
-        """`fetch` in a worker thread: boto3 blocks, the event loop must not."""
-        return await asyncio.to_thread(self.fetch, reference, fresh=fresh)
 
     def rotation_candidates(self, reference: SecretReference) -> Sequence[SecretReference]:
         """AWSCURRENT, then AWSPENDING, then AWSPREVIOUS; a pinned stage or version only itself."""

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from credflow import ConfigError, RegisterSecretSource, SourceContext, hookimpl
+from credflow import ConfigError, hookimpl
+from credflow.plugin import RegisterSecretSource, SourceContext
 
-from .settings import SCHEME, AzureKeyVaultSettings
+from .settings import SCHEME, SETTINGS, AzureKeyVaultSettings
 
 if TYPE_CHECKING:
     from .source import AzureKeyVaultSource
@@ -21,13 +22,6 @@ __all__ = ["credflow_register_secret_sources", "make_source"]
 def make_source(context: SourceContext) -> AzureKeyVaultSource:
     """Validate `[sources.azure-kv]` and create the source (this imports the Azure SDK)."""
     settings = AzureKeyVaultSettings.from_mapping(context.settings)
-    for key in ("client_secret", "certificate", "certificate_password"):
-        value = getattr(settings, key)
-        if value is not None and value.startswith(f"{SCHEME}:"):
-            raise ConfigError(
-                f"sources.{SCHEME}.{key} cannot be an {SCHEME}: reference: the credential "
-                "that opens Key Vault cannot itself be kept in Key Vault"
-            )
     try:
         from .source import AzureKeyVaultSource
     except ImportError as exc:
@@ -41,4 +35,4 @@ def make_source(context: SourceContext) -> AzureKeyVaultSource:
 @hookimpl
 def credflow_register_secret_sources(register: RegisterSecretSource) -> None:
     """Serve the `azure-kv` scheme."""
-    register(SCHEME, make_source, description="Azure Key Vault secrets (azure-identity)")
+    register(SCHEME, make_source, description="Azure Key Vault secrets (azure-identity)", settings=SETTINGS)

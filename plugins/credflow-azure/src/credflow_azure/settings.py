@@ -9,14 +9,23 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
-from credflow import ConfigError
-from credflow.security import ensure_no_userinfo
-from credflow.validation import check_integer, check_seconds
+from credflow.plugin import (
+    ConfigError,
+    SettingsTable,
+    boolean,
+    check_settings,
+    choice,
+    ensure_no_userinfo,
+    integer,
+    seconds,
+    secret_cache_settings,
+    string,
+)
 
-__all__ = ["CREDENTIALS", "AzureKeyVaultSettings"]
+__all__ = ["CREDENTIALS", "SETTINGS", "AzureKeyVaultSettings"]
 
 SCHEME = "azure-kv"
 
@@ -78,24 +87,19 @@ class AzureKeyVaultSettings:
 
     @classmethod
     def from_mapping(cls, table: Mapping[str, Any]) -> AzureKeyVaultSettings:
-        """Validate the `[sources.azure-kv]` table."""
-        known = {f.name: f for f in fields(cls)}
-        for key in table:
-            if key not in known:
-                raise _error(key, f"is not a setting of azure-kv (known: {', '.join(sorted(known))})")
-        values: dict[str, Any] = {}
-        for key, value in table.items():
-            values[key] = _check_type(key, value, known[key].type)
-        settings = cls(**values)
-        settings._validate(frozenset(table))
-        return settings
+        """Check the `[sources.azure-kv]` table against `SETTINGS` (a checked table passes unchanged)."""
+        values = check_settings(SETTINGS, table, f"sources.{SCHEME}")
+        return cls(**values)
 
     def _validate(self, given: frozenset[str]) -> None:
-        for key in ("cache_ttl", "stale_if_error"):
-            check_seconds(getattr(self, key), f"sources.{SCHEME}.{key}")
-        if self.timeout is not None:
-            check_seconds(self.timeout, f"sources.{SCHEME}.timeout", positive=True)
-        check_integer(self.max_retries, f"sources.{SCHEME}.max_retries", minimum=0, maximum=_MAX_RETRIES)
+        for key in ("client_secret", "certificate", "certificate_password"):
+            value = getattr(self, key)
+            if value is not None and value.startswith(f"{SCHEME}:"):
+                raise _error(
+                    key,
+                    f"cannot be an {SCHEME}: reference: the credential that opens Key Vault "
+                    "cannot itself be kept in Key Vault",
+                )
         if "://" in self.vault_suffix or "/" in self.vault_suffix or not self.vault_suffix:
             raise _error("vault_suffix", "must be a DNS suffix such as 'vault.azure.cn', without https://")
         if self.ca_bundle is not None and not os.path.isfile(self.ca_bundle):
@@ -103,13 +107,11 @@ class AzureKeyVaultSettings:
         if self.authority is not None:
             ensure_no_userinfo(
                 self.authority,
-                key=f"sources.{SCHEME}.authority",
+                key="authority",
                 credentials="the credential's own settings (client_id, client_secret, certificate) hold them",
             )
             if self.authority.startswith("http://"):
                 raise _error("authority", "must be an https URL or a host name")
-        if self.credential not in CREDENTIALS:
-            raise _error("credential", f"must be one of {', '.join(repr(c) for c in CREDENTIALS)}")
         allowed = CREDENTIALS[self.credential]
         for key in sorted(given & _CREDENTIAL_KEYS - allowed):
             users = [c for c, keys in CREDENTIALS.items() if key in keys]
@@ -130,23 +132,46 @@ class AzureKeyVaultSettings:
 
 
 def _error(key: str, what: str) -> ConfigError:
-    return ConfigError(f"sources.{SCHEME}.{key} {what}")
+    # Relative to the table: check_settings puts `sources.azure-kv.` in front.
+    return ConfigError(f"{key}: {what}")
 
 
-def _check_type(key: str, value: Any, annotation: Any) -> Any:
-    text = str(annotation)
-    if text.startswith("bool"):
-        if not isinstance(value, bool):
-            raise _error(key, f"must be true or false, not {value!r}")
-        return value
-    if text.startswith("int"):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise _error(key, f"must be a whole number, not {value!r}")
-        return value
-    if text.startswith("float"):
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise _error(key, f"must be a number of seconds, not {value!r}")
-        return float(value)
-    if not isinstance(value, str) or not value.strip():
-        raise _error(key, f"must be a non-empty string, not {value!r}")
-    return value.strip()
+def _check(values: Mapping[str, Any]) -> None:
+    # A key counts as given when it differs from its default, so a checked table checks the same.
+    given = frozenset(key for key, value in values.items() if value != SETTINGS.by_name[key].default)
+    AzureKeyVaultSettings(**values)._validate(given)
+
+
+_CREDENTIAL_SETTINGS = (
+    string("tenant_id", help="The Entra tenant of the credential."),
+    string("client_id", help="The application (or user-assigned identity) client ID."),
+    string("client_secret", secret_reference=True, help="credential = client_secret: a reference to it."),
+    string("certificate_path", help="credential = certificate: a PEM or PKCS12 file."),
+    string("certificate", secret_reference=True, help="credential = certificate: a reference to the PEM."),
+    string("certificate_password", secret_reference=True, help="A reference to the certificate's password."),
+    string("token_file_path", help="credential = workload_identity: the federated token file."),
+    string("authority", help="The Entra authority host, such as login.microsoftonline.us."),
+    boolean("disable_instance_discovery", help="Skip Entra instance discovery (private clouds)."),
+)
+
+#: `[sources.azure-kv]`, declared once: checked when the configuration loads, documented from here.
+SETTINGS = SettingsTable(
+    (
+        *secret_cache_settings(),
+        seconds("timeout", default=None, positive=True, help="Seconds per Key Vault request."),
+        integer("max_retries", default=3, minimum=0, maximum=_MAX_RETRIES, help="Retries of a request."),
+        string(
+            "vault_suffix",
+            default="vault.azure.net",
+            help="DNS suffix of vault hosts.",
+        ),
+        string("api_version", help="The Key Vault REST API version (SDK default)."),
+        boolean("verify_challenge_resource", default=True, help="Check the auth challenge names this vault."),
+        string("ca_bundle", help="A PEM bundle of the CAs to trust (a private endpoint, a test server)."),
+        boolean("allow_expired", help="Serve a secret past its expiry date instead of refusing it."),
+        choice("credential", tuple(CREDENTIALS), default="default", help="How the source authenticates."),
+        *_CREDENTIAL_SETTINGS,
+    ),
+    help="The Azure Key Vault source (`azure-kv:` references).",
+    check=_check,
+)

@@ -8,7 +8,6 @@ plugin's factory imports it.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 import threading
@@ -19,14 +18,8 @@ from azure.core.credentials import TokenCredential
 from azure.core.exceptions import AzureError, ClientAuthenticationError
 from azure.keyvault.secrets import SecretClient, SecretProperties
 
-from credflow import (
-    SecretCache,
-    SecretReference,
-    SecretSourceError,
-    SecretSourceUnavailableError,
-    SecretValue,
-)
-from credflow.sources._values import select_value
+from credflow import SecretReference, SecretSourceError, SecretSourceUnavailableError, SecretValue
+from credflow.plugin import SecretCache, select_value
 
 from ._translate import is_transient, translate
 from .address import SecretAddress, parse_address
@@ -57,10 +50,6 @@ class AzureKeyVaultSource:
     def fetch(self, reference: SecretReference, *, fresh: bool) -> SecretValue:
         """Return the secret, from the cache unless `fresh` or older than `cache_ttl`."""
         return self._cache.fetch(reference, fresh=fresh)
-
-    async def afetch(self, reference: SecretReference, *, fresh: bool) -> SecretValue:
-        """`fetch` in a worker thread: the sync SDK is the one installed everywhere."""
-        return await asyncio.to_thread(self.fetch, reference, fresh=fresh)
 
     def rotation_candidates(self, reference: SecretReference) -> Sequence[SecretReference]:
         """The latest version, then the newest other enabled, unexpired version.

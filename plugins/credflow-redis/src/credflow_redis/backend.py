@@ -22,8 +22,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from credflow import CacheScope, CredflowError, Token
+from credflow import CredflowError, Token
 from credflow.events import AuditEvent
+from credflow.plugin import CacheScope
 
 from .outage import OutageGuard
 from .sealing import ENTRY_VERSION, TAG_SIZE, entry_keys, fingerprint_tag, open_entry, seal

@@ -11,9 +11,10 @@ import weakref
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING
 
-from credflow import CacheContext, PluginError, RegisterTokenCache, hookimpl
+from credflow import PluginError, hookimpl
+from credflow.plugin import CacheContext, RegisterTokenCache
 
-from .settings import RedisSettings, parse_settings
+from .settings import SETTINGS, RedisSettings, parse_settings
 
 if TYPE_CHECKING:
     from .backend import RedisConnection, RedisTokenCache
@@ -65,4 +66,5 @@ def credflow_register_token_caches(register: RegisterTokenCache) -> None:
         "redis",
         redis_cache_factory,
         description="tokens shared by all replicas through Redis or Valkey, encrypted with the client secret",
+        settings=SETTINGS,
     )

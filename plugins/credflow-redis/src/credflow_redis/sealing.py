@@ -1,4 +1,4 @@
-"""Opaque Redis key names; the sealing itself is credflow's (`credflow.sealing`), shared with the file cache.
+"""Opaque Redis key names; the sealing is credflow's (`credflow.plugin.seal`), shared with the file cache.
 
 The names below are re-exported so code importing them from here keeps working.
 """
@@ -8,8 +8,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from credflow import CacheScope
-from credflow.sealing import ENTRY_VERSION, TAG_SIZE, fingerprint_tag, open_entry, seal
+from credflow.plugin import ENTRY_VERSION, TAG_SIZE, CacheScope, fingerprint_tag, open_entry, seal
 
 __all__ = ["ENTRY_VERSION", "TAG_SIZE", "EntryKeys", "entry_keys", "fingerprint_tag", "open_entry", "seal"]
 

@@ -13,15 +13,29 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from credflow import ConfigError
-from credflow.reference import SecretReference
-from credflow.validation import check_seconds
+from credflow.plugin import (
+    ConfigError,
+    SecretReference,
+    SettingsTable,
+    boolean,
+    check_settings,
+    seconds,
+    string,
+    strings,
+    table,
+)
 
-__all__ = ["DEFAULT_KEY_PREFIX", "RedisSettings", "SentinelSettings", "TlsSettings", "parse_settings"]
+__all__ = [
+    "DEFAULT_KEY_PREFIX",
+    "SETTINGS",
+    "RedisSettings",
+    "SentinelSettings",
+    "TlsSettings",
+    "parse_settings",
+]
 
 DEFAULT_KEY_PREFIX = "credflow:"
 URL_SCHEMES = ("redis", "rediss", "unix")
-_KNOWN_KEYS = ("url", "tls", "sentinel", "cluster", "key_prefix", "timeout", "lock_ttl", "cooldown")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,114 +75,112 @@ class RedisSettings:
         return self.url is not None and self.url.split(":", 1)[0] in URL_SCHEMES
 
 
-def parse_settings(raw: Mapping[str, Any]) -> RedisSettings:
-    """Validate the `cache` table; every message names the offending key, never a value that may be secret."""
-    unknown = sorted(set(raw) - set(_KNOWN_KEYS))
-    if unknown:
-        raise ConfigError(
-            f"cache.{unknown[0]}: unknown setting of the redis token cache (known: {', '.join(_KNOWN_KEYS)})"
-        )
-    sentinel = _sentinel(raw["sentinel"]) if "sentinel" in raw else None
-    url = raw.get("url")
+def _check(values: Mapping[str, Any]) -> None:
+    """The rules that span keys: a URL or Sentinel, TLS only with rediss://, a certificate with its key."""
+    sentinel = _sentinel(values["sentinel"])
+    url = values["url"]
     if url is None and sentinel is None:
         raise ConfigError(
-            "cache.url: the redis token cache needs a URL, given as a secret reference such as "
+            "url: the redis token cache needs a URL, given as a secret reference such as "
             "'env:REDIS_URL' (or a Sentinel table)"
         )
     if url is not None:
-        url = _url(url)
-    cluster = raw.get("cluster", False)
-    if not isinstance(cluster, bool):
-        raise ConfigError(f"cache.cluster: expected true or false, got {cluster!r}")
-    if cluster and sentinel is not None:
-        raise ConfigError("cache.cluster: Redis Cluster and Sentinel exclude each other; choose one")
-    tls = _tls(raw["tls"]) if "tls" in raw else None
+        _url(url)
+    if values["cluster"] and sentinel is not None:
+        raise ConfigError("cluster: Redis Cluster and Sentinel exclude each other; choose one")
+    tls = _tls(values["tls"])
     if tls is not None and url is not None and url.startswith(("redis:", "unix:")):
-        raise ConfigError("cache.tls: TLS settings need a rediss:// URL")
-    prefix = raw.get("key_prefix", DEFAULT_KEY_PREFIX)
-    if not isinstance(prefix, str) or not prefix:
-        raise ConfigError(f"cache.key_prefix: expected a non-empty string, got {prefix!r}")
-    lock_ttl = raw.get("lock_ttl")
+        raise ConfigError("tls: TLS settings need a rediss:// URL")
+
+
+#: The redis backend's keys of `[clients.<name>.cache]`: checked when the configuration loads.
+SETTINGS = SettingsTable(
+    (
+        string("url", help="A secret reference to the Redis URL (`env:REDIS_URL`), or a password-free URL."),
+        table(
+            "tls",
+            (
+                string("ca_file", help="A PEM bundle of the CAs to trust."),
+                string("cert_file", help="A client certificate (with key_file)."),
+                string("key_file", help="The client certificate's key (with cert_file)."),
+            ),
+            help="Files for a rediss:// connection; verification is always on.",
+            hint='{ ca_file = "/etc/ssl/redis-ca.pem" }',
+        ),
+        table(
+            "sentinel",
+            (
+                strings("hosts", help="The Sentinel nodes, as 'host:port' strings."),
+                string("service", help="The name of the monitored master."),
+                string("password", secret_reference=True, help="A reference to the Sentinel password."),
+            ),
+            help="Reach the master through Redis Sentinel instead of `url`.",
+            hint='{ hosts = ["s1:26379"], service = "mymaster" }',
+        ),
+        boolean("cluster", help="Talk to a Redis Cluster."),
+        string("key_prefix", default=DEFAULT_KEY_PREFIX, help="Prefix of every key credflow writes."),
+        seconds("timeout", default=0.2, positive=True, help="Seconds for each Redis command."),
+        seconds("lock_ttl", default=None, positive=True, help="Seconds a fetch lock lives."),
+        seconds("cooldown", default=2.0, positive=True, help="Seconds between reconnection attempts."),
+    ),
+    help="The `redis` token cache backend: tokens shared by the replicas of a fleet.",
+    check=_check,
+)
+
+
+def parse_settings(raw: Mapping[str, Any]) -> RedisSettings:
+    """Check the `cache` table against `SETTINGS`; messages name the key, never a value that may be secret."""
+    values = check_settings(SETTINGS, raw, "cache")
     return RedisSettings(
-        url=url,
-        tls=tls,
-        sentinel=sentinel,
-        cluster=cluster,
-        key_prefix=prefix,
-        timeout=_positive(raw.get("timeout", 0.2), "timeout"),
-        lock_ttl=None if lock_ttl is None else _positive(lock_ttl, "lock_ttl"),
-        cooldown=_positive(raw.get("cooldown", 2.0), "cooldown"),
+        url=values["url"],
+        tls=_tls(values["tls"]),
+        sentinel=_sentinel(values["sentinel"]),
+        cluster=values["cluster"],
+        key_prefix=values["key_prefix"],
+        timeout=values["timeout"],
+        lock_ttl=values["lock_ttl"],
+        cooldown=values["cooldown"],
     )
 
 
-def _url(value: object) -> str:
-    if not isinstance(value, str) or not value:
-        raise ConfigError("cache.url: expected a secret reference such as 'env:REDIS_URL'")
+def _url(value: str) -> str:
     scheme = value.split(":", 1)[0]
     if scheme in URL_SCHEMES:
         parts = urlsplit(value)
         if parts.password:
             raise ConfigError(
-                "cache.url: this URL carries a password; keep it in a secret manager and give a "
+                "url: this URL carries a password; keep it in a secret manager and give a "
                 "reference instead, such as 'env:REDIS_URL'"
             )
         return value
-    SecretReference.parse(value, config_key="cache.url")
+    SecretReference.parse(value, config_key="url")
     return value
 
 
-def _positive(value: object, key: str) -> float:
-    return check_seconds(value, f"cache.{key}", positive=True)
-
-
-def _optional_path(table: Mapping[str, Any], key: str) -> str | None:
-    value = table.get(key)
-    if value is not None and (not isinstance(value, str) or not value):
-        raise ConfigError(f"cache.tls.{key}: expected a file path, got {value!r}")
-    return value
-
-
-def _tls(value: object) -> TlsSettings:
-    if not isinstance(value, Mapping):
-        raise ConfigError(f"cache.tls: expected a table (ca_file, cert_file, key_file), got {value!r}")
-    unknown = sorted(set(value) - {"ca_file", "cert_file", "key_file"})
-    if unknown:
-        raise ConfigError(f"cache.tls.{unknown[0]}: unknown setting (known: ca_file, cert_file, key_file)")
-    tls = TlsSettings(
-        ca_file=_optional_path(value, "ca_file"),
-        cert_file=_optional_path(value, "cert_file"),
-        key_file=_optional_path(value, "key_file"),
-    )
+def _tls(values: Mapping[str, Any]) -> TlsSettings | None:
+    tls = TlsSettings(ca_file=values["ca_file"], cert_file=values["cert_file"], key_file=values["key_file"])
+    if tls == TlsSettings():
+        return None
     if (tls.cert_file is None) != (tls.key_file is None):
-        raise ConfigError("cache.tls.cert_file: a client certificate needs both cert_file and key_file")
+        raise ConfigError("tls.cert_file: a client certificate needs both cert_file and key_file")
     return tls
 
 
-def _sentinel(value: object) -> SentinelSettings:
-    if not isinstance(value, Mapping):
-        raise ConfigError(f"cache.sentinel: expected a table (hosts, service), got {value!r}")
-    unknown = sorted(set(value) - {"hosts", "service", "password"})
-    if unknown:
-        raise ConfigError(f"cache.sentinel.{unknown[0]}: unknown setting (known: hosts, service, password)")
-    hosts = value.get("hosts")
-    if isinstance(hosts, str) or not isinstance(hosts, list | tuple) or not hosts:
-        raise ConfigError(f"cache.sentinel.hosts: expected a list of 'host:port' strings, got {hosts!r}")
-    service = value.get("service")
-    if not isinstance(service, str) or not service:
-        raise ConfigError(f"cache.sentinel.service: expected the master's service name, got {service!r}")
-    password = value.get("password")
-    if password is not None:
-        if not isinstance(password, str):
-            raise ConfigError("cache.sentinel.password: expected a secret reference such as 'env:NAME'")
-        SecretReference.parse(password, config_key="cache.sentinel.password")
+def _sentinel(values: Mapping[str, Any]) -> SentinelSettings | None:
+    hosts, service = values["hosts"], values["service"]
+    if hosts is None and service is None and values["password"] is None:
+        return None
+    if not hosts:
+        raise ConfigError("sentinel.hosts: expected a list of 'host:port' strings")
+    if service is None:
+        raise ConfigError("sentinel.service: expected the master's service name")
     return SentinelSettings(
-        hosts=tuple(_host_port(item) for item in hosts), service=service, password=password
+        hosts=tuple(_host_port(item) for item in hosts), service=service, password=values["password"]
     )
 
 
-def _host_port(item: object) -> tuple[str, int]:
-    if isinstance(item, str):
-        host, _, port = item.rpartition(":")
-        if host and port.isdigit() and 0 < int(port) < 65536:
-            return host.strip("[]"), int(port)
-    raise ConfigError(f"cache.sentinel.hosts: expected 'host:port', got {item!r}")
+def _host_port(item: str) -> tuple[str, int]:
+    host, _, port = item.rpartition(":")
+    if host and port.isdigit() and 0 < int(port) < 65536:
+        return host.strip("[]"), int(port)
+    raise ConfigError(f"sentinel.hosts: expected 'host:port', got {item!r}")

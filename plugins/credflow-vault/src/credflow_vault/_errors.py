@@ -11,7 +11,7 @@ from credflow import (
     SecretSourceError,
     SecretSourceUnavailableError,
 )
-from credflow.reference import SecretReference
+from credflow.plugin import SecretReference
 
 __all__ = ["translate", "vault_messages"]
 

@@ -29,7 +29,7 @@ from credflow import (
     SecretSourceError,
     SecretValue,
 )
-from credflow.reference import SecretReference, looks_like_reference
+from credflow.plugin import SecretReference, looks_like_reference
 
 from ._errors import translate, vault_messages
 from .settings import AuthSettings

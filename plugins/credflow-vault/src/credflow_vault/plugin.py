@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from credflow import RegisterSecretSource, SourceContext, hookimpl
+from credflow import hookimpl
+from credflow.plugin import RegisterSecretSource, SourceContext
 
-from .settings import parse_settings
+from .settings import SETTINGS, parse_settings
 
 if TYPE_CHECKING:
     from .source import VaultSecretSource
@@ -33,4 +34,5 @@ def credflow_register_secret_sources(register: RegisterSecretSource) -> None:
         "vault",
         vault_source_factory,
         description="HashiCorp Vault / OpenBao KV v1 and v2 secrets",
+        settings=SETTINGS,
     )

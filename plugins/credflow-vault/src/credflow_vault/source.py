@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
@@ -15,14 +14,8 @@ import hvac  # type: ignore[import-untyped,unused-ignore]  # hvac ships no types
 import hvac.exceptions  # type: ignore[import-untyped,unused-ignore]
 import requests
 
-from credflow import (
-    SecretCache,
-    SecretNotFoundError,
-    SecretSourceError,
-    SecretValue,
-)
-from credflow.reference import SecretReference
-from credflow.sources._values import select_value
+from credflow import SecretNotFoundError, SecretSourceError, SecretValue
+from credflow.plugin import SecretCache, SecretReference, select_value
 
 from ._errors import translate
 from .auth import TokenKeeper
@@ -99,10 +92,6 @@ class VaultSecretSource:
     def fetch(self, reference: SecretReference, *, fresh: bool) -> SecretValue:
         """Return the secret, from the cache unless `fresh` or expired."""
         return self._cache.fetch(reference, fresh=fresh)
-
-    async def afetch(self, reference: SecretReference, *, fresh: bool) -> SecretValue:
-        """`fetch` in a worker thread: hvac is a blocking (requests) client."""
-        return await asyncio.to_thread(self.fetch, reference, fresh=fresh)
 
     def rotation_candidates(self, reference: SecretReference) -> Sequence[SecretReference]:
         """The reference, then (KV v2, no pinned version) the newest older live version."""
