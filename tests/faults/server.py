@@ -113,11 +113,16 @@ class FaultServer:
         listening: bool = True,
     ) -> None:
         self.script = tuple(script)
+        #: Bytes every request of the client under test carries (its credentials): a request without
+        #: them is a stray (another test's engine renewing against a port number reused here); it is
+        #: not answered and not counted as a try.
+        self.expect: bytes | None = None
         self._tls = tls
         self._listening = listening
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._connections = 0
+        self._strays = 0
         self._open: set[socket.socket] = set()
         self._listener: socket.socket | None = None
         self._thread: threading.Thread | None = None
@@ -176,12 +181,13 @@ class FaultServer:
     def connections(self) -> int:
         """Connections accepted so far: the client's tries."""
         with self._lock:
-            return self._connections
+            return self._connections - self._strays
 
     def reset_count(self) -> None:
         """Start counting (and the script) from zero again."""
         with self._lock:
             self._connections = 0
+            self._strays = 0
 
     # --- serving --------------------------------------------------------
 
@@ -209,7 +215,11 @@ class FaultServer:
             raw.settimeout(_REQUEST_READ_TIMEOUT)
             if self._tls is not None:
                 sock = self._tls.wrap_socket(raw, server_side=True)
-            _read_request(sock)
+            request = _read_request(sock)
+            if request and self.expect is not None and self.expect not in request:
+                with self._lock:
+                    self._strays += 1
+                return
             self._perform(sock, answer)
         except (OSError, ssl.SSLError):
             pass  # the client gave up, or refused the certificate: that is the point
@@ -235,13 +245,13 @@ class FaultServer:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 
 
-def _read_request(sock: socket.socket) -> None:
+def _read_request(sock: socket.socket) -> bytes:
     """Read one request (head and Content-Length body), so the answer is not cut by unread bytes."""
     data = b""
     while b"\r\n\r\n" not in data:
         chunk = sock.recv(4096)
         if not chunk:
-            return
+            return data
         data += chunk
     head, _, body = data.partition(b"\r\n\r\n")
     length = 0
@@ -252,5 +262,6 @@ def _read_request(sock: socket.socket) -> None:
     while len(body) < length:
         chunk = sock.recv(4096)
         if not chunk:
-            return
+            break
         body += chunk
+    return head + b"\r\n\r\n" + body

@@ -33,11 +33,8 @@ SECRET_VARIABLE = "CREDFLOW_MATRIX_CLIENT_SECRET"
 # A bound, not a timing goal: a series ends within deadline + timeout; the rest absorbs a loaded machine.
 MARGIN_SECONDS = 3.0
 TIME_BOUND = SETTINGS.deadline + SETTINGS.timeout + MARGIN_SECONDS
-CANARIES = (
-    SECRET,
-    TOKEN_VALUE,
-    base64.b64encode(f"{CLIENT_ID}:{SECRET}".encode()).decode(),
-)
+BASIC_CREDENTIALS = base64.b64encode(f"{CLIENT_ID}:{SECRET}".encode()).decode()
+CANARIES = (SECRET, TOKEN_VALUE, BASIC_CREDENTIALS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +165,7 @@ def test_fault(
     with FaultServer([TOKEN]) as elsewhere:
         with FaultServer((), tls=tls, listening=fault.listening) as server:
             server.script = tuple(fault.script(elsewhere.url))
+            server.expect = BASIC_CREDENTIALS.encode()  # every try carries them (client_secret_basic)
             config = _config(server.url, certificates.ca_bundle if fault.tls is not None else None)
             runs = {mode: _run(server, config, mode == "async") for mode in ("sync", "async")}
         redirected_to = elsewhere.connections
