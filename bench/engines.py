@@ -25,15 +25,15 @@ class LocalIssuer:
     server: AuthServer
     secret: str
 
-    def engine(self, *, clock: Clock | None = None) -> TokenEngine:
-        """A fresh engine with its own plugin host, so its memory cache starts cold."""
+    def engine(self, *, clock: Clock | None = None, plugins: tuple[object, ...] = ()) -> TokenEngine:
+        """A fresh engine with its own plugin host (and `plugins`), so its memory cache starts cold."""
         config = ClientConfig(
             client_id=CLIENT_ID,
             client_secret=f"env:{_SECRET_VARIABLE}",
             token_endpoint=self.server.token_endpoint,
             scopes=(SCOPE,),
         )
-        return TokenEngine(config, plugins=PluginHost(load_entry_points=False), clock=clock)
+        return TokenEngine(config, plugins=PluginHost(plugins=plugins, load_entry_points=False), clock=clock)
 
 
 @contextmanager

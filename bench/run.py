@@ -22,10 +22,15 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import agent_latency
+import cli_start
 import hot_path
 import single_flight
+import telemetry
 import throughput
 from report import Row, format_table, rows_as_json
+
+import client_auth
 
 __all__ = ["main"]
 
@@ -45,6 +50,12 @@ def _benchmarks(quick: bool, workdir: Path) -> dict[str, Callable[[], list[Row]]
         "hot-path": lambda: hot_path.run(workdir, rounds=15 if quick else 61),
         "throughput": lambda: throughput.run(rounds=6 if quick else 60, per_round=100 if quick else 150),
         "single-flight": single_flight.run,
+        "telemetry": lambda: telemetry.run(
+            rounds=15 if quick else 61, http_rounds=6 if quick else 60, per_round=100 if quick else 150
+        ),
+        "client-auth": lambda: client_auth.run(rounds=4 if quick else 15, per_round=10 if quick else 30),
+        "cli-start": lambda: cli_start.run(rounds=5 if quick else 15),
+        "agent-latency": lambda: agent_latency.run(rounds=200 if quick else 2000),
     }
 
 
@@ -59,7 +70,18 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         "--quick", action="store_true", help="fewer rounds: a smoke run, not figures to quote"
     )
     parser.add_argument(
-        "--only", nargs="+", choices=("hot-path", "throughput", "single-flight"), help="run only these"
+        "--only",
+        nargs="+",
+        choices=(
+            "hot-path",
+            "throughput",
+            "single-flight",
+            "telemetry",
+            "client-auth",
+            "cli-start",
+            "agent-latency",
+        ),
+        help="run only these",
     )
     parser.add_argument("--strict", action="store_true", help="also exit 1 when a speed goal is missed")
     return parser.parse_args(argv)

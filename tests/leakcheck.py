@@ -13,6 +13,7 @@ A test whose job is to print a token (`credflow token`) is marked
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Generator
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 import pytest
 
 import credflow.engine._acquisition
+import credflow.client_auth
 import credflow.errors
 import credflow.protocol
 import credflow.secret
@@ -71,6 +73,8 @@ def _install_recorders() -> None:
     def secret_init(self: credflow.secret.SecretValue, value: str, **kwargs: Any) -> None:
         original_secret_init(self, value, **kwargs)
         LEDGER.canary(value)
+        for part in _private_key_parts(value):
+            LEDGER.canary(part)
 
     credflow.secret.SecretValue.__init__ = secret_init  # type: ignore[method-assign]
 
@@ -83,6 +87,19 @@ def _install_recorders() -> None:
 
     credflow.protocol.parse_token_response = parse
     credflow.engine._acquisition.parse_token_response = parse  # type: ignore[attr-defined]
+
+    # The assertions credflow signs (client_secret_jwt, private_key_jwt) are credentials too.
+    original_authenticate = credflow.client_auth.ClientAuthenticator.authenticate
+
+    def authenticate(*args: Any, **kwargs: Any) -> credflow.client_auth.ClientAuthentication | None:
+        result = original_authenticate(*args, **kwargs)
+        if result is not None:
+            for name, value in result.form:
+                if name == "client_assertion":
+                    LEDGER.canary(value)
+        return result
+
+    credflow.client_auth.ClientAuthenticator.authenticate = authenticate  # type: ignore[method-assign]
 
     original_error_init = credflow.errors.CredflowError.__init__
 
@@ -101,6 +118,30 @@ def _install_recorders() -> None:
     # enable, not output of credflow's.
     root.setLevel(logging.INFO)
     logging.getLogger("credflow").setLevel(logging.DEBUG)
+
+
+# JWK members that hold private key material (RFC 7518 §6.2.2, §6.3.2, §6.4; RFC 8037 §2).
+_PRIVATE_JWK_MEMBERS = ("d", "p", "q", "dp", "dq", "qi", "k")
+
+
+def _private_key_parts(value: str) -> list[str]:
+    """The pieces of a private key that would betray it if one showed alone.
+
+    Each base64 line of a PEM private key (a log line cut at a newline shows one), and each
+    private member of a JWK.
+    """
+    if "PRIVATE KEY-----" in value:
+        return [line.strip() for line in value.splitlines() if line.strip() and not line.startswith("-----")]
+    if value.lstrip().startswith("{"):
+        try:
+            document = json.loads(value)
+        except ValueError:
+            return []
+        if isinstance(document, dict):
+            return [
+                str(document[name]) for name in _PRIVATE_JWK_MEMBERS if isinstance(document.get(name), str)
+            ]
+    return []
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -123,6 +164,7 @@ def pytest_runtest_makereport(
     return report
 
 
+@pytest.hookimpl(trylast=True)  # after pytest-random-order has shuffled the rest
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     last = [item for item in items if item.name == "test_no_secret_or_token_leaked"]
     for item in last:

@@ -11,6 +11,10 @@ A page marks a generated region with two HTML comments::
 tests run the check, so a setting added to `ClientConfig` without
 regenerating the reference fails the suite.
 
+A region named in `WRITTEN_ELSEWHERE` belongs to another generator (the fault
+matrix of `docs/reliability.md` is written from the test suite's parameters by
+`python -m tests.faults.table`); this module leaves it as it is.
+
 The configuration reference comes from `credflow.schema.configuration_reference()`,
 the same schema the configuration loader validates against; the exit codes
 from `credflow.cli.exit_codes`, the table `credflow --help` prints.
@@ -21,21 +25,24 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from credflow.cli.exit_codes import ExitCode, exit_codes_help
 from credflow.config._plugin_settings import SettingSpec
-from credflow.config._schema import ReferenceRow, configuration_reference
+from credflow.config._schema import ReferenceRow, configuration_reference, telemetry_reference
 from credflow.config._toml import toml_value
 from credflow.plugins._host import PluginHost
 
 __all__ = [
     "GENERATORS",
+    "WRITTEN_ELSEWHERE",
     "configuration_reference_markdown",
     "exit_codes_markdown",
     "main",
+    "plugin_settings_markdown",
     "render_page",
+    "telemetry_reference_markdown",
 ]
 
 _REGION = re.compile(
@@ -96,6 +103,16 @@ def configuration_reference_markdown() -> str:
             parts.append(f"| {key_cell} | {_type_cell(row)} | {_default_cell(row)} | {doc} |")
         parts.append("")
     return "\n".join(parts)
+
+
+def telemetry_reference_markdown() -> str:
+    """The `[telemetry]` table: key and variable, type, default, meaning."""
+    lines = ["| key | type | default | meaning |", "| --- | --- | --- | --- |"]
+    for row in telemetry_reference():
+        key = row.key.removeprefix("telemetry.")
+        variable = f"CREDFLOW_TELEMETRY__{key.upper()}"
+        lines.append(f"| `{key}`<br>`{variable}` | {_type_cell(row)} | {_default_cell(row)} | {row.doc} |")
+    return "\n".join(lines) + "\n"
 
 
 def _plugin_rows(specs: tuple[SettingSpec, ...], path: str, variable: str) -> list[str]:
@@ -164,17 +181,29 @@ GENERATORS: dict[str, Callable[[], str]] = {
     "configuration-reference": configuration_reference_markdown,
     "exit-codes": exit_codes_markdown,
     "plugin-settings": plugin_settings_markdown,
+    "telemetry-reference": telemetry_reference_markdown,
 }
 
 
-def render_page(text: str, *, where: str = "<page>") -> str:
-    """Return `text` with every generated region rewritten; an unknown region name is an error."""
+# Regions written by another tool, by the command that writes them.
+WRITTEN_ELSEWHERE: dict[str, str] = {"fault-matrix": "python -m tests.faults.table"}
+
+
+def render_page(
+    text: str, *, where: str = "<page>", generators: Mapping[str, Callable[[], str]] = GENERATORS
+) -> str:
+    """Return `text` with every generated region rewritten; an unknown region name is an error.
+
+    A region of `WRITTEN_ELSEWHERE` without a generator in `generators` is left as it is.
+    """
 
     def replace(match: re.Match[str]) -> str:
         name = match["name"]
-        generator = GENERATORS.get(name)
+        generator = generators.get(name)
+        if generator is None and name in WRITTEN_ELSEWHERE:
+            return match[0]
         if generator is None:
-            raise ValueError(f"{where}: unknown generated region {name!r} (known: {', '.join(GENERATORS)})")
+            raise ValueError(f"{where}: unknown generated region {name!r} (known: {', '.join(generators)})")
         return match["begin"] + "\n" + generator() + "\n" + match["end"]
 
     return _REGION.sub(replace, text)

@@ -2,61 +2,124 @@
 
 from __future__ import annotations
 
-import logging as _logging
+import importlib
 from typing import TYPE_CHECKING, Any
 
-from .clock import Clock, SystemClock
-from .config._client import CachePolicy, ClientConfig, RotationPolicy
-from .config._file import CredflowConfig, load_config
-from .engine._cache import MemoryTokenCache
-from .engine._engine import TokenEngine
-from .errors import (
-    ApiError,
-    ConfigError,
-    CredentialsRejectedError,
-    CredflowError,
-    InsecureTransportError,
-    OAuthError,
-    PluginError,
-    RetriesExhaustedError,
-    SecretAccessDeniedError,
-    SecretNotFoundError,
-    SecretSourceError,
-    SecretSourceUnavailableError,
-    TokenEndpointError,
-    TokenResponseError,
-    UnknownSecretSchemeError,
-)
-from .hookspecs import hookimpl
-from .http_auth import HttpxAuth, RequestsAuth
-from .plugins._host import PluginHost, default_plugin_host
-from .secret._reference import SecretReference
-from .secret._value import SecretValue, fingerprint
-from .token import Token
-from .transport._retry import RetryPolicy
+if TYPE_CHECKING:
+    from .http_auth import HttpxAuth, RequestsAuth
 
-if TYPE_CHECKING:  # the names that moved keep their types for code importing them from here
-    from .clock import ManualClock as ManualClock
+    # Names that left `__all__` in 0.2.0 (now in `credflow.plugin`, `credflow.testing`) keep their types.
     from .engine._cache import CacheContext as CacheContext
     from .engine._cache import CacheScope as CacheScope
+    from .engine._cache import MemoryTokenCache
     from .engine._cache import TokenCacheBackend as TokenCacheBackend
     from .engine._cache import TokenCacheFactory as TokenCacheFactory
+    from .clock import Clock, SystemClock
+    from .clock import ManualClock as ManualClock
+    from .config._client import CachePolicy, ClientConfig, RotationPolicy, SinkPolicy
+    from .config._file import CredflowConfig, load_config
+    from .engine._engine import TokenEngine
+    from .errors import (
+        AgentError,
+        ApiError,
+        ConfigError,
+        CredentialsRejectedError,
+        CredflowError,
+        ExcessScopesError,
+        InsecureTransportError,
+        OAuthError,
+        PluginError,
+        RetriesExhaustedError,
+        SecretAccessDeniedError,
+        SecretNotFoundError,
+        SecretSourceError,
+        SecretSourceUnavailableError,
+        TokenEndpointError,
+        TokenResponseError,
+        UnknownSecretSchemeError,
+    )
     from .hookspecs import RegisterSecretSource as RegisterSecretSource
     from .hookspecs import RegisterTokenCache as RegisterTokenCache
+    from .hookspecs import hookimpl
+    from .plugins._host import PluginHost, default_plugin_host
+    from .secret._reference import SecretReference
+    from .transport._retry import RetryPolicy
+    from .transport._retry import set_testing as set_testing
+    from .secret._value import SecretValue, fingerprint
     from .secret._cache import SecretCache as SecretCache
     from .secret._source import AsyncSecretSource as AsyncSecretSource
     from .secret._source import RotatingSecretSource as RotatingSecretSource
     from .secret._source import SecretSource as SecretSource
     from .secret._source import SecretSourceFactory as SecretSourceFactory
     from .secret._source import SourceContext as SourceContext
-    from .transport._retry import set_testing as set_testing
+    from .telemetry import TelemetryConfig
+    from .token import Token
+
+# Where each public name lives; `__getattr__` imports it on first use, so `credflow --version`
+# and a cached `credflow token` load only the modules they need (httpx only to talk HTTP).
+_LAZY: dict[str, str] = {
+    "AgentError": "errors",
+    "ApiError": "errors",
+    "AsyncSecretSource": "secret._source",
+    "CacheContext": "engine._cache",
+    "CachePolicy": "config._client",
+    "CacheScope": "engine._cache",
+    "ClientConfig": "config._client",
+    "Clock": "clock",
+    "ConfigError": "errors",
+    "CredentialsRejectedError": "errors",
+    "CredflowConfig": "config._file",
+    "CredflowError": "errors",
+    "ExcessScopesError": "errors",
+    "HttpxAuth": "http_auth",
+    "InsecureTransportError": "errors",
+    "ManualClock": "clock",
+    "MemoryTokenCache": "engine._cache",
+    "OAuthError": "errors",
+    "PluginError": "errors",
+    "PluginHost": "plugins._host",
+    "RegisterSecretSource": "hookspecs",
+    "RegisterTokenCache": "hookspecs",
+    "RequestsAuth": "http_auth",
+    "RetriesExhaustedError": "errors",
+    "RetryPolicy": "transport._retry",
+    "RotatingSecretSource": "secret._source",
+    "RotationPolicy": "config._client",
+    "SecretAccessDeniedError": "errors",
+    "SecretCache": "secret._cache",
+    "SecretNotFoundError": "errors",
+    "SecretReference": "secret._reference",
+    "SecretSource": "secret._source",
+    "SecretSourceError": "errors",
+    "SecretSourceFactory": "secret._source",
+    "SecretSourceUnavailableError": "errors",
+    "SecretValue": "secret._value",
+    "SinkPolicy": "config._client",
+    "SourceContext": "secret._source",
+    "SystemClock": "clock",
+    "TelemetryConfig": "telemetry",
+    "Token": "token",
+    "TokenCacheBackend": "engine._cache",
+    "TokenCacheFactory": "engine._cache",
+    "TokenEndpointError": "errors",
+    "TokenEngine": "engine._engine",
+    "TokenResponseError": "errors",
+    "UnknownSecretSchemeError": "errors",
+    "default_plugin_host": "plugins._host",
+    "fingerprint": "secret._value",
+    "hookimpl": "hookspecs",
+    "load_config": "config._file",
+    "set_testing": "transport._retry",
+}
 
 __version__ = "0.1.0"
 
 # What an application needs: configure, get tokens, attach them, handle errors.
 # Plugin authors import from `credflow.plugin`, tests from `credflow.testing`;
-# tests/core/test_public_names.py pins this list.
+# tests/core/test_plugin_surface.py pins this list. The names that left it in 0.2.0
+# (the plugin contract, `ManualClock`, `set_testing`) stay importable through `_LAZY`.
 __all__ = [
+    "AgentError",
     "ApiError",
     "CachePolicy",
     "ClientConfig",
@@ -65,6 +128,7 @@ __all__ = [
     "CredentialsRejectedError",
     "CredflowConfig",
     "CredflowError",
+    "ExcessScopesError",
     "HttpxAuth",
     "InsecureTransportError",
     "MemoryTokenCache",
@@ -81,7 +145,9 @@ __all__ = [
     "SecretSourceError",
     "SecretSourceUnavailableError",
     "SecretValue",
+    "SinkPolicy",
     "SystemClock",
+    "TelemetryConfig",
     "Token",
     "TokenEndpointError",
     "TokenEngine",
@@ -94,34 +160,21 @@ __all__ = [
     "load_config",
 ]
 
-# Names that left `__all__` for `credflow.plugin` or `credflow.testing` in 0.2.0 and are
-# still importable from here, so code written against 0.1 keeps working (see CHANGELOG).
-_MOVED = {
-    "AsyncSecretSource": "credflow.plugin",
-    "CacheContext": "credflow.plugin",
-    "CacheScope": "credflow.plugin",
-    "RegisterSecretSource": "credflow.plugin",
-    "RegisterTokenCache": "credflow.plugin",
-    "RotatingSecretSource": "credflow.plugin",
-    "SecretCache": "credflow.plugin",
-    "SecretSource": "credflow.plugin",
-    "SecretSourceFactory": "credflow.plugin",
-    "SourceContext": "credflow.plugin",
-    "TokenCacheBackend": "credflow.plugin",
-    "TokenCacheFactory": "credflow.plugin",
-    "ManualClock": "credflow.testing",
-    "set_testing": "credflow.testing",
-}
-
 
 def __getattr__(name: str) -> Any:
-    module = _MOVED.get(name)
+    module = _LAZY.get(name)
     if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
+        raise AttributeError(f"module 'credflow' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
 
-    return getattr(importlib.import_module(module), name)
 
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+import logging as _logging  # noqa: E402 - after the names, as the last step of importing credflow
 
 # A library never configures logging; this only keeps Python's last-resort
 # handler from printing audit warnings when the application configured none.

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
-import ssl
 import stat
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from .errors import ConfigError, InsecureTransportError
+
+if TYPE_CHECKING:
+    # Imported where a TLS context is built: a process served from a cache never loads ssl.
+    import ssl
 
 __all__ = [
     "ensure_no_userinfo",
@@ -34,6 +37,8 @@ def is_loopback_host(host: str) -> bool:
     host = host.strip("[]").lower()
     if host == "localhost":
         return True
+    import ipaddress  # here: an https URL (the usual case) never needs it
+
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
@@ -105,6 +110,8 @@ def load_ca_bundle(path: str, *, key: str = "ca_bundle") -> ssl.SSLContext:
     if not stat.S_ISREG(mode):
         # A directory, a FIFO or a device: OpenSSL would fail obscurely or block reading it.
         raise ConfigError(f"{key}: {path}: not a regular file; give a PEM file of CA certificates")
+    import ssl
+
     try:
         return tls_context(path)
     except ssl.SSLError as exc:
@@ -120,6 +127,8 @@ def tls_context(ca_bundle: str | None) -> ssl.SSLContext:
     Call `load_ca_bundle` first for a path from the configuration: it turns a
     bad file into a `ConfigError` (`ClientConfig` does so when built).
     """
+    import ssl
+
     context = ssl.create_default_context(cafile=ca_bundle)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     return context

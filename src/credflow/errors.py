@@ -8,10 +8,12 @@ or a token value.
 from __future__ import annotations
 
 __all__ = [
+    "AgentError",
     "ApiError",
     "ConfigError",
     "CredentialsRejectedError",
     "CredflowError",
+    "ExcessScopesError",
     "InsecureTransportError",
     "OAuthError",
     "PluginError",
@@ -40,6 +42,10 @@ class PluginError(CredflowError):
 
 class InsecureTransportError(ConfigError):
     """A plain-HTTP URL to a remote host was refused (fix the URL or `allow_insecure_http`)."""
+
+
+class AgentError(CredflowError):
+    """`credflow agent` (named by `CREDFLOW_AGENT`) did not answer, or refused the request."""
 
 
 class SecretSourceError(CredflowError):
@@ -93,16 +99,37 @@ class OAuthError(TokenEndpointError):
         error: str,
         error_description: str | None = None,
         error_uri: str | None = None,
+        hint: str | None = None,
+        provider: str | None = None,
+        trace_id: str | None = None,
+        correlation_id: str | None = None,
+        error_codes: tuple[int, ...] = (),
     ) -> None:
         message = f"token endpoint {endpoint} answered HTTP {status} with error {error!r}"
         if error_description:
             message += f": {error_description}"
         if error_uri:
             message += f" (see {error_uri})"
+        # Provider profiles (credflow.providers): the hint in the user's terms comes first, the
+        # provider's own text after it; the support identifiers stay on the exception.
+        if hint:
+            message = f"{hint}. The provider said: {message}"
+        ids = [
+            f"{name} {value}"
+            for name, value in (("trace_id", trace_id), ("correlation_id", correlation_id))
+            if value
+        ]
+        if ids:
+            message += f" [{', '.join(ids)}]"
         super().__init__(message, endpoint=endpoint, status=status)
         self.error = error
         self.error_description = error_description
         self.error_uri = error_uri
+        self.hint = hint
+        self.provider = provider
+        self.trace_id = trace_id
+        self.correlation_id = correlation_id
+        self.error_codes = error_codes
 
 
 class CredentialsRejectedError(OAuthError):
@@ -111,6 +138,14 @@ class CredentialsRejectedError(OAuthError):
     Raised after credflow re-read the secret from its source and, if the value
     changed or rotation candidates were configured, tried again.
     """
+
+
+class ExcessScopesError(TokenResponseError):
+    """A token grants more scopes than the client asked for, and `strict_scopes = true` refuses it."""
+
+    def __init__(self, message: str, *, endpoint: str, extra_scopes: tuple[str, ...]) -> None:
+        super().__init__(message, endpoint=endpoint, status=200)
+        self.extra_scopes = extra_scopes
 
 
 class RetriesExhaustedError(TokenEndpointError):

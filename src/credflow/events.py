@@ -1,79 +1,57 @@
 """Audit events: frozen, slotted records handed to the audit hooks.
 
 They carry names, counts and fingerprints, never a secret or a token value.
+The events only an engine emits are defined in `_engine_events` and loaded
+from here on first use, so a process that builds no engine does not create them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from ._engine_events import (
+        AcquisitionEnded,
+        AcquisitionStarted,
+        CacheBackendEvent,
+        EngineStarted,
+        SecretRotation,
+        TokenEndpointCalled,
+        TokenFailed,
+        TokenIssued,
+        TokenRequested,
+        TokenRequestEnded,
+        TokenRetried,
+    )
 
 __all__ = [
+    "AcquisitionEnded",
+    "AcquisitionStarted",
     "AuditEvent",
     "CacheBackendEvent",
+    "EngineStarted",
     "SecretFailed",
     "SecretFetched",
     "SecretRotation",
+    "TokenEndpointCalled",
     "TokenFailed",
     "TokenIssued",
+    "TokenRequestEnded",
     "TokenRequested",
     "TokenRetried",
 ]
 
 TokenRequestReason = Literal["cold", "renewal", "expired", "invalidated"]
+# Why one token request (one value of the secret tried) was sent: the acquisition's reason, or
+# `rotation` for the requests sent after the endpoint refused a value (re-read, candidates, last good).
+TokenAttemptReason = Literal["cold", "renewal", "expired", "invalidated", "rotation"]
+Outcome = Literal["issued", "rejected", "error"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AuditEvent:
     """Base of every audit event."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TokenRequested(AuditEvent):
-    """A token request is about to be sent to the token endpoint."""
-
-    client_id: str
-    token_endpoint: str
-    scopes: tuple[str, ...]
-    reason: TokenRequestReason
-    secret_fingerprint: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TokenIssued(AuditEvent):
-    """The token endpoint issued a token."""
-
-    client_id: str
-    token_endpoint: str
-    scopes: tuple[str, ...]
-    lifetime_seconds: float
-    expires_at: datetime
-    token_fingerprint: str
-    lifetime_defaulted: bool = False
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TokenFailed(AuditEvent):
-    """Getting a token failed for good (after retries and any secret re-read)."""
-
-    client_id: str
-    token_endpoint: str
-    error_type: str
-    message: str
-    oauth_error: str | None = None
-    status: int | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TokenRetried(AuditEvent):
-    """A token request failed transiently and will be sent again after `delay_seconds`."""
-
-    client_id: str
-    token_endpoint: str
-    attempt: int
-    delay_seconds: float
-    reason: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -91,6 +69,7 @@ class SecretFetched(AuditEvent):
     cached: bool = False
     stale: bool = False
     version: str | None = None
+    duration_seconds: float = 0.0  # how long the read took, caches included
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -101,31 +80,36 @@ class SecretFailed(AuditEvent):
     scheme: str
     error_type: str
     message: str
+    duration_seconds: float = 0.0  # how long the read took before it failed
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SecretRotation(AuditEvent):
-    """A rotation happened: the secret value changed, or credflow switched candidates.
+# The engine's events are defined in `_engine_events` and loaded when first asked for.
+_ENGINE_EVENTS = frozenset(
+    {
+        "AcquisitionEnded",
+        "AcquisitionStarted",
+        "CacheBackendEvent",
+        "EngineStarted",
+        "SecretRotation",
+        "TokenEndpointCalled",
+        "TokenFailed",
+        "TokenIssued",
+        "TokenRequestEnded",
+        "TokenRequested",
+        "TokenRetried",
+    }
+)
 
-    `kind` is `changed` (a fresh read returned a new value), `candidate-fallback`
-    (a non-primary candidate worked), `fallback-ended` (the primary works again),
-    `last-known-good` (the source's value was refused and the value the server
-    last accepted worked instead) or `last-known-good-ended` (the source's value
-    is accepted again).
-    """
 
-    reference: str
-    kind: Literal[
-        "changed", "candidate-fallback", "fallback-ended", "last-known-good", "last-known-good-ended"
-    ]
-    secret_fingerprint: str
-    candidate: str | None = None
+def __getattr__(name: str) -> object:
+    if name in _ENGINE_EVENTS:
+        from . import _engine_events
+
+        value = getattr(_engine_events, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CacheBackendEvent(AuditEvent):
-    """A shared token cache became unavailable (`degraded`) or came back (`recovered`)."""
-
-    backend: str
-    kind: Literal["degraded", "recovered"]
-    message: str
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_ENGINE_EVENTS})

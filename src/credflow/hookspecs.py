@@ -12,7 +12,9 @@ Hooks fire in three places:
 - at token acquisition, the *resolution* hooks turn a secret reference into a
   value (the built-in resolver dispatches to the registered source);
 - on every step of an acquisition, the *audit* hooks receive a frozen event
-  record that holds no secret and no token.
+  record that holds no secret and no token;
+- for metrics and traces, the *telemetry* hooks receive the `[telemetry]`
+  settings once and frozen events for engines, flights and HTTP requests.
 """
 
 from __future__ import annotations
@@ -25,19 +27,26 @@ import pluggy
 if TYPE_CHECKING:
     from .config._plugin_settings import SettingsTable
     from .engine._cache import TokenCacheFactory
+    from .client_auth import AssertionRequest
     from .events import (
+        AcquisitionEnded,
+        AcquisitionStarted,
         CacheBackendEvent,
+        EngineStarted,
         SecretFailed,
         SecretFetched,
         SecretRotation,
+        TokenEndpointCalled,
         TokenFailed,
         TokenIssued,
         TokenRequested,
+        TokenRequestEnded,
         TokenRetried,
     )
     from .secret._reference import SecretReference
     from .secret._source import SecretSourceFactory
     from .secret._value import SecretValue
+    from .telemetry import TelemetryConfig
 
 __all__ = ["RegisterSecretSource", "RegisterTokenCache", "hookimpl", "hookspec"]
 
@@ -143,6 +152,24 @@ def credflow_aresolve_secret(reference: SecretReference, fresh: bool) -> Awaitab
     """
 
 
+@hookspec(firstresult=True)
+def credflow_client_assertion(request: AssertionRequest) -> SecretValue | None:
+    """Provide the assertion of a client with `auth_method = "client_assertion"`.
+
+    Fires at each acquisition of such a client (not on cache hits), before its
+    `client_assertion` reference is read, on a worker thread on the async path:
+    for an assertion that does not live in a file (a cloud's metadata endpoint,
+    a SPIFFE Workload API). Return the assertion (a JWT) as a `SecretValue`
+    for the references you serve (`request.reference.scheme`), `None` to let
+    the reference be read from its secret source. Answer with an assertion
+    valid now (it is asked anew at every acquisition). firstresult. The
+    scheme must still be one a plugin registers as a secret source, so that the
+    configuration is checked when it is loaded.
+
+    Since 0.2.0.
+    """
+
+
 # --- audit ----------------------------------------------------------------
 
 
@@ -207,6 +234,80 @@ def credflow_cache_backend(event: CacheBackendEvent) -> None:
     """A shared token cache became unavailable or came back.
 
     Fired once per transition, not per call.
+
+    Since 0.1.0.
+    """
+
+
+# --- telemetry --------------------------------------------------------------
+
+
+@hookspec
+def credflow_configure_telemetry(settings: TelemetryConfig) -> None:
+    """Receive the `[telemetry]` settings; a telemetry plugin does nothing when `settings.enabled` is false.
+
+    Fires once, when a `PluginHost` has loaded its plugins: with the loaded
+    configuration's `[telemetry]` table, or the defaults (enabled) for a host
+    created without a configuration file. Returns nothing.
+
+    Since 0.1.0.
+    """
+
+
+@hookspec
+def credflow_describe_telemetry() -> str | None:
+    """Describe what this telemetry plugin records into, for `credflow check`; `None` to pass.
+
+    Not firstresult: `credflow check` prints every answer, for example
+    `"credflow-otel: meter provider opentelemetry.sdk.metrics.MeterProvider"`.
+
+    Since 0.1.0.
+    """
+
+
+@hookspec
+def credflow_engine_started(event: EngineStarted) -> None:
+    """A `TokenEngine` was created; `event.cache_hits()` reads its in-process hit count.
+
+    Keep `event.cache_hits` and call it when metrics are collected: the
+    engine counts hits without a lock and without an event per call, so this
+    is the only way to observe them.
+
+    Since 0.1.0.
+    """
+
+
+@hookspec
+def credflow_acquisition_started(event: AcquisitionStarted) -> None:
+    """A flight began (one acquisition shared by every waiting caller).
+
+    Its `credflow_acquisition_ended` fires on the same thread or asyncio task,
+    with the same `acquisition_id`: a tracing plugin may make a span current
+    in between, so the secret read and HTTP spans nest under it.
+
+    Since 0.1.0.
+    """
+
+
+@hookspec
+def credflow_acquisition_ended(event: AcquisitionEnded) -> None:
+    """A flight ended, with its outcome, duration, token source and number of waiting callers.
+
+    Since 0.1.0.
+    """
+
+
+@hookspec
+def credflow_token_request_ended(event: TokenRequestEnded) -> None:
+    """One token request got its final answer (after retries): issued, rejected or error.
+
+    Since 0.1.0.
+    """
+
+
+@hookspec
+def credflow_token_endpoint_called(event: TokenEndpointCalled) -> None:
+    """One HTTP request to the token endpoint ended (each retry is one), with its status and timing.
 
     Since 0.1.0.
     """

@@ -15,13 +15,17 @@ What is here, in the order a plugin meets it:
   loads and documented in the configuration reference;
 - references and values: `SecretReference`, `looks_like_reference`,
   `SecretValue`, and `select_value` for the `#key` of a JSON secret;
+- tokens at rest for a shared token cache: `seal`, `open_entry` and
+  `fingerprint_tag` (AES-GCM under a key derived from the client secret, the
+  same entries as the file cache), `ENTRY_VERSION`, `TAG_SIZE`;
 - the secret cache with stale-if-error: `SecretCache`,
   `secret_cache_settings()` and `SecretCache.from_settings`;
 - checks for settings a declaration cannot state alone: `check_seconds`,
   `check_integer`, `check_fraction`, `ensure_no_userinfo`, `is_loopback_host`;
 - audit events a plugin emits through `context.emit`: `AuditEvent`,
   `CacheBackendEvent`;
-- the errors a source raises.
+- the errors a source raises;
+- `AssertionRequest`, what a `credflow_client_assertion` hook is asked to sign.
 
 A blocking `fetch` needs no async twin: on the async path credflow runs it
 on a worker thread bounded by the client's deadline, so the event loop never
@@ -47,6 +51,7 @@ from .config._plugin_settings import (
     tables,
 )
 from .engine._cache import CacheContext, CacheScope, TokenCacheBackend, TokenCacheFactory, cache_key
+from .client_auth import AssertionRequest
 from .errors import (
     ConfigError,
     PluginError,
@@ -57,6 +62,9 @@ from .errors import (
 )
 from .events import AuditEvent, CacheBackendEvent
 from .hookspecs import RegisterSecretSource, RegisterTokenCache, hookimpl
+from .secret._reference import SecretReference, looks_like_reference
+from .sealing import ENTRY_VERSION, TAG_SIZE, fingerprint_tag, open_entry, seal
+from .secret._value import SecretValue, fingerprint
 from .secret._cache import SecretCache
 from .secret._reference import SecretReference, looks_like_reference
 from .secret._select import select_value
@@ -71,6 +79,9 @@ from .secret._value import SecretValue, fingerprint
 from .token import Token
 
 __all__ = [
+    "ENTRY_VERSION",
+    "TAG_SIZE",
+    "AssertionRequest",
     "AsyncSecretSource",
     "AuditEvent",
     "CacheBackendEvent",
@@ -105,10 +116,13 @@ __all__ = [
     "choice",
     "ensure_no_userinfo",
     "fingerprint",
+    "fingerprint_tag",
     "hookimpl",
     "integer",
     "is_loopback_host",
     "looks_like_reference",
+    "open_entry",
+    "seal",
     "seconds",
     "secret_cache_settings",
     "select_value",

@@ -15,8 +15,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote_plus, urlsplit
 
 from .config._client import ClientConfig
@@ -24,15 +23,21 @@ from .errors import ConfigError, OAuthError, TokenResponseError
 from .secret._value import SecretValue
 from .token import Token
 
+if TYPE_CHECKING:
+    # Annotations only: a secret method's request (a warm CLI's cache key) needs no client_auth code.
+    from .client_auth import ClientAuthentication, ClientCertificate
+
 __all__ = [
     "RawResponse",
     "TokenRequest",
     "TokenResponse",
     "build_token_request",
     "metadata_urls",
+    "parse_rate_limit_reset",
     "parse_retry_after",
     "parse_server_metadata",
     "parse_token_response",
+    "ratelimit_remaining",
     "server_text",
 ]
 
@@ -75,6 +80,8 @@ class TokenRequest:
     url: str
     headers: tuple[tuple[str, str], ...] = field(repr=False)
     form: tuple[tuple[str, str], ...] = field(repr=False)
+    # RFC 8705: the certificate the transport presents (tls_client_auth, self_signed_tls_client_auth).
+    client_certificate: ClientCertificate | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,8 +114,17 @@ def _basic_credentials(client_id: str, secret: str, encoding: str) -> str:
     return "Basic " + base64.b64encode(raw).decode("ascii")
 
 
-def build_token_request(config: ClientConfig, secret: SecretValue, token_endpoint: str) -> TokenRequest:
-    """Build the client-credentials token request for `config` with `secret`."""
+def build_token_request(
+    config: ClientConfig,
+    secret: SecretValue,
+    token_endpoint: str,
+    client_auth: ClientAuthentication | None = None,
+) -> TokenRequest:
+    """Build the client-credentials token request for `config` with `secret`.
+
+    `client_auth` is what a method other than the secret ones adds (from
+    `client_auth.ClientAuthenticator`); without it `secret` is the client secret.
+    """
     form: list[tuple[str, str]] = [("grant_type", "client_credentials")]
     if config.scopes:
         form.append(("scope", " ".join(config.scopes)))
@@ -117,6 +133,14 @@ def build_token_request(config: ClientConfig, secret: SecretValue, token_endpoin
     form.extend(("resource", resource) for resource in config.resource)
     form.extend(config.extra_params.items())
     headers = [("Accept", "application/json")]
+    if client_auth is not None:
+        form.extend(client_auth.form)
+        return TokenRequest(
+            url=token_endpoint,
+            headers=tuple(headers),
+            form=tuple(form),
+            client_certificate=client_auth.client_certificate,
+        )
     if config.auth_method == "client_secret_basic":
         headers.append(
             (
@@ -134,8 +158,12 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     if value is None:
         return None
     value = value.strip()
-    if value.isdigit():
+    # RFC 9110 delay-seconds is ASCII digits; str.isdigit() also takes "²", which float() refuses.
+    if value.isascii() and value.isdigit():
         return float(value)
+    # Imported here: the email package costs milliseconds a warm `credflow token` never needs.
+    from email.utils import parsedate_to_datetime
+
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
@@ -143,6 +171,49 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - now).total_seconds())
+
+
+# Headers in which providers say how many requests are left: the common de-facto header (Auth0's
+# Management API, GitHub), Okta's spelling, the IETF draft's, and Auth0's per-client quota of the
+# Authentication API ("b=per_hour;q=100;r=99;t=3600", several buckets separated by commas).
+_REMAINING_HEADERS = ("x-ratelimit-remaining", "x-rate-limit-remaining", "ratelimit-remaining")
+_QUOTA_HEADERS = ("auth0-client-quota-limit", "auth0-organization-quota-limit")
+
+
+def ratelimit_remaining(headers: Mapping[str, str]) -> int | None:
+    """The fewest requests left that a response's rate-limit or quota headers announce, or None.
+
+    `headers` has lower-cased names. Unreadable values are ignored.
+    """
+    found: list[int] = []
+    for name in _REMAINING_HEADERS:
+        value = headers.get(name, "").strip()
+        if value.isdigit():
+            found.append(int(value))
+    for name in _QUOTA_HEADERS:
+        for bucket in headers.get(name, "").split(","):
+            for item in bucket.split(";"):
+                key, _, value = item.strip().partition("=")
+                if key == "r" and value.strip().isdigit():
+                    found.append(int(value.strip()))
+    return min(found) if found else None
+
+
+def parse_rate_limit_reset(value: str | None, now: datetime) -> float | None:
+    """Seconds until an `X-Rate-Limit-Reset` / `x-ratelimit-reset` time (UTC epoch seconds), or None.
+
+    Okta answers 429 with this header and no `Retry-After`
+    (developer.okta.com/docs/reference/rl-best-practices: "the time at which the
+    rate limit resets, specified in UTC epoch time (in seconds)"); Auth0's
+    `x-ratelimit-reset` is a UNIX time too. A value that is not a plausible epoch
+    time (a delta, milliseconds) is ignored rather than guessed at.
+    """
+    if value is None or not value.strip().isdigit():
+        return None
+    reset = float(value.strip())
+    if not 1e9 <= reset < 1e11:
+        return None
+    return max(0.0, reset - now.timestamp())
 
 
 def _describe(response: RawResponse) -> str:

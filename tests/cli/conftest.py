@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from credflow import set_testing
 from credflow.cli import main
 from credflow.testing import AuthServer
 
@@ -27,14 +26,6 @@ class Outcome:
 
 Run = Callable[..., Outcome]
 WriteConfig = Callable[..., Path]
-
-
-@pytest.fixture(autouse=True)
-def _no_retry_waits() -> Iterator[None]:
-    """Retries happen without sleeping."""
-    set_testing(True)
-    yield
-    set_testing(False)
 
 
 @pytest.fixture

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,14 +20,29 @@ from .conftest import Run
 DEV_SECRET = "dev-server-secret-31415"
 
 
+@contextlib.contextmanager
+def ctrl_c_reaches_children() -> Iterator[None]:
+    """Start children with Ctrl-C handled, even where this process ignores it.
+
+    A process started as a background job of a script (`nox ... &`, some CI runners) ignores SIGINT,
+    and its children inherit that; a handler of ours is reset to the default in a child instead.
+    """
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
 @pytest.mark.allow_token_output
 def test_serves_tokens_until_interrupted(run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The server prints its endpoints (not the secret), issues tokens, and exits 0 on Ctrl-C."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "credflow", "dev-server", "--port", "0", "--client", f"svc:{DEV_SECRET}",
-         "--token-lifetime", "120"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    with ctrl_c_reaches_children():
+        process = subprocess.Popen(
+            [sys.executable, "-m", "credflow", "dev-server", "--port", "0", "--client", f"svc:{DEV_SECRET}",
+             "--token-lifetime", "120"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
     try:
         assert process.stdout is not None
         banner = [process.stdout.readline() for _ in range(8)]
@@ -38,7 +55,12 @@ def test_serves_tokens_until_interrupted(run: Run, tmp_path: Path, monkeypatch: 
         outcome = run("token", "--json", "--config", str(config))
     finally:
         process.send_signal(signal.SIGINT)
-        rest, errors = process.communicate(timeout=20)
+        try:
+            rest, errors = process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()  # a server left running would fail a later test with its ResourceWarning
+            process.communicate()
+            raise
 
     assert (ExitCode.OK, 0) == (outcome.code, process.returncode)
     assert "  client: svc\n" in banner

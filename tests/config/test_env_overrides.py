@@ -121,7 +121,8 @@ def test_scheme_underscore_becomes_a_dash(write_config: WriteConfig) -> None:
     """CREDFLOW_SOURCES__AWS_SM__REGION sets [sources.aws-sm] region."""
     config = load_config(env={"CREDFLOW_SOURCES__AWS_SM__REGION": "eu-west-1"})
 
-    assert {"aws-sm": {"region": "eu-west-1"}} == {k: dict(v) for k, v in config.sources.items()}
+    assert ["aws-sm"] == list(config.sources)
+    assert "eu-west-1" == config.sources["aws-sm"]["region"]
 
 
 @pytest.mark.parametrize(

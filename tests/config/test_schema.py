@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 
-from credflow import CachePolicy, ClientConfig, RetryPolicy, RotationPolicy
+from credflow import CachePolicy, ClientConfig, RetryPolicy, RotationPolicy, SinkPolicy
 from credflow.cli.toml_writer import render_toml
 from credflow.config._file import load_config
 from credflow.config._schema import configuration_reference
@@ -17,10 +17,16 @@ from .conftest import WriteConfig
 def field_keys() -> set[str]:
     keys = set()
     for item in dataclasses.fields(ClientConfig):
-        if item.name in ("retry", "cache", "rotation"):
+        if item.name in ("retry", "cache", "rotation", "sinks"):
             continue
         keys.add(f"clients.<name>.{item.name}")
-    for table, policy in (("retry", RetryPolicy), ("cache", CachePolicy), ("rotation", RotationPolicy)):
+    tables = (
+        ("retry", RetryPolicy),
+        ("cache", CachePolicy),
+        ("rotation", RotationPolicy),
+        ("sinks", SinkPolicy),
+    )
+    for table, policy in tables:
         keys |= {f"clients.<name>.{table}.{item.name}" for item in dataclasses.fields(policy)}
     return keys
 
@@ -39,10 +45,10 @@ def test_every_row_is_documented() -> None:
 
 
 def test_required_rows_are_the_fields_without_default() -> None:
-    """client_id and client_secret are the only required keys."""
+    """client_id is the only key every client needs (client_secret only the secret methods)."""
     required = [row.key for row in configuration_reference() if row.required]
 
-    assert ["clients.<name>.client_id", "clients.<name>.client_secret"] == required
+    assert ["clients.<name>.client_id"] == required
 
 
 def test_defaults_are_the_dataclass_defaults_as_toml() -> None:
@@ -87,7 +93,7 @@ fallback_secrets = ["file:/run/secrets/previous"]
 
 [sources.vault]
 address = "https://vault.example.com"
-namespace = "billing"
+auth = { method = "token", token = "env:VAULT_TOKEN" }
 """
 
 
@@ -120,7 +126,8 @@ def test_dumps_show_references_and_hide_literal_secrets(write_config: WriteConfi
         billing["cache"]["password"],
         billing["cache"]["password_ref"],
     )
-    assert {"address": "https://vault.example.com", "namespace": "billing"} == document["sources"]["vault"]
+    vault = document["sources"]["vault"]
+    assert ("https://vault.example.com", "env:VAULT_TOKEN") == (vault["address"], vault["auth"]["token"])
     assert [] == [leak for leak in ("pa55w0rd", "hunter2-literal") if leak in text]
 
 

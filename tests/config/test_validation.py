@@ -41,7 +41,8 @@ def test_wrong_type_names_file_client_key_and_expectation(write_config: WriteCon
         (
             'auth_method = "basic"',
             "clients.billing.auth_method: expected one of 'client_secret_basic', "
-            "'client_secret_post', got 'basic'",
+            "'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'tls_client_auth', "
+            "'self_signed_tls_client_auth', 'client_assertion', got 'basic'",
         ),
         (
             "extra_params = { a = 1 }",
@@ -88,10 +89,13 @@ def test_near_miss_in_the_cache_table_is_not_taken_for_a_backend_setting(write_c
 
 
 def test_missing_required_key(write_config: WriteConfig) -> None:
-    """client_secret is required and the error quotes its documentation."""
+    """client_secret is required by the default auth_method, and the error says what it is."""
     message = error_of(write_config, HEAD)
 
-    assert message.startswith("credflow.toml: clients.billing.client_secret: missing: A secret reference")
+    assert message.startswith(
+        "credflow.toml: clients.billing.client_secret: missing: a secret reference, needed by "
+        "auth_method 'client_secret_basic'"
+    )
 
 
 def test_endpoint_or_issuer_exactly_one(write_config: WriteConfig) -> None:
@@ -191,7 +195,7 @@ def test_unknown_cache_backend_names_the_package(write_config: WriteConfig) -> N
 
     assert str(raised.value) == (
         "credflow.toml: clients.billing.cache.backend: no installed plugin provides the token cache backend "
-        "'redis' (installed: memory); install it with pip install 'credflow[redis]'"
+        "'redis' (installed: file, memory); install it with pip install 'credflow[redis]'"
     )
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from typing import Any
 
 import pytest
@@ -20,18 +19,10 @@ from credflow import (
     hookimpl,
 )
 from credflow.events import SecretRotation, TokenFailed, TokenRequested, TokenRetried
-from credflow.testing import AuthServer
+from credflow.testing import AuthServer, await_until
 
 from .conftest import EngineFactory
 from .support import DictSecrets, EventRecorder
-
-
-async def wait_for(condition: Any, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.01)
 
 
 async def test_token_is_issued_and_cached(server: AuthServer, make_engine: EngineFactory) -> None:
@@ -51,8 +42,8 @@ async def test_token_is_renewed_in_the_background_before_expiry(
     old = await engine.aget_token()
     clock.advance(0.81 * old.lifetime_seconds)
     assert old is await engine.aget_token()
-    await wait_for(lambda: server.counters.tokens_issued == 2)
-    await wait_for(lambda: engine._slot is not None and engine._slot.token is not old)
+    await await_until(lambda: server.counters.tokens_issued == 2)
+    await await_until(lambda: engine._slot is not None and engine._slot.token is not old)
     assert ["cold", "renewal"] == [event.reason for event in recorder.of(TokenRequested)]
 
 
@@ -76,7 +67,7 @@ async def test_failed_renewal_keeps_serving_the_valid_token(
     server.fail_next(1, status=400, error="invalid_request")
     clock.advance(0.85 * old.lifetime_seconds)
     assert old is await engine.aget_token()
-    await wait_for(lambda: len(recorder.of(TokenFailed)) == 1)
+    await await_until(lambda: len(recorder.of(TokenFailed)) == 1)
     assert old is await engine.aget_token()
     assert 2 == server.counters.token_requests
 
@@ -211,7 +202,7 @@ async def test_cancelled_caller_does_not_cancel_the_fetch(
     server.latency = 0.4
     engine = make_engine()
     leader = asyncio.ensure_future(engine.aget_token())
-    await asyncio.sleep(0.1)
+    await await_until(lambda: server.counters.token_requests == 1)  # the leader's fetch is under way
     follower = asyncio.ensure_future(engine.aget_token())
     leader.cancel()
     assert (await follower).access_token
@@ -224,35 +215,36 @@ async def test_discovery_from_issuer(server: AuthServer, make_engine: EngineFact
     assert (await engine.aget_token()).access_token
 
 
-class SlowSyncSecrets:
-    """A sync-only source that blocks for a while, as an SDK call would."""
+class GatedSyncSecrets:
+    """A sync-only source whose fetch blocks, as an SDK call would, until the test releases it."""
 
     @hookimpl
     def credflow_register_secret_sources(self, register: Any) -> None:
-        register("slow", lambda context: self)
+        register("gated", lambda context: self)
 
     def __init__(self, value: str) -> None:
         self.value = value
+        self.entered = threading.Event()
+        self.release = threading.Event()
+        self.released_while_fetching = False
 
     def fetch(self, reference: Any, *, fresh: bool) -> SecretValue:
-        time.sleep(0.3)
+        self.entered.set()
+        # On the event loop's thread this would wait in vain: the loop could not release it.
+        self.released_while_fetching = self.release.wait(timeout=5)
         return SecretValue(self.value)
 
 
 async def test_sync_only_source_does_not_block_the_event_loop(
     server: AuthServer, make_engine: EngineFactory
 ) -> None:
-    """A source without afetch runs in a worker thread; the loop keeps ticking meanwhile."""
-    engine = make_engine(plugins=(SlowSyncSecrets(server.test_client_secret),), client_secret="slow:x")
-    ticks = 0
+    """A source without afetch runs in a worker thread: the loop releases it while it blocks."""
+    source = GatedSyncSecrets(server.test_client_secret)
+    engine = make_engine(plugins=(source,), client_secret="gated:x")
 
-    async def ticker() -> None:
-        nonlocal ticks
-        while True:
-            ticks += 1
-            await asyncio.sleep(0.01)
+    fetching = asyncio.ensure_future(engine.aget_token())
+    await await_until(source.entered.is_set)
+    source.release.set()  # runs only if the loop is free while the fetch blocks
+    token = await fetching
 
-    ticking = asyncio.ensure_future(ticker())
-    await engine.aget_token()
-    ticking.cancel()
-    assert ticks >= 10
+    assert (True, True) == (source.released_while_fetching, bool(token.access_token))

@@ -22,7 +22,7 @@ def make_token(lifetime: float = 60.0) -> Token:
     )
 
 
-def scope(secret: str = "first-secret", key: str = KEY) -> CacheScope:
+def scope(secret: str = "first-memcache-secret-5521", key: str = KEY) -> CacheScope:
     """The scope of the test client with `secret` current."""
     return CacheScope(key, "billing", SecretValue(secret))
 
@@ -48,17 +48,17 @@ def test_entry_is_found_with_the_secret_that_stored_it() -> None:
 def test_entry_under_another_secret_is_a_miss() -> None:
     """A wrong or rotated secret does not open another credential's entry."""
     cache = MemoryTokenCache()
-    cache.store(scope("right-secret"), make_token())
-    assert None is cache.load(scope("wrong-secret-0f3e9a"))
+    cache.store(scope("right-memcache-secret-5521"), make_token())
+    assert None is cache.load(scope("wrong-memcache-secret-5521"))
 
 
 def test_rotations_replace_the_entry_instead_of_adding_one() -> None:
     """Across many rotations the cache keeps one entry per key, the newest credential's."""
     cache = MemoryTokenCache()
     for rotation in range(50):
-        cache.store(scope(f"secret-{rotation}"), make_token())
-    newest = cache.load(scope("secret-49"))
-    assert (1, True, None) == (len(cache), newest is not None, cache.load(scope("secret-48")))
+        cache.store(scope(f"memcache-secret-5521-{rotation}"), make_token())
+    newest = cache.load(scope("memcache-secret-5521-49"))
+    assert (1, True, None) == (len(cache), newest is not None, cache.load(scope("memcache-secret-5521-48")))
 
 
 def test_a_shorter_token_of_the_same_credential_does_not_replace_a_longer_one() -> None:
@@ -73,18 +73,18 @@ def test_a_shorter_token_of_the_same_credential_does_not_replace_a_longer_one() 
 def test_entry_keeps_no_bare_hash_of_the_secret() -> None:
     """The credential tag is keyed per process: neither the secret nor its plain hash is stored."""
     cache = MemoryTokenCache()
-    cache.store(scope("right-secret"), make_token())
+    cache.store(scope("right-memcache-secret-5521"), make_token())
     [entry] = cache._entries.values()
     plain = hashlib.sha256(b"right-secret").digest()
     assert (False, False) == (plain in entry.credential_tag, b"right-secret" in entry.credential_tag)
-    assert entry.credential_tag != MemoryTokenCache()._credential_tag(scope("right-secret"))
+    assert entry.credential_tag != MemoryTokenCache()._credential_tag(scope("right-memcache-secret-5521"))
 
 
 def test_lock_is_refused_while_held_and_granted_after_unlock() -> None:
     """try_lock grants one owner per key at a time; unlock by that owner frees it."""
     cache = MemoryTokenCache()
     first = cache.try_lock(scope(), 30.0)
-    refused = cache.try_lock(scope("other-secret"), 30.0)
+    refused = cache.try_lock(scope("other-memcache-secret-5521"), 30.0)
     other_key = cache.try_lock(scope(key="b" * 64), 30.0)
     assert first is not None
     cache.unlock(scope(), first)
@@ -127,6 +127,6 @@ def test_repr_shows_no_token_or_secret() -> None:
     """The backend's repr counts entries and locks and shows nothing else."""
     cache = MemoryTokenCache()
     token = make_token()
-    cache.store(scope("right-secret"), token)
+    cache.store(scope("right-memcache-secret-5521"), token)
     shown = repr(cache)
     assert ("<MemoryTokenCache entries=1 locks=0>", False) == (shown, token.access_token in shown)

@@ -5,7 +5,9 @@ The surface is written down here, once:
 - a plugin's code imports only from `credflow` (what an application uses),
   `credflow.plugin` (the plugin kit), `credflow.hookspecs` (the contract) and
   `credflow.events` (audit records);
-- a plugin's tests and benchmarks may also import `credflow.testing`;
+- a plugin's tests and benchmarks may also import `credflow.testing`,
+  `credflow.clock` (the engine's `ManualClock`, which tests move by hand) and
+  `credflow.cli` to run a command (`main(["check", ...])`) in-process;
 - every name imported from those modules is in that module's `__all__`, and
   none starts with `_`.
 
@@ -23,9 +25,10 @@ import credflow
 ROOT = Path(__file__).resolve().parents[2]
 PLUGINS = ROOT / "plugins"
 PUBLIC = ("credflow", "credflow.plugin", "credflow.hookspecs", "credflow.events")
-PUBLIC_FOR_TESTS = (*PUBLIC, "credflow.testing")
+PUBLIC_FOR_TESTS = (*PUBLIC, "credflow.testing", "credflow.clock", "credflow.cli")
 
 EXPECTED_ALL = [
+    "AgentError",
     "ApiError",
     "CachePolicy",
     "ClientConfig",
@@ -34,6 +37,7 @@ EXPECTED_ALL = [
     "CredentialsRejectedError",
     "CredflowConfig",
     "CredflowError",
+    "ExcessScopesError",
     "HttpxAuth",
     "InsecureTransportError",
     "MemoryTokenCache",
@@ -50,7 +54,9 @@ EXPECTED_ALL = [
     "SecretSourceError",
     "SecretSourceUnavailableError",
     "SecretValue",
+    "SinkPolicy",
     "SystemClock",
+    "TelemetryConfig",
     "Token",
     "TokenEndpointError",
     "TokenEngine",

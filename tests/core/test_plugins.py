@@ -134,13 +134,14 @@ def test_registrations_name_their_plugin() -> None:
         ("secret-source", "env", "credflow.env"),
         ("secret-source", "file", "credflow.file"),
         ("token-cache", "memory", "credflow.memory-cache"),
+        ("token-cache", "file", "credflow.file-cache"),
     } == {(registration.kind, registration.name, registration.plugin) for registration in host.registrations}
 
 
 def test_unknown_cache_backend_names_the_package() -> None:
     """Asking for a cache backend nobody registered says what to install."""
     with pytest.raises(
-        PluginError, match=r"token cache backend 'redis' \(installed: memory\)\. Install it with"
+        PluginError, match=r"token cache backend 'redis' \(installed: file, memory\)\. Install it with"
     ):
         PluginHost(load_entry_points=False).token_cache("redis")
 

@@ -50,8 +50,9 @@ def base(**changes: object) -> dict[str, object]:
         ({"scopes": "api.read"}, "scopes: expected a list of strings, got 'api.read'"),
         ({"scopes": ["a b"]}, "scopes[0]: a scope cannot contain a space"),
         (
-            {"auth_method": "private_key_jwt"},
-            "auth_method: expected one of client_secret_basic, client_secret_post",
+            {"auth_method": "private_key"},
+            "auth_method: expected one of client_secret_basic, client_secret_post, client_secret_jwt, "
+            "private_key_jwt, tls_client_auth, self_signed_tls_client_auth, client_assertion, got",
         ),
         ({"token_endpoint": None}, "token_endpoint: give exactly one of token_endpoint and issuer"),
         (

@@ -26,11 +26,13 @@ NOT_RUN = [example for example in examples() if example.not_run is not None]
 
 @pytest.fixture
 def isolated() -> Iterator[None]:
-    """Undo what an example changes in the process: environment, testing switch, shared token cache."""
+    """Undo what an example changes in the process: environment, shared token cache, log levels.
+
+    The testing switch an example turns on or off is restored by the credflow pytest plugin.
+    """
     loggers = {name: logging.getLogger(name).level for name in ("credflow", "credflow.audit")}
     with mock.patch.dict(os.environ):
         yield
-    credflow.set_testing(False)
     memory = credflow.default_plugin_host().token_cache("memory")
     assert isinstance(memory, credflow.MemoryTokenCache)
     memory.clear()  # a later example's server may get the same port, hence the same cache key

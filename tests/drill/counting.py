@@ -15,16 +15,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from credflow import SecretReference, SecretSourceError, SecretValue, hookimpl
 from credflow.plugin import (
     RegisterSecretSource,
-    SecretReference,
     SecretSource,
-    SecretSourceError,
     SecretSourceFactory,
-    SecretValue,
     SettingsTable,
     SourceContext,
-    hookimpl,
 )
 
 __all__ = ["BackendReads", "CountingSourcePlugin"]
@@ -114,8 +111,7 @@ class CountingSourcePlugin:
     @hookimpl
     def credflow_register_secret_sources(self, register: RegisterSecretSource) -> None:
         """Register the real plugin's factory for `scheme`, wrapped in a `CountingSource`."""
-        offered: dict[str, SecretSourceFactory] = {}
-        declared: dict[str, SettingsTable | None] = {}
+        offered: dict[str, tuple[SecretSourceFactory, SettingsTable | None]] = {}
 
         def capture(
             scheme: str,
@@ -124,11 +120,10 @@ class CountingSourcePlugin:
             description: str = "",
             settings: SettingsTable | None = None,
         ) -> None:
-            offered[scheme] = factory
-            declared[scheme] = settings
+            offered[scheme] = (factory, settings)
 
         self._plugin.credflow_register_secret_sources(register=capture)
-        real = offered[self._scheme]
+        real, settings = offered[self._scheme]
 
         def factory(context: SourceContext) -> CountingSource:
             return CountingSource(real(context), self.counts, self._lock)
@@ -137,5 +132,5 @@ class CountingSourcePlugin:
             self._scheme,
             factory,
             description=f"{self._scheme}, counted for the rotation drill",
-            settings=declared[self._scheme],
+            settings=settings,
         )

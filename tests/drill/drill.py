@@ -218,10 +218,45 @@ def _new_secret() -> str:
     return secrets.token_urlsafe(24)
 
 
+class _Credentials:
+    """The credential rotated: a client secret, or (private_key_jwt) a private key and its public JWK."""
+
+    def __init__(self, idp: OidcProviderServer, auth_method: str) -> None:
+        self.idp = idp
+        self.auth_method = auth_method
+        self._public: dict[str, dict[str, Any]] = {}
+
+    def new(self) -> str:
+        """A new secret, or a new private key's PEM (its public half remembered for the server)."""
+        if self.auth_method != "private_key_jwt":
+            return _new_secret()
+        from tests.client_auth.keys import new_key
+
+        key = new_key("EC")
+        self._public[key.pem] = {**key.public_jwk, "kid": key.thumbprint}
+        return key.pem
+
+    def register(self, client_id: str, accepted: list[str]) -> None:
+        """Make the server accept exactly `accepted` (registering the client the first time)."""
+        if self.auth_method != "private_key_jwt":
+            self.idp.upsert_client(client_id, accepted)
+            return
+        keys = {"keys": [self._public[pem] for pem in accepted]}
+        self.idp.upsert_client(client_id, None, auth_method="private_key_jwt", jwks=keys)
+
+
 def run_drill(
-    backend_name: str, settings: DrillSettings = DrillSettings(), *, log: Any = None
+    backend_name: str,
+    settings: DrillSettings = DrillSettings(),
+    *,
+    log: Any = None,
+    auth_method: str = "client_secret_basic",
 ) -> DrillReport:
-    """Run the drill with the secret in `backend_name` ("openbao", "moto" or "file")."""
+    """Run the drill with the credential in `backend_name` ("openbao", "moto" or "file").
+
+    `auth_method = "private_key_jwt"` rotates a private key instead of a secret: the server's
+    registered public keys play the part of its accepted secrets.
+    """
     say = log or (lambda text: None)
     backend: SecretBackend = BACKENDS[backend_name]()
     with (
@@ -229,8 +264,9 @@ def run_drill(
         backend,
         tempfile.TemporaryDirectory(prefix="credflow-drill-") as workdir,
     ):
-        current = _new_secret()
-        idp.upsert_client(CLIENT_ID, [current])
+        credentials = _Credentials(idp, auth_method)
+        current = credentials.new()
+        credentials.register(CLIENT_ID, [current])
         backend.create(current)
         config = ServiceConfig(
             issuer=idp.issuer,
@@ -245,6 +281,7 @@ def run_drill(
             tasks=settings.tasks,
             thread_pause_seconds=settings.thread_pause_seconds,
             task_pause_seconds=settings.task_pause_seconds,
+            auth_method=auth_method,
         )
         service = _Service(config, backend.environment(), Path(workdir))
         try:
@@ -263,24 +300,24 @@ def run_drill(
             pause(settings.warmup_seconds)
             orders = {"manager-first": 0, "server-first": 0}
             for index in range(settings.rotations):
-                new = _new_secret()
+                new = credentials.new()
                 if index % 2 == 0:
                     orders["manager-first"] += 1
                     backend.write(new)
                     step(f"rotation {index + 1} (manager first): manager holds the new secret")
                     pause(settings.phase_seconds)
-                    idp.set_secrets(CLIENT_ID, [new])
+                    credentials.register(CLIENT_ID, [new])
                     step(f"rotation {index + 1}: server accepts only the new secret (old revoked)")
                     pause(settings.phase_seconds)
                 else:
                     orders["server-first"] += 1
-                    idp.set_secrets(CLIENT_ID, [current, new])
+                    credentials.register(CLIENT_ID, [current, new])
                     step(f"rotation {index + 1} (server first): server accepts old and new")
                     pause(settings.phase_seconds)
                     backend.write(new)
                     step(f"rotation {index + 1}: manager holds the new secret")
                     pause(settings.phase_seconds)
-                    idp.set_secrets(CLIENT_ID, [new])
+                    credentials.register(CLIENT_ID, [new])
                     step(f"rotation {index + 1}: server accepts only the new secret (old revoked)")
                     pause(settings.phase_seconds)
                 current = new

@@ -54,6 +54,8 @@ class ServiceConfig:
     thread_pause_seconds: float
     task_pause_seconds: float
     try_versions: bool = True
+    #: "client_secret_basic", or "private_key_jwt" with `client_secret` naming the private key.
+    auth_method: str = "client_secret_basic"
 
 
 @dataclass(slots=True)
@@ -217,9 +219,15 @@ def run(config: ServiceConfig) -> ServiceResult:
         plugins=(audit,) if counting is None else (counting, audit),
         load_entry_points=False,
     )
+    # The credential reference is the client secret, or the private key of a private_key_jwt client.
+    credential = (
+        {"private_key": config.client_secret, "auth_method": "private_key_jwt"}
+        if config.auth_method == "private_key_jwt"
+        else {"client_secret": config.client_secret}
+    )
     client_config = ClientConfig(
         client_id=config.client_id,
-        client_secret=config.client_secret,
+        **credential,  # type: ignore[arg-type]
         issuer=config.issuer,
         scopes=("api.read",),
         rotation=RotationPolicy(try_versions=config.try_versions),

@@ -51,3 +51,25 @@ def test_rotations_under_load_fail_no_api_call_and_read_the_secret_per_rotation(
         "rotations_refused_at_least_once": report.server["invalid_client"] >= 1,
     }
     assert expected == actual
+
+
+def test_private_key_rotations_under_load_fail_no_api_call() -> None:
+    """The same drill rotating a private_key_jwt key in OpenBao: 0 failed calls, bridged, bounded."""
+    report = run_drill("openbao", SETTINGS, auth_method="private_key_jwt")
+    print(format_report([report]))
+    kinds = report.rotation_kinds
+    expected = {
+        "failed_api_calls": 0,
+        "failures": {},
+        "refusals_within_bound": True,
+        "manager_first_was_bridged": True,
+        "every_bridge_ended": True,
+    }
+    actual = {
+        "failed_api_calls": report.service.api_failed,
+        "failures": report.service.failures,
+        "refusals_within_bound": report.server["invalid_client"] <= report.rejection_bound,
+        "manager_first_was_bridged": kinds.get("candidate-fallback", 0) >= 1,
+        "every_bridge_ended": kinds.get("candidate-fallback", 0) == kinds.get("fallback-ended", 0),
+    }
+    assert expected == actual

@@ -25,7 +25,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from secrets import token_urlsafe
 from types import TracebackType
@@ -34,23 +34,33 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+import trustme
 
 __all__ = [
     "INSTALL_COMMAND",
     "SERVER_DIR",
+    "MutualTlsPki",
     "OidcProviderAdminError",
     "OidcProviderServer",
     "OidcProviderStartupError",
     "TokenEndpointAuthMethod",
     "missing_prerequisites",
     "oidc_provider",
+    "oidc_provider_pki",
     "oidc_provider_session",
 ]
 
 SERVER_DIR = Path(__file__).resolve().parent / "oidc_provider"
 INSTALL_COMMAND = "npm ci --prefix tests/interop/oidc_provider"
 
-TokenEndpointAuthMethod = Literal["client_secret_basic", "client_secret_post"]
+TokenEndpointAuthMethod = Literal[
+    "client_secret_basic",
+    "client_secret_post",
+    "client_secret_jwt",
+    "private_key_jwt",
+    "tls_client_auth",
+    "self_signed_tls_client_auth",
+]
 
 # Start-up takes well under two seconds even on a loaded machine; the margin is for CI.
 DEFAULT_STARTUP_TIMEOUT_SECONDS = 20.0
@@ -87,7 +97,10 @@ class OidcProviderServer:
         port: int = 0,
         startup_timeout_seconds: float = DEFAULT_STARTUP_TIMEOUT_SECONDS,
         server_dir: Path = SERVER_DIR,
+        tls_files: Mapping[str, Path] | None = None,
     ) -> None:
+        """`tls_files` ("cert", "key", "ca": PEM paths) adds the HTTPS listener for mutual TLS."""
+        self.tls_files = dict(tls_files or {})
         self.token_ttl_seconds = token_ttl_seconds
         self.port = port
         self.startup_timeout_seconds = startup_timeout_seconds
@@ -122,7 +135,11 @@ class OidcProviderServer:
                 str(self.token_ttl_seconds),
             ],
             cwd=self.server_dir,
-            env={**os.environ, "OIDC_PROVIDER_ADMIN_TOKEN": self._admin_token},
+            env={
+                **os.environ,
+                "OIDC_PROVIDER_ADMIN_TOKEN": self._admin_token,
+                **{f"OIDC_PROVIDER_TLS_{name.upper()}": str(path) for name, path in self.tls_files.items()},
+            },
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=self._stderr_file,
@@ -223,6 +240,11 @@ class OidcProviderServer:
         return self._ready_value("token_endpoint")
 
     @property
+    def mtls_token_endpoint(self) -> str:
+        """The HTTPS token endpoint asking for a client certificate (RFC 8705 mtls_endpoint_aliases)."""
+        return self._ready_value("mtls_token_endpoint")
+
+    @property
     def api_url(self) -> str:
         """The protected API's base URL; any GET or POST below it checks the bearer token."""
         return self._ready_value("api_url")
@@ -244,26 +266,36 @@ class OidcProviderServer:
     def upsert_client(
         self,
         client_id: str,
-        secrets: list[str],
+        secrets: list[str] | None,
         *,
         auth_method: TokenEndpointAuthMethod = "client_secret_basic",
         scope: str = "api.read",
+        **metadata: object,
     ) -> None:
         """Register or replace a client allowed the client credentials grant only.
 
-        Every secret in ``secrets`` is accepted; ``scope`` is what the client may ask for
-        (the server knows ``api.read`` and ``api.write``).
+        Every secret in ``secrets`` is accepted (None for a method without a secret); ``scope``
+        is what the client may ask for (the server knows ``api.read`` and ``api.write``).
+        ``metadata`` is RFC 7591 client metadata for the other methods: ``jwks`` (a JWK Set of
+        public keys, private_key_jwt and self_signed_tls_client_auth), ``tls_client_auth_san_dns``
+        or ``tls_client_auth_subject_dn`` (tls_client_auth), ``token_endpoint_auth_signing_alg``.
         """
-        self._admin(
-            "POST",
-            "/admin/clients",
-            {
-                "client_id": client_id,
-                "client_secrets": secrets,
-                "token_endpoint_auth_method": auth_method,
-                "scope": scope,
-            },
-        )
+        body: dict[str, object] = {
+            "client_id": client_id,
+            "token_endpoint_auth_method": auth_method,
+            "scope": scope,
+            **metadata,
+        }
+        if secrets is not None:
+            body["client_secrets"] = secrets
+        self._admin("POST", "/admin/clients", body)
+
+    def last_client_auth_error(self) -> str | None:
+        """Why oidc-provider last answered invalid_client (its error_detail), or None."""
+        payload = self._admin("GET", "/admin/last-client-auth-error")
+        assert isinstance(payload, dict)
+        detail = payload.get("detail")
+        return detail if isinstance(detail, str) else None
 
     def set_secrets(self, client_id: str, secrets: list[str]) -> None:
         """Replace the accepted secrets: a rotation is ``[old, new]``, then ``[new]``."""
@@ -296,6 +328,34 @@ class OidcProviderServer:
         self._admin("POST", "/admin/reset")
 
 
+class MutualTlsPki:
+    """A test CA, the server's certificate files, and client certificates it issues."""
+
+    def __init__(self, directory: Path, ca: trustme.CA) -> None:
+        self.directory = directory
+        self.ca = ca
+        self.ca_file = directory / "ca.pem"
+        ca.cert_pem.write_to_path(str(self.ca_file))
+        leaf = ca.issue_cert("127.0.0.1", "localhost")
+        self.server_files = {
+            "cert": directory / "server.pem",
+            "key": directory / "server-key.pem",
+            "ca": self.ca_file,
+        }
+        leaf.private_key_pem.write_to_path(str(self.server_files["key"]))
+        leaf.cert_chain_pems[0].write_to_path(str(self.server_files["cert"]))
+
+    @classmethod
+    def create(cls, directory: Path) -> MutualTlsPki:
+        """A new CA in `directory`."""
+        return cls(directory, trustme.CA())
+
+    def client_certificate(self, dns_name: str) -> tuple[str, str]:
+        """(certificate PEM, key PEM) of a client certificate for `dns_name`, issued by the CA."""
+        issued = self.ca.issue_cert(dns_name)
+        return issued.cert_chain_pems[0].bytes().decode(), issued.private_key_pem.bytes().decode()
+
+
 def _secrets_path(client_id: str) -> str:
     return f"/admin/clients/{quote(client_id, safe='')}/secrets"
 
@@ -319,12 +379,18 @@ def _parse_ready_line(line: bytes) -> dict[str, object] | None:
 
 
 @pytest.fixture(scope="session")
-def oidc_provider_session() -> Iterator[OidcProviderServer]:
+def oidc_provider_pki(tmp_path_factory: pytest.TempPathFactory) -> MutualTlsPki:
+    """A CA (trustme) and the HTTPS listener's certificate, for the mutual-TLS methods."""
+    return MutualTlsPki.create(tmp_path_factory.mktemp("oidc-provider-tls"))
+
+
+@pytest.fixture(scope="session")
+def oidc_provider_session(oidc_provider_pki: MutualTlsPki) -> Iterator[OidcProviderServer]:
     """One oidc-provider server for the whole test session; fails (never skips) if unavailable."""
     problem = missing_prerequisites()
     if problem is not None:
         pytest.fail(f"the oidc-provider interop server cannot start: {problem}", pytrace=False)
-    with OidcProviderServer() as server:
+    with OidcProviderServer(tls_files=oidc_provider_pki.server_files) as server:
         yield server
 
 

@@ -22,16 +22,22 @@ from .support import CLIENT_ID, OLD, EventRecorder
 
 
 @pytest.fixture(scope="session")
-def aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoSecretsManager]:
-    """moto's Secrets Manager on 127.0.0.1, with test credentials and no real AWS configuration."""
-    home = tmp_path_factory.mktemp("aws-home")
-    with pytest.MonkeyPatch.context() as patch:
-        for name in REAL_AWS_VARIABLES:
-            patch.delenv(name, raising=False)
-        for name, value in isolated_environment(home).items():
-            patch.setenv(name, value)
-        with MotoSecretsManager() as server:
-            yield server
+def moto_server() -> Iterator[MotoSecretsManager]:
+    """moto's Secrets Manager on 127.0.0.1, started once for the session."""
+    with MotoSecretsManager() as server:
+        yield server
+
+
+@pytest.fixture
+def aws(
+    moto_server: MotoSecretsManager, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> MotoSecretsManager:
+    """moto, with test credentials and no real AWS configuration for this test (undone after it)."""
+    for name in REAL_AWS_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in isolated_environment(tmp_path_factory.mktemp("aws-home")).items():
+        monkeypatch.setenv(name, value)
+    return moto_server
 
 
 @pytest.fixture(scope="session")

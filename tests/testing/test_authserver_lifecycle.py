@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from credflow.testing import AuthServer, ServerCounters
+from credflow.testing.assertions import ASSERTION_ALGORITHMS
 from credflow.testing.clients import RegisteredClient
 
 RequestToken = Callable[..., httpx.Response]
@@ -40,7 +41,13 @@ def test_discovery_document(server: AuthServer, http: httpx.Client, path: str) -
         "token_endpoint": server.token_endpoint,
         "jwks_uri": server.jwks_uri,
         "introspection_endpoint": server.introspection_endpoint,
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "token_endpoint_auth_methods_supported": [
+            "client_secret_basic",
+            "client_secret_post",
+            "client_secret_jwt",
+            "private_key_jwt",
+        ],
+        "token_endpoint_auth_signing_alg_values_supported": list(ASSERTION_ALGORITHMS),
         "grant_types_supported": ["client_credentials"],
         "scopes_supported": ["api.read", "api.write"],
     }

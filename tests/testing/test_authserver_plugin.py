@@ -7,11 +7,10 @@ import re
 import subprocess
 import sys
 import threading
-import time
 
 import httpx
 
-from credflow.testing import AuthServer
+from credflow.testing import AuthServer, wait_until
 from credflow.testing.devserver import run_dev_server
 from credflow.testing.pytest_plugin import AuthServerFactory
 
@@ -74,9 +73,7 @@ def test_dev_server_serves_until_stopped(http: httpx.Client) -> None:
         target=run_dev_server, kwargs={"port": 0, "out": out, "stop": stop}, daemon=True
     )
     runner.start()
-    deadline = time.monotonic() + 10
-    while "Ctrl-C" not in out.getvalue() and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_until(lambda: "Ctrl-C" in out.getvalue(), message="the dev server printed its endpoints")
     match = re.search(r"token endpoint: +(\S+)", out.getvalue())
     assert match is not None
     response = http.post(

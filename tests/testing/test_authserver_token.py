@@ -163,9 +163,9 @@ def test_duplicate_client_refused(server: AuthServer) -> None:
 
 
 def test_unknown_auth_method_refused(server: AuthServer) -> None:
-    """Only client_secret_basic and client_secret_post can be registered."""
+    """A method the server does not speak (mutual TLS) cannot be registered."""
     with pytest.raises(ValueError, match="auth_methods"):
-        server.add_client("jwt-client", "pw", auth_methods=("private_key_jwt",))
+        server.add_client("mtls-client", "pw", auth_methods=("tls_client_auth",))
 
 
 def test_removed_client_is_invalid_client(server: AuthServer, request_token: RequestToken) -> None:

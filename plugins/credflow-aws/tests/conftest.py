@@ -16,20 +16,28 @@ from credflow_aws.testing import REAL_AWS_VARIABLES, MotoSecretsManager, isolate
 from credflow import CredflowError, PluginHost
 
 
-@pytest.fixture(scope="session", autouse=True)
-def aws_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Test credentials, empty AWS config files, no instance metadata: never a real account."""
-    home = tmp_path_factory.mktemp("aws-home")
-    with pytest.MonkeyPatch.context() as patch:
-        for name in REAL_AWS_VARIABLES:
-            patch.delenv(name, raising=False)
-        for name, value in isolated_environment(home).items():
-            patch.setenv(name, value)
-        yield home
+@pytest.fixture(scope="session")
+def aws_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A home for the empty AWS config and credentials files of the session."""
+    return tmp_path_factory.mktemp("aws-home")
+
+
+@pytest.fixture(autouse=True)
+def aws_environment(aws_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Test credentials, empty AWS config files, no instance metadata: never a real account.
+
+    Set for each test and undone after it, so tests of other directories run in any order
+    see the environment they started with.
+    """
+    for name in REAL_AWS_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in isolated_environment(aws_home).items():
+        monkeypatch.setenv(name, value)
+    return aws_home
 
 
 @pytest.fixture(scope="session")
-def aws(aws_environment: Path) -> Iterator[MotoSecretsManager]:
+def aws(aws_home: Path) -> Iterator[MotoSecretsManager]:
     """The moto server shared by the session (moto missing fails the import above)."""
     with MotoSecretsManager() as server:
         yield server

@@ -75,3 +75,38 @@ def test_rotation_falls_back_to_previous_version(
 
     counters = auth_server.counters
     assert ("Bearer", 1, 1) == (token.token_type, counters.tokens_issued, counters.invalid_client)
+
+
+def test_private_key_jwt_key_from_key_vault(
+    kv: KeyVaultServer, make_host: HostFactory, auth_server: AuthServer, name: str
+) -> None:
+    """A PEM private key stored as a Key Vault secret signs the private_key_jwt assertion."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from joserfc.jwk import import_key
+
+    pem = (
+        ec.generate_private_key(ec.SECP256R1())
+        .private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        .decode()
+    )
+    key = import_key(pem, "EC")
+    client_id = f"signer-{uuid.uuid4().hex[:6]}"
+    auth_server.add_client(client_id, None, scopes=["api.read"], auth_methods=["private_key_jwt"])
+    auth_server.set_public_keys(
+        client_id, {"keys": [{**key.as_dict(private=False), "kid": key.thumbprint()}]}
+    )
+    kv.set_secret(name, pem)
+    config = ClientConfig(
+        token_endpoint=auth_server.token_endpoint,
+        client_id=client_id,
+        auth_method="private_key_jwt",
+        private_key=kv.reference(name),
+        scopes=("api.read",),
+    )
+    with TokenEngine(config, plugins=make_host()) as engine:
+        token = engine.get_token()
+
+    assert ("Bearer", 1) == (token.token_type, auth_server.counters.tokens_issued)

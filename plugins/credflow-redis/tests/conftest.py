@@ -9,7 +9,7 @@ import pytest
 from credflow_redis.testing import RedisServer
 from redis_helpers import Replicas
 
-from credflow.testing import AuthServer, set_testing
+from credflow.testing import AuthServer
 
 
 @pytest.fixture(scope="session")
@@ -37,13 +37,6 @@ def auth_server() -> Iterator[AuthServer]:
     """An authorization server (its clients are added by the tests)."""
     with AuthServer(token_lifetime=60) as server:
         yield server
-
-
-@pytest.fixture(autouse=True)
-def _no_retry_waits() -> Iterator[None]:
-    set_testing(True)
-    yield
-    set_testing(False)
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from credflow_redis.testing import RedisServer
 from redis_helpers import CLIENT_ID, SCOPE, client_config, make_host
 
 from credflow import Token, TokenEngine
-from credflow.testing import AuthServer
+from credflow.testing import AuthServer, wait_until
 
 CHILD = Path(__file__).with_name("fleet_child.py")
 SECRET_ENV = "CREDFLOW_FLEET_SECRET"
@@ -121,10 +121,8 @@ class RequestClock:
             self.times += [time.monotonic()] * (seen - len(self.times))
 
     def wait_for(self, count: int, timeout: float) -> None:
-        """Return once `count` requests were seen (or `timeout` passed)."""
-        deadline = time.monotonic() + timeout
-        while len(self.times) < count and time.monotonic() < deadline:
-            time.sleep(0.01)
+        """Return once `count` requests were seen; fail after `timeout` seconds."""
+        wait_until(lambda: len(self.times) >= count, timeout=timeout, message=f"{count} token requests")
 
     def gaps(self) -> list[float]:
         """Seconds between consecutive requests."""
@@ -139,7 +137,9 @@ def test_cold_fleet_then_five_lifetimes_cost_one_request_each(
     """16 processes x 20 threads: 1 request on a cold cache, then exactly 1 renewal per lifetime."""
     server, fleet = fleet_setup
     server.latency = 0.3  # the cold requests would overlap if they were sent
-    lifetime, renew_fraction = 2, 0.8
+    # 4 s tokens: with 2 s ones, 16 processes on a loaded 2-core machine can wake a waiter only once
+    # the fresh token is already due for renewal, which looks like (and is) a second renewal.
+    lifetime, renew_fraction = 4, 0.8
     server.token_lifetime = lifetime
     children = fleet.spawn(16, cache={"renew_fraction": renew_fraction})
     requests = RequestClock(server)
@@ -150,17 +150,19 @@ def test_cold_fleet_then_five_lifetimes_cost_one_request_each(
     # The cold request and 5 renewals, each due renew_fraction * lifetime after the one before.
     cycle = lifetime * renew_fraction
     requests.wait_for(6, timeout=10 * cycle)
-    time.sleep(cycle / 2)  # a duplicate renewal would show up by now
+    time.sleep(cycle / 2)  # an observation window: a duplicate of the last renewal would come in it
     fleet.tell(children, "stop")
     done = fleet.results(children, "done")
     gaps = requests.gaps()
+    used = set().union(*done)
 
     assert 1 == cold_requests
     assert 1 == len(set().union(*bursts))
-    assert 6 == server.counters.token_requests
-    assert 6 == len(set().union(*done))  # every token issued was used by the fleet
-    # A duplicate renewal would come within a few polls (< 0.5 s) of the first one.
-    assert [True] * 5 == [gap > 0.5 * cycle for gap in gaps], gaps
+    # A duplicate renewal would come within a few polls (< 0.5 s) of the first one. On a loaded
+    # machine the stop may come after one more (on-time) renewal: the gaps, not a total, tell.
+    assert len(gaps) >= 5, gaps
+    assert [True] * len(gaps) == [gap > 0.5 * cycle for gap in gaps], gaps
+    assert len(used) >= 6  # the cold token and every renewal were used by the fleet
 
 
 def test_lock_holder_killed_mid_fetch_is_taken_over_once(
@@ -172,8 +174,7 @@ def test_lock_holder_killed_mid_fetch_is_taken_over_once(
     server.latency = 30.0  # the holder's request never completes before it is killed
     (holder,) = fleet.spawn(1, threads=1, cache={"lock_ttl": lock_ttl})
     fleet.tell([holder], "go")
-    while server.counters.token_requests == 0:
-        time.sleep(0.01)
+    wait_until(lambda: server.counters.token_requests > 0)
     holder.send_signal(signal.SIGKILL)
     holder.wait()
     killed_at = time.monotonic()
@@ -207,4 +208,5 @@ def test_lock_holder_killed_mid_fetch_is_taken_over_once(
     assert 20 == len(tokens)
     assert 1 == len({token.fingerprint for token in tokens})
     assert 2 == server.counters.token_requests  # the dead holder's and the takeover's
-    assert elapsed < lock_ttl + 1.0
+    # Taken over once the lock expires, not after the holder's 30 s request (margin for a loaded machine).
+    assert elapsed < lock_ttl + 5.0

@@ -2,16 +2,59 @@
 
 from __future__ import annotations
 
-import time
+from collections.abc import Callable
 
+import credflow_redis.backend
 import pytest
+from credflow_redis.outage import OutageGuard
 from credflow_redis.testing import RedisServer
 from redis_helpers import REDIS_URL_ENV, EventRecorder, Replicas
 
-COOLDOWN = 0.2
+from credflow.clock import ManualClock
+from credflow.events import AuditEvent
+
+COOLDOWN = 2.0
 
 
-def test_redis_stopped_mid_run_then_restarted(private_replicas: Replicas, private_redis: RedisServer) -> None:
+class CountingGuard(OutageGuard):
+    """An `OutageGuard` that counts the failed Redis calls it is told about."""
+
+    failures = 0
+
+    def failed(self, reason: str) -> None:
+        self.failures += 1
+        super().failed(reason)
+
+
+class Outages:
+    """The cool-down clock of the backends built during a test (moved by hand) and their guards."""
+
+    def __init__(self) -> None:
+        self.clock = ManualClock()
+        self.guards: list[CountingGuard] = []
+
+    def guard(self, backend: str, emit: Callable[[AuditEvent], None], cooldown: float) -> CountingGuard:
+        """Build a guard as the backend does (`OutageGuard(name, emit, cooldown)`), on the manual clock."""
+        built = CountingGuard(backend, emit, cooldown, monotonic=self.clock.monotonic)
+        self.guards.append(built)
+        return built
+
+    def failed_calls(self) -> int:
+        """Redis calls that failed, over every guard."""
+        return sum(guard.failures for guard in self.guards)
+
+
+@pytest.fixture
+def outages(monkeypatch: pytest.MonkeyPatch) -> Outages:
+    """Backends built during the test count their failures and cool down on a manual clock."""
+    built = Outages()
+    monkeypatch.setattr(credflow_redis.backend, "OutageGuard", built.guard)
+    return built
+
+
+def test_redis_stopped_mid_run_then_restarted(
+    private_replicas: Replicas, private_redis: RedisServer, outages: Outages
+) -> None:
     """Every call succeeds while Redis is down (one degraded event); after a restart sharing resumes."""
     counters = private_replicas.server.counters
     first_events, second_events = EventRecorder(), EventRecorder()
@@ -25,11 +68,11 @@ def test_redis_stopped_mid_run_then_restarted(private_replicas: Replicas, privat
         for engine in (first, second):
             engine.invalidate()
             engine.get_token()
-        time.sleep(COOLDOWN / 2)
+        outages.clock.advance(COOLDOWN)
     during = (counters.token_requests, first_events.kinds(), second_events.kinds())
 
     private_redis.start()
-    time.sleep(COOLDOWN)
+    outages.clock.advance(COOLDOWN)
     first.invalidate()
     published = first.get_token()
     second.invalidate()
@@ -41,21 +84,21 @@ def test_redis_stopped_mid_run_then_restarted(private_replicas: Replicas, privat
     assert ["degraded", "recovered"] == second_events.kinds()
 
 
-def test_stalled_redis_costs_one_timeout(private_replicas: Replicas, private_redis: RedisServer) -> None:
-    """A frozen Redis delays a fetch by about one call timeout, then is skipped for the cool-down."""
+def test_stalled_redis_costs_one_timeout(
+    private_replicas: Replicas, private_redis: RedisServer, outages: Outages
+) -> None:
+    """A frozen Redis costs one timed-out call, then is skipped for the cool-down."""
     events = EventRecorder()
-    engine = private_replicas.new(events, timeout=0.2, cooldown=5.0)
+    engine = private_replicas.new(events, timeout=0.2, cooldown=COOLDOWN)
     old = engine.get_token()
     private_redis.pause()
     try:
         engine.invalidate()  # its delete times out: the outage starts
-        started = time.perf_counter()
-        fresh = engine.get_token()
-        elapsed = time.perf_counter() - started
+        fresh = engine.get_token()  # within the cool-down (the clock stands still): Redis is not called
+        failed_calls = outages.failed_calls()
     finally:
         private_redis.resume()
-    assert (["degraded"], True) == (events.kinds(), fresh.fingerprint != old.fingerprint)
-    assert elapsed < 1.0  # the cool-down skips Redis: no 0.2 s timeout per call
+    assert (["degraded"], True, 1) == (events.kinds(), fresh.fingerprint != old.fingerprint, failed_calls)
     assert "TimeoutError" in events.cache_events[0].message
 
 

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 import time
 import uuid
 from pathlib import Path
 
+import credflow_vault.source
 import pytest
+from credflow_vault.source import VaultSecretSource
 from credflow_vault.testing import VaultDevServer
 from joserfc.jwk import ECKey
 from vault_helpers import MakeHost, read, signed_jwt, vault_source
 
 from credflow import SecretAccessDeniedError
+from credflow.clock import ManualClock
 
 
 @pytest.fixture
@@ -167,17 +171,33 @@ def test_approle_wrong_secret_id_is_refused_login(
 
 
 def test_short_lived_login_token_is_renewed(
-    vault_server: VaultDevServer, make_host: MakeHost, billing_secret: str, reader_policy: str
+    vault_server: VaultDevServer,
+    make_host: MakeHost,
+    billing_secret: str,
+    reader_policy: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Past 2/3 of its 3 s TTL the token is renewed, and it outlives its first TTL."""
+    # The source's clock is the test's: when it renews is decided here, not by the machine's load.
+    clock = ManualClock()
+    monkeypatch.setattr(
+        credflow_vault.source,
+        "VaultSecretSource",
+        functools.partial(VaultSecretSource, clock=clock.monotonic),
+    )
     auth = approle_settings(vault_server, reader_policy, token_ttl="3s", token_max_ttl="60s")
     host = make_host(auth=auth)
     reference = f"vault:secret/{billing_secret}#client_secret"
     read(host, reference)
+    logged_in = time.monotonic()
 
-    time.sleep(2.2)  # past 2/3 of the TTL: this read renews
+    # Vault expires tokens on its own clock: renew halfway through the real TTL (1.5 s of slack
+    # either side), then read once the first TTL has really passed.
+    time.sleep(1.5)
+    clock.advance(2.2)  # past 2/3 of the TTL for the source: this read renews
     read(host, reference)
-    time.sleep(1.3)  # past the first TTL, not yet 2/3 into the renewed one
+    time.sleep(max(0.0, logged_in + 3.2 - time.monotonic()))
+    clock.advance(1.3)  # 1.3 s into the renewed TTL: not yet 2/3, no second renewal
     value = read(host, reference)
 
     source = vault_source(host)

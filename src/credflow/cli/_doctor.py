@@ -18,14 +18,16 @@ from urllib.parse import quote_plus, unquote_plus, urlsplit
 
 import httpx
 
-from .._security import is_loopback_host, tls_context
+from .. import providers
+from ..client_auth_check import clock_skew, explain_refusal
 from ..config._client import ClientConfig
 from ..config._file import CredflowConfig, load_config
-from ..engine._acquisition import discover_token_endpoint
+from ..engine._acquisition import discover_token_endpoint, discovered_endpoint
 from ..errors import (
     ConfigError,
     CredentialsRejectedError,
     CredflowError,
+    ExcessScopesError,
     OAuthError,
     SecretAccessDeniedError,
     SecretNotFoundError,
@@ -36,6 +38,8 @@ from ..errors import (
 from ..plugins._host import PluginHost
 from ..protocol import RawResponse
 from ..secret._reference import SecretReference
+from ..secret._value import SecretValue
+from .._security import is_loopback_host, tls_context
 
 __all__ = ["CLIENT_STEPS", "CheckResult", "ClientReport", "Diagnosis", "diagnose"]
 
@@ -71,6 +75,7 @@ class Diagnosis:
 
     config: CheckResult
     clients: tuple[ClientReport, ...]
+    telemetry: str = ""  # whether telemetry is on, and what each telemetry plugin records into
 
     @property
     def first_failure(self) -> CheckResult | None:
@@ -103,7 +108,16 @@ def diagnose(
     where = str(config.path) if config.path is not None else "environment variables"
     detail = f"{where}: {count} client{'s' if count != 1 else ''} ({', '.join(sorted(config.clients))})"
     reports = tuple(_check_client(config, name) for name in names)
-    return Diagnosis(CheckResult(CONFIG_STEP, "ok", detail), reports)
+    return Diagnosis(CheckResult(CONFIG_STEP, "ok", detail), reports, _telemetry(config))
+
+
+def _telemetry(config: CredflowConfig) -> str:
+    described = config.plugin_host().describe_telemetry()
+    if not described:
+        return "off: no telemetry plugin installed (pip install 'credflow[otel]' for OpenTelemetry)"
+    if not config.telemetry.enabled:
+        return f"off ([telemetry] enabled = false); installed: {'; '.join(described)}"
+    return f"on; {'; '.join(described)}"
 
 
 def _check_client(config: CredflowConfig, name: str) -> ClientReport:
@@ -140,7 +154,8 @@ def _provider(host: PluginHost, kind: str, name: str) -> str:
 
 def _references(client: ClientConfig) -> list[SecretReference]:
     fallbacks = [SecretReference.parse(text) for text in client.rotation.fallback_secrets]
-    return [client.secret_reference, *fallbacks]
+    companion = [] if client.companion_reference is None else [client.companion_reference]
+    return [client.secret_reference, *companion, *fallbacks]
 
 
 def _plugins_installed(client: ClientConfig, host: PluginHost) -> str:
@@ -203,7 +218,20 @@ def _endpoint_reachable(client: ClientConfig) -> str:
                 f"{endpoint}: {type(exc).__name__}: {exc}", _network_fix(endpoint, exc, client), exc
             ) from None
         over = _transport_security(response)
-    return f"{endpoint} answered HTTP {response.status_code} {over}{discovered}"
+    return f"{_profile_line(client)}{endpoint} answered HTTP {response.status_code} {over}{discovered}"
+
+
+def _profile_line(client: ClientConfig) -> str:
+    """Provider-aware checks: which profile, and what it derived (explicit settings win)."""
+    profile = providers.profile_of(client)
+    if profile is None:
+        return ""
+    derived = profile.derive(client)
+    overridden = " (token_endpoint overrides it)" if client.token_endpoint != derived.token_endpoint else ""
+    return (
+        f"provider {profile.name} ({profile.title}): derived token endpoint {derived.token_endpoint}"
+        f"{overridden}, issuer {derived.issuer}, discovery {derived.discovery_url}; "
+    )
 
 
 def _discover(http: httpx.Client, client: ClientConfig) -> str:
@@ -221,7 +249,7 @@ def _discover(http: httpx.Client, client: ClientConfig) -> str:
                 ) from None
             effect = flow.send(RawResponse(response.status_code, dict(response.headers), response.content))
     except StopIteration as done:
-        endpoint: str = done.value["token_endpoint"]
+        endpoint = discovered_endpoint(client, done.value)
         return endpoint
     except CredflowError as exc:
         raise _StepFailed(str(exc), fix, exc) from None
@@ -259,13 +287,26 @@ def _token_issued(config: CredflowConfig, name: str) -> str:
         try:
             token = engine.get_token()
         except CredentialsRejectedError as exc:
-            fix = _encoding_fix(config, client) or (
-                f"the authorization server does not accept client_id {client.client_id!r} with the secret "
-                f"from {client.client_secret}: update the secret in its source, or at the server"
+            fix = (
+                exc.hint
+                or _encoding_fix(config, client)
+                or _client_auth_fix(config, client, exc)
+                or (
+                    f"the authorization server does not accept client_id {client.client_id!r} with the "
+                    f"secret from {client.client_secret}: update the secret in its source, or at the server"
+                )
             )
             raise _StepFailed(str(exc), fix, exc) from None
         except OAuthError as exc:
-            raise _StepFailed(str(exc), _oauth_fix(exc, client), exc) from None
+            raise _StepFailed(str(exc), exc.hint or _oauth_fix(exc, client), exc) from None
+        except ExcessScopesError as exc:
+            where = providers.profile_of(client)
+            fix = (
+                f"remove {' '.join(exc.extra_scopes)} at "
+                f"{where.scopes_granted_at if where else 'the authorization server'}, "
+                "or add them to scopes, or set strict_scopes = false"
+            )
+            raise _StepFailed(str(exc), fix, exc) from None
         except (TokenEndpointError, ConfigError) as exc:
             raise _StepFailed(
                 str(exc), "see the error above; credflow retried transient failures", exc
@@ -283,7 +324,9 @@ def _token_issued(config: CredflowConfig, name: str) -> str:
         )
         raise _StepFailed(f"granted scope {' '.join(granted) or '(none)'}; {error}", fix, error)
     scope = f"scope {' '.join(granted)}" if granted else "no scope requested"
-    return f"{scope}; expires in {remaining} s (token fingerprint {token.fingerprint})"
+    broader = providers.compare_scopes(client, token)
+    wider = f"; LEAST PRIVILEGE: {broader.describe(client.client_id)}" if broader is not None else ""
+    return f"{scope}; expires in {remaining} s (token fingerprint {token.fingerprint}){wider}"
 
 
 def _encoding_fix(config: CredflowConfig, client: ClientConfig) -> str | None:
@@ -316,6 +359,38 @@ def _encoding_fix(config: CredflowConfig, client: ClientConfig) -> str | None:
         f"this server likely decodes differently in HTTP Basic credentials than basic_auth_encoding = "
         f"'{client.basic_auth_encoding}' sends them: set basic_auth_encoding = '{other}' on this client "
         "(if it is still rejected, update the secret in its source, or at the server)"
+    )
+
+
+def _client_auth_fix(
+    config: CredflowConfig, client: ClientConfig, error: CredentialsRejectedError
+) -> str | None:
+    """Why a key, an assertion or a certificate was refused (client_auth_check); None for secrets."""
+    if client.auth_method in ("client_secret_basic", "client_secret_post"):
+        return None
+    host = config.plugin_host()
+
+    def read(reference: SecretReference | None) -> SecretValue | None:
+        if reference is None:
+            return None
+        try:
+            return host.resolve_secret(reference, fresh=False)
+        except CredflowError:
+            return None
+
+    skew = None
+    try:
+        with httpx.Client(timeout=client.timeout, verify=tls_context(client.ca_bundle)) as http:
+            skew = clock_skew(http.get(error.endpoint).headers.get("date"), datetime.now(UTC))
+    except httpx.HTTPError:
+        pass  # the skew is left unmeasured; the explanation says so
+    return explain_refusal(
+        client,
+        error,
+        credential=read(client.secret_reference),
+        certificate=read(client.companion_reference),
+        skew=skew,
+        token_endpoint=error.endpoint,
     )
 
 

@@ -4,18 +4,28 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from .._security import tls_context
 from ..errors import ApiError
+from ..agent import AGENT_ENV
+from ..config._client import ClientConfig
+from ..errors import ApiError, CredflowError
 from ..protocol import server_text
 from ..token import Token
 from .exit_codes import ExitCode, UsageError
 from .options import chosen_client, load_from_args
+
+if TYPE_CHECKING:
+    # Only `credflow request` calls an API with httpx; `credflow token` never imports it.
+    import httpx
 
 __all__ = ["run_request", "run_token", "token_json"]
 
@@ -37,16 +47,81 @@ def token_json(token: Token, requested_scopes: tuple[str, ...], now: datetime) -
 
 
 def run_token(args: argparse.Namespace) -> int:
-    """Print the access token alone, or with `--json` the token and its lifetime."""
-    config = load_from_args(args)
-    name = chosen_client(config, args.client)
-    with config.engine(name) as engine:
-        token = engine.get_token()
+    """Print the access token alone, or with `--json` the token and its lifetime.
+
+    A client whose tokens would stay in this process (the `memory` backend, the default) uses
+    the per-user `file` cache instead, so a shell loop makes one token request per lifetime;
+    `--no-cache` keeps the memory backend (a fresh token on every call).
+    """
+    agent_socket = os.environ.get(AGENT_ENV)
+    if agent_socket:
+        return _token_from_agent(agent_socket, args)
+    cached = None if args.no_cache else cached_token(args)
+    if cached is not None:
+        token, client = cached
+    else:
+        from ..engine._engine import TokenEngine
+
+        config = load_from_args(args)
+        client = config.clients[chosen_client(config, args.client)]
+        with (
+            config,
+            TokenEngine(_with_file_cache(client, args.no_cache), plugins=config.plugin_host()) as engine,
+        ):
+            token = engine.get_token()
     if args.json:
-        print(json.dumps(token_json(token, config.clients[name].scopes, datetime.now(UTC)), indent=2))
+        print(json.dumps(token_json(token, client.scopes, datetime.now(UTC)), indent=2))
     else:
         print(token.access_token)
     return ExitCode.OK
+
+
+def _token_from_agent(socket_path: str, args: argparse.Namespace) -> int:
+    """One round trip to the agent named by $CREDFLOW_AGENT: no configuration read, no engine."""
+    from ..agent.client import agent_get
+
+    document = agent_get(socket_path, "/v1/token", args.client)
+    if args.json:
+        print(json.dumps(document, indent=2))
+    else:
+        print(document["access_token"])
+    return ExitCode.OK
+
+
+def _with_file_cache(client: ClientConfig, no_cache: bool) -> ClientConfig:
+    if client.cache.backend == "memory" and not no_cache:
+        return replace(client, cache=replace(client.cache, backend="file"))
+    return client
+
+
+def cached_token(args: argparse.Namespace) -> tuple[Token, ClientConfig] | None:
+    """The client's token from the file cache, if one is there and not yet due for renewal.
+
+    What an engine does first, without building one: no entry-point plugin, no HTTP client, no
+    event loop is imported, so a warm `credflow token` costs little more than starting Python.
+    Anything else (a miss, a plugin's secret scheme or cache backend, any error) returns `None`
+    and the command runs the engine, which loads everything and reports errors properly.
+    """
+    from ..engine._cache import CacheScope, cache_key, renewal_times
+    from ..config._file import load_config
+    from ..file_cache import FileTokenCache, default_cache_directory
+    from ..secret._value import SecretValue
+
+    try:
+        config = load_config(getattr(args, "config", None), env=os.environ, load_entry_points=False)
+        with config:
+            client = _with_file_cache(config.clients[chosen_client(config, args.client)], no_cache=False)
+            if client.cache.backend != "file" or set(client.cache.settings) - {"directory"}:
+                return None
+            directory = client.cache.settings.get("directory")
+            cache = FileTokenCache(Path(directory).expanduser() if directory else default_cache_directory())
+            secret: SecretValue = config.plugin_host().resolve_secret(client.secret_reference, fresh=False)
+            token = cache.load(CacheScope(cache_key(client), client.client_id, secret))
+    except (CredflowError, UsageError, OSError):
+        return None
+    if token is None or datetime.now(UTC) >= renewal_times(token, client)[0]:
+        return None
+    return token, client
 
 
 def _headers(values: list[str]) -> list[tuple[str, str]]:
@@ -74,6 +149,8 @@ def _body(data: str | None) -> bytes | None:
 
 def run_request(args: argparse.Namespace) -> int:
     """Call an API with the client's token; print the body; fail on an HTTP error status."""
+    import httpx
+
     config = load_from_args(args)
     name = chosen_client(config, args.client)
     client = config.clients[name]

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import enum
-
-import httpx
+import sys
 
 from ..errors import (
     ApiError,
@@ -64,7 +63,6 @@ _BY_ERROR: tuple[tuple[type[BaseException], ExitCode], ...] = (
     (SecretSourceError, ExitCode.SECRET_SOURCE),
     (CredentialsRejectedError, ExitCode.CREDENTIALS_REJECTED),
     (TokenEndpointError, ExitCode.NETWORK),
-    (httpx.TransportError, ExitCode.NETWORK),
     (ApiError, ExitCode.API_ERROR),
     (KeyboardInterrupt, ExitCode.INTERRUPTED),
 )
@@ -75,4 +73,8 @@ def exit_code_for(error: BaseException) -> ExitCode:
     for kind, code in _BY_ERROR:
         if isinstance(error, kind):
             return code
+    # Only a process that imported httpx can have failed with one of its errors.
+    httpx = sys.modules.get("httpx")
+    if httpx is not None and isinstance(error, httpx.TransportError):
+        return ExitCode.NETWORK
     return ExitCode.ERROR

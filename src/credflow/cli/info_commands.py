@@ -6,7 +6,9 @@ import argparse
 import json
 
 from .. import __version__
+from ..config._file import CredflowConfig
 from ..plugins._host import PluginHost
+from ..providers import profile_of
 from .exit_codes import ExitCode
 from .options import load_from_args
 from .toml_writer import render_toml
@@ -30,8 +32,33 @@ def run_config_show(args: argparse.Namespace) -> int:
         f"Effective credflow configuration ({where}, with environment overrides and defaults).\n"
         "Secret references are shown as written, never resolved."
     )
+    derived = _derived_lines(config, args.client)
+    if derived:
+        header += "\n" + "\n".join(derived)
     print(render_toml(document, header=header), end="")
     return ExitCode.OK
+
+
+def _derived_lines(config: CredflowConfig, client: str | None) -> list[str]:
+    """What each client's provider profile derived, and whether an explicit setting overrides it."""
+    names = [config.client_name(client)] if client is not None else sorted(config.clients)
+    lines = []
+    for name in names:
+        settings = config.clients[name]
+        profile = profile_of(settings)
+        if profile is None:
+            continue
+        derived = profile.derive(settings)
+        lines.append(f"clients.{name}: provider {profile.name} ({profile.title}) derived")
+        for key, value in (
+            ("token_endpoint", derived.token_endpoint),
+            ("issuer", derived.issuer),
+            ("discovery", derived.discovery_url),
+        ):
+            given = getattr(settings, key, value)
+            note = f" (overridden: {given})" if given not in (value, None) else ""
+            lines.append(f"  {key} = {value}{note}")
+    return lines
 
 
 def run_plugins(args: argparse.Namespace) -> int:

@@ -8,21 +8,38 @@ code; `--debug` adds the traceback and credflow's debug log. Only
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 import traceback
 from collections.abc import Callable, Sequence
 
 from .. import __version__
-from .check_command import run_check
-from .client_commands import run_request, run_token
-from .dev_server_command import run_dev_server_command
 from .exit_codes import ExitCode, exit_code_for, exit_codes_help
-from .info_commands import run_config_show, run_plugins
 
 __all__ = ["build_parser", "main"]
 
 Command = Callable[[argparse.Namespace], int]
+
+
+def _lazy(module: str, function: str) -> Command:
+    """`credflow.cli.<module>.<function>`, imported when the command runs (not for --help, --version)."""
+
+    def run(args: argparse.Namespace) -> int:
+        command: Command = getattr(importlib.import_module(f".{module}", __package__), function)
+        return command(args)
+
+    run.__name__ = function
+    return run
+
+
+run_token = _lazy("client_commands", "run_token")
+run_request = _lazy("client_commands", "run_request")
+run_check = _lazy("check_command", "run_check")
+run_config_show = _lazy("info_commands", "run_config_show")
+run_plugins = _lazy("info_commands", "run_plugins")
+run_dev_server_command = _lazy("dev_server_command", "run_dev_server_command")
+run_agent_command = _lazy("agent_command", "run_agent_command")
 
 _CONFIG_HELP = """\
 configuration:
@@ -83,6 +100,11 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument(
         "--json", action="store_true", help="print access_token, token_type, expires_in, expires_at, scope"
     )
+    token.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="do not use the per-user file cache (used when the client configures no cache backend)",
+    )
 
     request = command("request", run_request, "call an API with a token; print the response body")
     request.add_argument("--client", metavar="NAME", help="the [clients.NAME] to use")
@@ -125,6 +147,16 @@ def build_parser() -> argparse.ArgumentParser:
     dev.add_argument(
         "--token-lifetime", type=int, default=3600, metavar="S", help="token lifetime in seconds"
     )
+
+    agent = command("agent", run_agent_command, "serve tokens to local programs on a Unix socket")
+    agent.add_argument(
+        "--socket",
+        metavar="PATH",
+        help="Unix socket (default: [agent] socket, else $XDG_RUNTIME_DIR/credflow/agent.sock)",
+    )
+    agent.add_argument(
+        "--port", type=int, metavar="PORT", help="also listen on 127.0.0.1:PORT (default: [agent] port)"
+    )
     return parser
 
 
@@ -146,6 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = bool(getattr(args, "debug", False))
     handler: logging.Handler | None = None
     logger = logging.getLogger("credflow")
+    level_before = logger.level  # restored after the run: main() is also called in-process
     if debug:
         handler = logging.StreamHandler(sys.stderr)
         logger.addHandler(handler)
@@ -160,4 +193,4 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if handler is not None:
             logger.removeHandler(handler)
-            logger.setLevel(logging.NOTSET)
+            logger.setLevel(level_before)

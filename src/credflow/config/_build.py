@@ -12,10 +12,11 @@ from typing import Any
 from ..errors import ConfigError, InsecureTransportError
 from ..plugins._install_hints import KNOWN_CACHE_PACKAGES, KNOWN_SCHEME_PACKAGES, first_party_schemes
 from ..secret._reference import SecretReference, looks_like_reference
+from ..telemetry import TelemetryConfig
 from ._client import ClientConfig
-from ._schema import _OPEN_TABLE_FIELD, STRING_LIST, PolicyTable, Setting, client_schema
+from ._schema import _OPEN_TABLE_FIELD, SECRET_REFERENCE_KEYS, STRING_LIST, PolicyTable, Setting, _settings_of, client_schema
 
-__all__ = ["CheckCacheSettings", "Locate", "build_client"]
+__all__ = ["CheckCacheSettings", "Locate", "build_client", "build_telemetry"]
 
 # --- table -> ClientConfig ---------------------------------------------------
 
@@ -69,7 +70,9 @@ def build_client(
     for setting in schema.settings.values():
         if setting.required and setting.name not in arguments:
             raise fail(setting.key, f"missing: {setting.doc}")
-    _check_reference(arguments["client_secret"], "client_secret", secret_schemes, fail)
+    for key in sorted(SECRET_REFERENCE_KEYS & set(arguments)):
+        if isinstance(arguments[key], str):
+            _check_reference(arguments[key], key, secret_schemes, fail)
     rotation = arguments.get("rotation")
     if rotation is not None:
         for text in rotation.fallback_secrets:
@@ -92,6 +95,22 @@ def build_client(
         # ClientConfig's own checks name the key first ("scopes: ...", "cache.renew_fraction: ...").
         key, _, message = str(exc).partition(": ")
         raise fail(key, message) from None
+
+
+def build_telemetry(table: Mapping[str, Any], *, locate: Locate) -> TelemetryConfig:
+    """Validate the `[telemetry]` table and build its `TelemetryConfig` (the same checks as a client's)."""
+    settings = _settings_of(TelemetryConfig, "")
+
+    def fail(key: str, message: str) -> ConfigError:
+        return ConfigError(f"{locate(key)}: telemetry.{key}: {message}")
+
+    arguments: dict[str, Any] = {}
+    for key, value in table.items():
+        setting = settings.get(key)
+        if setting is None:
+            raise fail(key, _unknown_key(key, list(settings)))
+        arguments[key] = _checked(setting, value, fail)
+    return TelemetryConfig(**arguments)
 
 
 def _checked(setting: Setting, value: object, fail: Callable[[str, str], ConfigError]) -> object:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from .._security import ensure_no_userinfo, ensure_secure_url, load_ca_bundle
 from ..errors import ConfigError
@@ -20,10 +20,61 @@ from ..secret._reference import SecretReference
 from ..transport._retry import RetryPolicy
 from ._checks import check_fraction, check_seconds
 
-__all__ = ["AUTH_METHODS", "CachePolicy", "ClientConfig", "RotationPolicy"]
+__all__ = [
+    "AUTH_METHODS",
+    "COMPANION_KEYS",
+    "CREDENTIAL_KEYS",
+    "PROVIDER_KEYS",
+    "SECRET_METHODS",
+    "CachePolicy",
+    "ClientConfig",
+    "RotationPolicy",
+    "SinkPolicy",
+]
 
-AuthMethod = Literal["client_secret_basic", "client_secret_post"]
-AUTH_METHODS: tuple[str, ...] = ("client_secret_basic", "client_secret_post")
+AuthMethod = Literal[
+    "client_secret_basic",
+    "client_secret_post",
+    "client_secret_jwt",
+    "private_key_jwt",
+    "tls_client_auth",
+    "self_signed_tls_client_auth",
+    "client_assertion",
+]
+AUTH_METHODS: tuple[str, ...] = get_args(AuthMethod)
+#: The methods that send the client secret itself (RFC 6749 §2.3.1): no assertion, no certificate.
+SECRET_METHODS: tuple[str, ...] = ("client_secret_basic", "client_secret_post")
+# --- client authentication (issue 11) ---
+# The secret reference each method authenticates with (rotated, cached and re-read like a secret),
+# and the one read beside it (a certificate), by method.
+CREDENTIAL_KEYS: Mapping[str, str] = MappingProxyType(
+    {
+        "client_secret_basic": "client_secret",
+        "client_secret_post": "client_secret",
+        "client_secret_jwt": "client_secret",
+        "private_key_jwt": "private_key",
+        "tls_client_auth": "client_key",
+        "self_signed_tls_client_auth": "client_key",
+        "client_assertion": "client_assertion",
+    }
+)
+COMPANION_KEYS: Mapping[str, str] = MappingProxyType(
+    {
+        "private_key_jwt": "certificate",
+        "tls_client_auth": "client_certificate",
+        "self_signed_tls_client_auth": "client_certificate",
+    }
+)
+# Reference settings only some methods use: set with another method, they are a mistake.
+_METHOD_KEYS = (
+    "client_secret",
+    "private_key",
+    "certificate",
+    "client_certificate",
+    "client_key",
+    "client_assertion",
+)
+# --- end client authentication ---
 
 
 def _doc(text: str, **extra: Any) -> dict[str, Any]:
@@ -55,6 +106,20 @@ def _renew_statuses(value: object) -> tuple[int, ...]:
 # RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), printable ASCII but space, '"' and '\\'.
 _SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")
 
+# Each provider-specific key, with its default and the providers that read it (credflow.providers
+# checks them; a client with none set and no `provider` never imports the profiles).
+PROVIDER_KEYS: dict[str, tuple[object, frozenset[str]]] = {
+    "tenant": (None, frozenset({"entra"})),
+    "authority_host": ("login.microsoftonline.com", frozenset({"entra"})),
+    "domain": (None, frozenset({"auth0", "okta", "cognito"})),
+    "default_audience": (False, frozenset({"auth0"})),
+    "organization": (None, frozenset({"auth0"})),
+    "authorization_server": (None, frozenset({"okta"})),
+    "default_scopes": (False, frozenset({"okta"})),
+    "base_url": (None, frozenset({"keycloak"})),
+    "realm": (None, frozenset({"keycloak"})),
+}
+
 _CREDENTIALS_BELONG = (
     "the client id goes in client_id and the secret in client_secret, as a secret reference "
     "such as 'env:NAME'"
@@ -83,8 +148,8 @@ class CachePolicy:
     backend: str = field(
         default="memory",
         metadata=_doc(
-            "Token cache backend: `memory` (built in, per process) or one a plugin registers, "
-            "such as `redis`."
+            "Token cache backend: `memory` (built in, per process), `file` (built in, per user: "
+            "`directory` sets where) or one a plugin registers, such as `redis`."
         ),
     )
     renew_fraction: float = field(
@@ -178,6 +243,23 @@ class RotationPolicy:
         object.__setattr__(self, "fallback_secrets", fallbacks)
 
 
+@dataclass(frozen=True, slots=True)
+class SinkPolicy:
+    """Where `credflow agent` writes the client's current token (`[clients.<name>.sinks]`)."""
+
+    file: str | None = field(
+        default=None,
+        metadata=_doc(
+            "An absolute path `credflow agent` keeps the current access token in: written atomically, "
+            "mode 0600, rewritten on every renewal before the old token expires."
+        ),
+    )
+
+    def __post_init__(self) -> None:
+        if self.file is not None and (not isinstance(self.file, str) or not self.file.startswith("/")):
+            raise ConfigError(f"sinks.file: expected an absolute file path, got {self.file!r}")
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ClientConfig:
     """The settings of one OAuth2 client (one `[clients.<name>]` table).
@@ -187,12 +269,13 @@ class ClientConfig:
     """
 
     client_id: str = field(metadata=_doc("The OAuth2 client id.", required=True))
-    client_secret: str = field(
+    client_secret: str | None = field(
+        default=None,
         metadata=_doc(
             "A secret reference naming the client secret (`env:NAME`, `file:/path[#key]`, `vault:…`, "
-            "`aws-sm:…`, `azure-kv:…`); never the secret itself.",
-            required=True,
-        )
+            "`aws-sm:…`, `azure-kv:…`); never the secret itself. Required by `client_secret_basic`, "
+            "`client_secret_post` and `client_secret_jwt`.",
+        ),
     )
     token_endpoint: str | None = field(
         default=None,
@@ -223,6 +306,71 @@ class ClientConfig:
             "or `client_secret_post` (form body)."
         ),
     )
+    # --- client authentication (issue 11): see docs/concepts/client-authentication.md ---
+    signing_alg: str | None = field(
+        default=None,
+        metadata=_doc(
+            "JWS algorithm of the client assertion: `HS256` (default), `HS384`, `HS512` with "
+            "`client_secret_jwt`; with `private_key_jwt` the key's own (RS256, ES256/384/512 by curve, "
+            "EdDSA; PS256 for an RSA key when the server lists only PS algorithms), or RS/PS/ES*, EdDSA."
+        ),
+    )
+    private_key: str | None = field(
+        default=None,
+        metadata=_doc(
+            "With `private_key_jwt`: a secret reference to the signing key, a PEM (PKCS#8, PKCS#1, SEC1) "
+            "or a private JWK."
+        ),
+    )
+    key_id: str | None = field(
+        default=None,
+        metadata=_doc("The assertion's `kid`: else the JWK's own `kid`, else the key's RFC 7638 thumbprint."),
+    )
+    certificate: str | None = field(
+        default=None,
+        metadata=_doc(
+            "With `private_key_jwt`: a secret reference to the key's PEM certificate; its SHA-256 "
+            "thumbprint is sent as `x5t#S256` (Entra ID certificate credentials)."
+        ),
+    )
+    client_certificate: str | None = field(
+        default=None,
+        metadata=_doc(
+            "With `tls_client_auth` / `self_signed_tls_client_auth`: a secret reference to the client's "
+            "PEM certificate (chain)."
+        ),
+    )
+    client_key: str | None = field(
+        default=None,
+        metadata=_doc(
+            "With `tls_client_auth` / `self_signed_tls_client_auth`: a secret reference to the PEM private "
+            "key of `client_certificate`."
+        ),
+    )
+    client_assertion: str | None = field(
+        default=None,
+        metadata=_doc(
+            "With `client_assertion`: a secret reference to an assertion issued to this workload (a "
+            "Kubernetes projected service-account token, a SPIFFE JWT-SVID, `AZURE_FEDERATED_TOKEN_FILE`), "
+            "read anew at every acquisition and sent as is."
+        ),
+    )
+    assertion_audience: Literal["issuer", "token_endpoint"] = field(
+        default="issuer",
+        metadata=_doc(
+            "The `aud` of the assertions credflow signs: `issuer` (the authorization server's issuer when "
+            "it is known from `issuer`, else the token endpoint) or `token_endpoint`."
+        ),
+    )
+    assertion_lifetime: float = field(
+        default=60.0,
+        metadata=_doc("Seconds from `iat` to `exp` of the assertions credflow signs."),
+    )
+    assertion_not_before: bool = field(
+        default=False,
+        metadata=_doc("Also put `nbf` (= `iat`) in the assertions credflow signs."),
+    )
+    # --- end client authentication ---
     basic_auth_encoding: Literal["form-urlencoded", "raw"] = field(
         default="form-urlencoded",
         metadata=_doc(
@@ -250,7 +398,8 @@ class ClientConfig:
     timeout: float = field(
         default=10.0,
         metadata=_doc(
-            "Timeout in seconds of each HTTP call to the token endpoint (connect, read, write, pool)."
+            "Timeout in seconds of each HTTP call to the token endpoint, as a whole: connecting, sending "
+            "and receiving the complete answer."
         ),
     )
     allow_insecure_http: bool = field(
@@ -286,19 +435,93 @@ class ClientConfig:
         default_factory=RotationPolicy,
         metadata=_doc("Behaviour on a rejected secret (`[clients.<name>.rotation]`)."),
     )
+    # --- provider profiles (credflow.providers) ------------------------------------------------
+    provider: Literal["entra", "auth0", "okta", "keycloak", "cognito"] | None = field(
+        default=None,
+        metadata=_doc(
+            "A provider profile: `entra`, `auth0`, `okta`, `keycloak` or `cognito`. It derives the token "
+            "endpoint, issuer and discovery URL, checks the settings that provider needs and translates its "
+            "errors. Absent: a generic RFC 6749 server (give `token_endpoint` or `issuer`). An explicit "
+            "`token_endpoint` / `issuer` still overrides what the profile derives."
+        ),
+    )
+    tenant: str | None = field(
+        default=None,
+        metadata=_doc(
+            "`provider = 'entra'`: the directory (tenant) id or a verified domain such as "
+            "`contoso.onmicrosoft.com`; never `common`, `organizations` or `consumers`."
+        ),
+    )
+    authority_host: str = field(
+        default="login.microsoftonline.com",
+        metadata=_doc(
+            "`provider = 'entra'`: the Microsoft Entra authority host; a sovereign cloud's host such as "
+            "`login.microsoftonline.us` (US Government) or `login.chinacloudapi.cn` (operated by 21Vianet)."
+        ),
+    )
+    domain: str | None = field(
+        default=None,
+        metadata=_doc(
+            "`auth0`: the tenant or custom domain (`acme.eu.auth0.com`); `okta`: the Okta domain "
+            "(`acme.okta.com`); `cognito`: the user pool domain (`acme.auth.eu-west-1.amazoncognito.com`) "
+            "or its custom domain. A host name, without `https://`."
+        ),
+    )
+    default_audience: bool = field(
+        default=False,
+        metadata=_doc(
+            "`provider = 'auth0'`: the tenant has a default audience configured, so `audience` may be "
+            "left out."
+        ),
+    )
+    organization: str | None = field(
+        default=None,
+        metadata=_doc("`provider = 'auth0'`: the organization id or name sent as `organization`."),
+    )
+    authorization_server: str | None = field(
+        default=None,
+        metadata=_doc(
+            "`provider = 'okta'`: the custom authorization server id (`default` or `aus...`); absent means "
+            "the org authorization server, which grants only Okta API (`okta.*`) scopes."
+        ),
+    )
+    default_scopes: bool = field(
+        default=False,
+        metadata=_doc(
+            "`provider = 'okta'`: the custom authorization server has default scopes, so `scopes` may "
+            "be empty."
+        ),
+    )
+    base_url: str | None = field(
+        default=None,
+        metadata=_doc(
+            "`provider = 'keycloak'`: the server's base URL (`https://sso.acme.example`, with `/auth` on "
+            "Keycloak 16 and older)."
+        ),
+    )
+    realm: str | None = field(default=None, metadata=_doc("`provider = 'keycloak'`: the realm name."))
+    strict_scopes: bool = field(
+        default=False,
+        metadata=_doc(
+            "Refuse a token granting more scopes than `scopes` asks for (an error instead of the audit "
+            "warning and the `credflow check` line)."
+        ),
+    )
+    sinks: SinkPolicy = field(
+        default_factory=SinkPolicy,
+        metadata=_doc("Files `credflow agent` writes the current token to (`[clients.<name>.sinks]`)."),
+    )
 
     def __post_init__(self) -> None:
-        for name in ("client_id", "client_secret", "token_type"):
+        for name in ("client_id", "token_type"):
             value = getattr(self, name)
             if not isinstance(value, str) or not value:
-                raise ConfigError(
-                    f"{name}: expected a non-empty string, got {value!r}"
-                    if name != "client_secret"
-                    else f"{name}: expected a secret reference"
-                )
-        self.secret_reference  # noqa: B018 - parse now so a literal secret fails at load time
-        if (self.token_endpoint is None) == (self.issuer is None):
-            raise ConfigError("token_endpoint: give exactly one of token_endpoint and issuer")
+                raise ConfigError(f"{name}: expected a non-empty string, got {value!r}")
+        if self.auth_method not in AUTH_METHODS:
+            raise ConfigError(
+                f"auth_method: expected one of {', '.join(AUTH_METHODS)}, got {self.auth_method!r}"
+            )
+        self._check_client_authentication()
         for name in ("token_endpoint", "issuer"):
             url = getattr(self, name)
             if url is not None:
@@ -306,10 +529,6 @@ class ClientConfig:
                     raise ConfigError(f"{name}: expected a URL string, got {url!r}")
                 ensure_no_userinfo(url, key=name, credentials=_CREDENTIALS_BELONG)
                 ensure_secure_url(url, allow_insecure_http=self.allow_insecure_http, what=name)
-        if self.auth_method not in AUTH_METHODS:
-            raise ConfigError(
-                f"auth_method: expected one of {', '.join(AUTH_METHODS)}, got {self.auth_method!r}"
-            )
         if self.basic_auth_encoding not in ("form-urlencoded", "raw"):
             raise ConfigError(
                 f"basic_auth_encoding: expected 'form-urlencoded' or 'raw', got {self.basic_auth_encoding!r}"
@@ -323,16 +542,16 @@ class ClientConfig:
         ):
             raise ConfigError(f"extra_params: expected a table of strings, got {self.extra_params!r}")
         reserved = {"grant_type", "client_id", "client_secret", "scope", "audience", "resource"}
+        reserved |= {"client_assertion", "client_assertion_type"}
         clash = reserved & set(self.extra_params)
         if clash:
             raise ConfigError(f"extra_params: {', '.join(sorted(clash))} is set by credflow itself")
         object.__setattr__(self, "extra_params", MappingProxyType(dict(self.extra_params)))
         for name in ("default_lifetime", "max_lifetime", "timeout"):
             object.__setattr__(self, name, check_seconds(getattr(self, name), name, positive=True))
-        if not isinstance(self.allow_insecure_http, bool):
-            raise ConfigError(
-                f"allow_insecure_http: expected true or false, got {self.allow_insecure_http!r}"
-            )
+        for flag in ("allow_insecure_http", "default_audience", "default_scopes", "strict_scopes"):
+            if not isinstance(getattr(self, flag), bool):
+                raise ConfigError(f"{flag}: expected true or false, got {getattr(self, flag)!r}")
         object.__setattr__(self, "renew_on", _renew_statuses(self.renew_on))
         if self.ca_bundle is not None:
             if not isinstance(self.ca_bundle, str) or not self.ca_bundle:
@@ -342,12 +561,95 @@ class ClientConfig:
         for name, kind in (("retry", RetryPolicy), ("cache", CachePolicy), ("rotation", RotationPolicy)):
             if not isinstance(getattr(self, name), kind):
                 raise ConfigError(f"{name}: expected a {kind.__name__}")
+        # Last, on validated values: the profile checks the settings its provider needs, refuses
+        # contradictions and fills in token_endpoint / issuer where they were not given.
+        if self.provider is not None or any(
+            getattr(self, key) != default for key, (default, _owners) in PROVIDER_KEYS.items()
+        ):
+            from .providers import apply_profile
+
+            apply_profile(self)
+        if (self.token_endpoint is None) == (self.issuer is None) and self.provider is None:
+            raise ConfigError("token_endpoint: give exactly one of token_endpoint and issuer")
+
+    # --- client authentication (issue 11) ---
+    def _check_client_authentication(self) -> None:
+        method = self.auth_method
+        needed = {CREDENTIAL_KEYS[method]} | (
+            {"client_certificate"} if method.endswith("tls_client_auth") else set()
+        )
+        allowed = needed | {COMPANION_KEYS.get(method, "")}
+        for name in _METHOD_KEYS:
+            value = getattr(self, name)
+            if value is None:
+                if name in needed:
+                    raise ConfigError(
+                        f"{name}: missing: a secret reference, needed by auth_method {method!r}"
+                    )
+                continue
+            if name not in allowed:
+                raise ConfigError(
+                    f"{name}: not used by auth_method {method!r}; remove it or change auth_method"
+                )
+            if not isinstance(value, str) or not value:
+                raise ConfigError(f"{name}: expected a secret reference")
+            SecretReference.parse(value, config_key=name)  # a literal secret fails at load time
+        for name in ("key_id", "signing_alg"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, str) or not value):
+                raise ConfigError(f"{name}: expected a non-empty string, got {value!r}")
+        if self.signing_alg is not None:
+            from .client_auth import HMAC_ALGS, SIGNING_ALGS
+
+            algs = {"client_secret_jwt": HMAC_ALGS, "private_key_jwt": SIGNING_ALGS}.get(method)
+            if algs is None:
+                raise ConfigError(f"signing_alg: auth_method {method!r} signs nothing; remove signing_alg")
+            if self.signing_alg not in algs:
+                raise ConfigError(f"signing_alg: expected one of {', '.join(algs)} with {method}")
+        if self.assertion_audience not in ("issuer", "token_endpoint"):
+            raise ConfigError(
+                f"assertion_audience: expected 'issuer' or 'token_endpoint', got {self.assertion_audience!r}"
+            )
+        lifetime = check_seconds(self.assertion_lifetime, "assertion_lifetime", positive=True)
+        object.__setattr__(self, "assertion_lifetime", lifetime)
+        if not isinstance(self.assertion_not_before, bool):
+            raise ConfigError(
+                f"assertion_not_before: expected true or false, got {self.assertion_not_before!r}"
+            )
 
     @property
     def secret_reference(self) -> SecretReference:
-        """The parsed `client_secret` reference."""
-        return SecretReference.parse(self.client_secret, config_key="client_secret")
+        """The parsed reference of the credential `auth_method` authenticates with.
+
+        `client_secret` for the secret methods, else `private_key`, `client_key`
+        or `client_assertion`: the value rotated, cached, re-read on rejection
+        and bound to cache entries.
+        """
+        key = CREDENTIAL_KEYS[self.auth_method]
+        text = getattr(self, key)
+        assert isinstance(text, str)  # checked when built
+        return SecretReference.parse(text, config_key=key)
+
+    @property
+    def companion_reference(self) -> SecretReference | None:
+        """The certificate read beside the credential (`certificate`, `client_certificate`), if any."""
+        key = COMPANION_KEYS.get(self.auth_method)
+        text = None if key is None else getattr(self, key)
+        return None if text is None else SecretReference.parse(text, config_key=str(key))
+
+    # --- end client authentication ---
 
     def replace(self, **changes: Any) -> ClientConfig:
-        """Return a copy with some settings changed (validated again)."""
+        """Return a copy with some settings changed (validated again).
+
+        With a provider profile, a `token_endpoint` / `issuer` the profile derived is derived
+        again from the changed settings rather than kept as if it had been given.
+        """
+        if self.provider is not None:
+            from .providers import derived_endpoints
+
+            derived = derived_endpoints(self)
+            for name in ("token_endpoint", "issuer"):
+                if name not in changes and getattr(self, name) == getattr(derived, name):
+                    changes[name] = None
         return dataclasses.replace(self, **changes)

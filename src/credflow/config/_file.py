@@ -9,6 +9,7 @@ Environment variables override the file, for twelve-factor deployments::
     CREDFLOW_CLIENTS__<NAME>__<KEY>=value            # clients.<name>.<key>
     CREDFLOW_CLIENTS__<NAME>__<TABLE>__<KEY>=value   # clients.<name>.<table>.<key>
     CREDFLOW_SOURCES__<SCHEME>__<KEY>=value          # sources.<scheme>.<key>
+    CREDFLOW_TELEMETRY__<KEY>=value                  # telemetry.<key>
 
 - `__` separates levels and every level is lower-cased; a single `_` stays
   part of a name (`CLIENT_SECRET` is `client_secret`).
@@ -38,18 +39,23 @@ from ..errors import ConfigError
 from ..plugins._host import PluginHost
 from ..plugins._install_hints import KNOWN_SCHEME_PACKAGES
 from ._build import build_client
+from ..telemetry import TelemetryConfig
+from ._build import build_telemetry
 from ._checks import MAX_FILE_BYTES
 from ._client import ClientConfig
 from ._show import client_table, redact_settings
 
 if TYPE_CHECKING:
+    from ..agent.settings import AgentSettings
     from ..engine._engine import TokenEngine
 
 __all__ = ["CONFIG_ENV", "DEFAULT_CONFIG_PATH", "CredflowConfig", "load_config"]
 
 CONFIG_ENV = "CREDFLOW_CONFIG"
 DEFAULT_CONFIG_PATH = "credflow.toml"
-_SECTIONS = ("clients", "sources")
+_SECTIONS = ("clients", "sources", "telemetry", "agent")
+# Tables whose keys are settings, not named sub-tables (the agent's are checked once the clients are known).
+_FLAT_SECTIONS = ("telemetry", "agent")
 _ENV_PREFIX = "CREDFLOW_"
 # The deepest setting is 5 levels down (clients.<name>.cache.tls.ca_file); plugins' tables are shallower.
 _MAX_DEPTH = 16
@@ -62,8 +68,8 @@ class CredflowConfig:
     """A loaded configuration: the clients, the plugin settings, and where they came from.
 
     `clients` maps each name to its validated `ClientConfig`; `sources` maps a
-    secret scheme to its `[sources.<scheme>]` table; `path` is the file read
-    (`None` when there was none).
+    secret scheme to its `[sources.<scheme>]` table; `telemetry` is the
+    `[telemetry]` table; `path` is the file read (`None` when there was none).
     """
 
     def __init__(
@@ -74,12 +80,17 @@ class CredflowConfig:
         path: Path | None,
         plugins: PluginHost,
         origin: str,
+        telemetry: TelemetryConfig | None = None,
+        agent: AgentSettings | None = None,
     ) -> None:
+        self.telemetry = telemetry or TelemetryConfig()
         self.clients: Mapping[str, ClientConfig] = MappingProxyType(dict(clients))
         self.sources: Mapping[str, Mapping[str, Any]] = MappingProxyType(
             {scheme: MappingProxyType(dict(table)) for scheme, table in sources.items()}
         )
         self.path = path
+        #: The `[agent]` table, checked; `None` when the file has none.
+        self.agent = agent
         self._plugins = plugins
         self._origin = origin
         self._engines: dict[str, TokenEngine] = {}
@@ -162,6 +173,8 @@ class CredflowConfig:
         }
         if sources:
             document["sources"] = sources
+        if client is None and self.telemetry != TelemetryConfig():
+            document["telemetry"] = {"enabled": self.telemetry.enabled}
         return document
 
 
@@ -188,10 +201,14 @@ def load_config(
     _apply_environment(document, env, origins)
     _check_depth(document, origins, label)
     sources = document.get("sources", {})
+    telemetry = build_telemetry(
+        document.get("telemetry", {}), locate=lambda key: _locate(origins, ("telemetry", key), label)
+    )
     host = PluginHost(
         source_settings=sources,
         plugins=plugins,
         load_entry_points=load_entry_points,
+        telemetry=telemetry,
         locate=lambda key: _locate(origins, tuple(key.split(".")), label),
     )
     _check_sources(sources, host.secret_schemes, origins, label)
@@ -211,7 +228,20 @@ def load_config(
             check_cache_settings=host.check_cache_settings,
         )
     origin = label if file is not None else f"environment variables (no ./{DEFAULT_CONFIG_PATH})"
-    return CredflowConfig(clients=clients, sources=sources, path=file, plugins=host, origin=origin)
+    agent = None
+    if "agent" in document:
+        from ..agent.settings import AgentSettings
+
+        agent = AgentSettings.from_table(document["agent"], clients=frozenset(clients), label=label)
+    return CredflowConfig(
+        clients=clients,
+        sources=host.source_settings,
+        path=file,
+        plugins=host,
+        origin=origin,
+        telemetry=telemetry,
+        agent=agent,
+    )
 
 
 # --- the file -----------------------------------------------------------------
@@ -333,7 +363,10 @@ def _check_sections(document: dict[str, Any], label: str) -> None:
             )
             raise ConfigError(f"{label}: {key}: unknown table; {hint}")
         if not isinstance(value, dict):
-            raise ConfigError(f"{label}: {key}: expected a table ([{key}.<name>]), got {value!r}")
+            shape = f"[{key}]" if key in _FLAT_SECTIONS else f"[{key}.<name>]"
+            raise ConfigError(f"{label}: {key}: expected a table ({shape}), got {value!r}")
+        if key in _FLAT_SECTIONS:
+            continue  # its keys are settings, checked when the table is built
         for name, table in value.items():
             if not isinstance(table, dict):
                 raise ConfigError(
@@ -407,10 +440,17 @@ def _apply_environment(document: dict[str, Any], env: Mapping[str, str], origins
 
 def _env_path(variable: str, document: dict[str, Any]) -> Path_ | None:
     upper = variable.upper()
-    if not upper.startswith(("CREDFLOW_CLIENTS", "CREDFLOW_SOURCES")):
+    if not upper.startswith(("CREDFLOW_CLIENTS", "CREDFLOW_SOURCES", "CREDFLOW_TELEMETRY")):
         return None
     parts = variable[len(_ENV_PREFIX) :].split("__")
     section = parts[0].lower()
+    if section in _FLAT_SECTIONS:
+        if len(parts) != 2 or not parts[1]:
+            raise ConfigError(
+                f"environment variable {variable}: expected CREDFLOW_{section.upper()}__<KEY> "
+                "(two underscores before the key)"
+            )
+        return (section, parts[1].lower())
     if section not in _SECTIONS or len(parts) < 3 or not all(parts):
         raise ConfigError(
             f"environment variable {variable}: expected CREDFLOW_CLIENTS__<NAME>__<KEY>, "

@@ -27,10 +27,22 @@ __all__ = [
     "ValueType",
     "client_schema",
     "configuration_reference",
+    "telemetry_reference",
 ]
 
 # schemes and never echoed back in an error, since a mistake may be a real secret.
-SECRET_REFERENCE_KEYS = frozenset({"client_secret", "rotation.fallback_secrets"})
+SECRET_REFERENCE_KEYS = frozenset(
+    {
+        "client_secret",
+        "rotation.fallback_secrets",
+        # client authentication (issue 11)
+        "private_key",
+        "certificate",
+        "client_certificate",
+        "client_key",
+        "client_assertion",
+    }
+)
 
 # Fallback documentation for fields that carry no `metadata["doc"]` yet
 # (RetryPolicy's fields are plain defaults); metadata wins when present.
@@ -245,3 +257,14 @@ def _row(setting: Setting) -> ReferenceRow:
         required=setting.required,
         doc=setting.doc,
     )
+
+
+def telemetry_reference() -> list[ReferenceRow]:
+    """Every key of the `[telemetry]` table, for the generated configuration reference."""
+    from ..telemetry import TelemetryConfig
+
+    rows = []
+    for setting in _settings_of(TelemetryConfig, "").values():
+        row = _row(setting)
+        rows.append(dataclasses.replace(row, key=f"telemetry.{setting.key}"))
+    return rows

@@ -11,7 +11,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._acquisition import renewal_times as renewal_times
+    from ._cache import renewal_times as renewal_times
     from ._cache import MemoryTokenCache as MemoryTokenCache
     from ._cache import cache_key as cache_key
     from ._engine import TokenEngine as TokenEngine
@@ -24,7 +24,7 @@ _MODULE_OF = {
     "TokenEngine": "._engine",
     "MemoryTokenCache": "._cache",
     "cache_key": "._cache",
-    "renewal_times": "._acquisition",
+    "renewal_times": "._cache",
 }
 
 

@@ -10,21 +10,33 @@ the re-read of a rejected secret, rotation candidates — live here, once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from .._security import ensure_no_userinfo, ensure_secure_url
+from .. import providers
+from ._cache import CacheScope, renewal_times
+from ..client_auth import METADATA_NAMES, TLS_METHODS, ClientAuthenticator, Credential
 from ..config._client import ClientConfig
 from ..errors import (
     ConfigError,
     CredentialsRejectedError,
+    ExcessScopesError,
     OAuthError,
     SecretNotFoundError,
     TokenEndpointError,
 )
-from ..events import AuditEvent, SecretRotation, TokenIssued, TokenRequested, TokenRequestReason
+from ..events import (
+    AuditEvent,
+    SecretRotation,
+    TokenAttemptReason,
+    TokenIssued,
+    TokenRequested,
+    TokenRequestEnded,
+    TokenRequestReason,
+)
 from ..protocol import (
     RawResponse,
     TokenRequest,
@@ -54,7 +66,7 @@ __all__ = [
     "ResolveSecret",
     "Sleep",
     "discover_token_endpoint",
-    "renewal_times",
+    "discovered_endpoint",
 ]
 
 
@@ -75,9 +87,20 @@ class ListCandidates:
 
 @dataclass(frozen=True, slots=True)
 class PostToken:
-    """Send a token request, retrying transient failures. Result: `RawResponse`."""
+    """Send a token request, retrying transient failures. Result: `RawResponse`.
+
+    With `rebuild`, every retry sends a request built anew (a client assertion with a new
+    `jti`: a server that saw the first one before failing would refuse a replay).
+    """
 
     request: TokenRequest
+    rebuild: Callable[[], TokenRequest] | None = None
+
+    def attempts(self) -> Iterator[TokenRequest]:
+        """The request of each attempt, the first one and then (if need be) rebuilt ones."""
+        yield self.request
+        while True:
+            yield self.request if self.rebuild is None else self.rebuild()
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,25 +169,6 @@ _LOCK_MARGIN_SECONDS = 5.0
 _FIRST_REJECT_PAUSE_SECONDS = 1.0
 
 
-def renewal_times(token: Token, config: ClientConfig) -> tuple[datetime, datetime]:
-    """When to start renewing `token`, and when to stop using it (both wall-clock).
-
-    Renew at `renew_fraction` of the lifetime, but at least `renew_min_ahead`
-    seconds before expiry as long as that is after half the lifetime; a
-    server's `refresh_in` hint wins. Stop using it `expiry_leeway` seconds
-    (at most 5% of the lifetime) before it expires.
-    """
-    policy = config.cache
-    lifetime = token.lifetime_seconds
-    usable_until = token.expires_at - timedelta(seconds=min(policy.expiry_leeway, lifetime * 0.05))
-    if token.refresh_at is not None:
-        renew_at = token.refresh_at
-    else:
-        after = min(lifetime * policy.renew_fraction, max(lifetime * 0.5, lifetime - policy.renew_min_ahead))
-        renew_at = token.issued_at + timedelta(seconds=after)
-    return min(renew_at, usable_until), usable_until
-
-
 def discover_token_endpoint(config: ClientConfig) -> Generator[GetJson, RawResponse, dict[str, Any]]:
     """Find `config.issuer`'s metadata, sans I/O: yields `GetJson`, returns the checked document.
 
@@ -190,6 +194,17 @@ def discover_token_endpoint(config: ClientConfig) -> Generator[GetJson, RawRespo
     )
 
 
+def discovered_endpoint(config: ClientConfig, document: dict[str, Any]) -> str:
+    """The token endpoint; RFC 8705 §5: its `mtls_endpoint_aliases` entry for the mTLS methods."""
+    endpoint: str = document["token_endpoint"]
+    aliases = document.get("mtls_endpoint_aliases")
+    if config.auth_method in TLS_METHODS and isinstance(aliases, dict):
+        alias = aliases.get("token_endpoint")
+        if isinstance(alias, str):
+            endpoint = alias
+    return endpoint
+
+
 def _check_metadata(config: ClientConfig, document: dict[str, Any], url: str) -> None:
     issuer = config.issuer
     published = document.get("issuer")
@@ -199,23 +214,36 @@ def _check_metadata(config: ClientConfig, document: dict[str, Any], url: str) ->
             "set issuer to exactly the value the server publishes"
         )
     methods = document.get("token_endpoint_auth_methods_supported", ["client_secret_basic"])
-    if isinstance(methods, list) and config.auth_method not in methods:
+    listed_as = METADATA_NAMES.get(config.auth_method, config.auth_method)
+    if isinstance(methods, list) and listed_as not in methods:
         raise ConfigError(
             f"auth_method: the authorization server at {issuer} supports "
             f"{', '.join(map(str, methods)) or 'no'} client authentication methods, "
-            f"not {config.auth_method!r}; change auth_method"
+            f"not {listed_as!r}; change auth_method"
+        )
+    algs = document.get("token_endpoint_auth_signing_alg_values_supported")
+    alg = config.signing_alg
+    if alg is not None and isinstance(algs, list) and alg not in algs:
+        raise ConfigError(
+            f"signing_alg: the authorization server at {issuer} accepts client assertions signed with "
+            f"{', '.join(map(str, algs)) or 'no algorithm'}, not {alg!r}; change signing_alg"
+            + (" (or leave it unset to use the key's own)" if config.private_key else "")
         )
     # Before anything (an audit event, an error) names the endpoint: its userinfo would show there.
-    ensure_no_userinfo(
-        document["token_endpoint"],
-        key=f"token_endpoint discovered at {url}",
-        credentials="the server's metadata must not put credentials in its token_endpoint",
-    )
-    ensure_secure_url(
-        document["token_endpoint"],
-        allow_insecure_http=config.allow_insecure_http,
-        what=f"token_endpoint discovered at {url}",
-    )
+    for name, endpoint in (
+        ("token_endpoint", document["token_endpoint"]),
+        ("mtls token_endpoint", discovered_endpoint(config, document)),
+    ):
+        ensure_no_userinfo(
+            endpoint,
+            key=f"{name} discovered at {url}",
+            credentials="the server's metadata must not put credentials in its token_endpoint",
+        )
+        ensure_secure_url(
+            endpoint,
+            allow_insecure_http=config.allow_insecure_http,
+            what=f"{name} discovered at {url}",
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,6 +280,7 @@ class Acquisition:
         self._emit = emit
         self._now = now
         self._metadata: dict[str, Any] | None = None
+        self._authenticator = ClientAuthenticator(config)  # client authentication (issue 11)
         fallbacks = [
             SecretReference.parse(text, config_key="rotation.fallback_secrets")
             for text in config.rotation.fallback_secrets
@@ -263,6 +292,8 @@ class Acquisition:
         # The source's value the server refused while the last good value was accepted.
         self._held_back: str | None = None
         self._refusal: _Refusal | None = None
+        # Where the last acquisition's token came from: a token request, or the shared token cache.
+        self.token_source: Literal["endpoint", "shared"] = "endpoint"
 
     # --- the flow ---------------------------------------------------------
 
@@ -273,15 +304,17 @@ class Acquisition:
         """
         endpoint = yield from self._token_endpoint()
         reference = self.candidates.current
+        # A workload's assertion (a projected token file) is read anew each time: it is short-lived.
+        fresh = self.config.auth_method == "client_assertion"
         try:
-            secret: SecretValue = yield ResolveSecret(reference, False)
+            secret: SecretValue = yield ResolveSecret(reference, fresh)
         except SecretNotFoundError:
             if reference == self.candidates.primary:
                 raise
             # The remembered fallback is gone (AWSPENDING removed once a rotation finished, a
             # secondary file deleted): use the primary; `fallback-ended` follows when it works.
             reference = self.candidates.primary
-            secret = yield ResolveSecret(reference, False)
+            secret = yield ResolveSecret(reference, fresh)
         self._note_value(reference, secret)
         scope = CacheScope(self.cache_key, self.config.client_id, secret)
 
@@ -295,6 +328,7 @@ class Acquisition:
         shared: Token | None = yield CacheLoad(scope)
         if usable(shared):
             self.last_secret = secret  # so that invalidate() reaches the shared entry too
+            self.token_source = "shared"
             return shared
         lock_ttl = self.config.retry.deadline + self.config.timeout + _LOCK_MARGIN_SECONDS
         owner: str | None = yield CacheTryLock(scope, lock_ttl)
@@ -307,6 +341,7 @@ class Acquisition:
             shared = yield CacheLoad(scope)
             if usable(shared):
                 self.last_secret = secret
+                self.token_source = "shared"
                 return shared
             owner = yield CacheTryLock(scope, lock_ttl)
         try:
@@ -314,8 +349,10 @@ class Acquisition:
             shared = yield CacheLoad(scope)
             if usable(shared):
                 self.last_secret = secret
+                self.token_source = "shared"
                 result: Token = shared
             else:
+                self.token_source = "endpoint"
                 result, used = yield from self._request(endpoint, reference, secret, reason)
                 yield CacheStore(replace(scope, secret=used), result)
         except GeneratorExit:
@@ -348,11 +385,11 @@ class Acquisition:
         tried: set[str] = set()
         if bridge is not None:
             tried.add(bridge.fingerprint)
-            outcome = yield from self._attempt(endpoint, bridge)
+            outcome = yield from self._attempt(endpoint, bridge, reason)
             if isinstance(outcome, Token):
                 return self._kept_last_good(bridge, secret, outcome)
         tried.add(secret.fingerprint)
-        outcome = yield from self._attempt(endpoint, secret)
+        outcome = yield from self._attempt(endpoint, secret, "rotation" if bridge is not None else reason)
         if isinstance(outcome, Token):
             return self._succeeded(reference, secret, outcome)
         rejection = outcome
@@ -367,7 +404,7 @@ class Acquisition:
                 tried.add(fresh.fingerprint)
                 self._note_value(reference, fresh)
                 latest = fresh
-                outcome = yield from self._attempt(endpoint, fresh)
+                outcome = yield from self._attempt(endpoint, fresh, "rotation")
                 if isinstance(outcome, Token):
                     return self._succeeded(reference, fresh, outcome)
                 rejection = outcome
@@ -382,7 +419,7 @@ class Acquisition:
             if value.fingerprint in tried:
                 continue
             tried.add(value.fingerprint)
-            outcome = yield from self._attempt(endpoint, value)
+            outcome = yield from self._attempt(endpoint, value, "rotation")
             if isinstance(outcome, Token):
                 return self._succeeded(candidate, value, outcome)
             rejection = outcome
@@ -390,21 +427,44 @@ class Acquisition:
             # A changed value was refused: the source was updated before the server (a source
             # without versions, such as env or file, cannot offer the old value as a candidate).
             tried.add(last_good.fingerprint)
-            outcome = yield from self._attempt(endpoint, last_good)
+            outcome = yield from self._attempt(endpoint, last_good, "rotation")
             if isinstance(outcome, Token):
                 return self._kept_last_good(last_good, latest, outcome)
             rejection = outcome
         raise self._refused(endpoint, reference, rejection, tried, reread)
 
-    def _attempt(self, endpoint: str, secret: SecretValue) -> Flow:
+    def _attempt(self, endpoint: str, secret: SecretValue, reason: TokenAttemptReason) -> Flow:
         """Send one token request with `secret`: return the token, or the `invalid_client` error."""
         try:
             token: Token = yield from self._exchange(endpoint, secret)
         except OAuthError as exc:
-            if exc.error != "invalid_client":
+            rejected = exc.error == "invalid_client"
+            self._request_ended(endpoint, reason, "rejected" if rejected else "error", exc.error)
+            if not rejected:
                 raise
             return exc
+        except Exception as exc:
+            self._request_ended(endpoint, reason, "error", type(exc).__name__)
+            raise
+        self._request_ended(endpoint, reason, "issued", None)
         return token
+
+    def _request_ended(
+        self,
+        endpoint: str,
+        reason: TokenAttemptReason,
+        outcome: Literal["issued", "rejected", "error"],
+        error_type: str | None,
+    ) -> None:
+        self._emit(
+            TokenRequestEnded(
+                client_id=self.config.client_id,
+                token_endpoint=endpoint,
+                reason=reason,
+                outcome=outcome,
+                error_type=error_type,
+            )
+        )
 
     def _succeeded(
         self, reference: SecretReference, secret: SecretValue, token: Token
@@ -417,6 +477,7 @@ class Acquisition:
             self._held_back = None
             self._emit(
                 SecretRotation(
+                    client_id=self.config.client_id,
                     reference=str(self.candidates.primary),
                     kind="last-known-good-ended",
                     secret_fingerprint=secret.fingerprint,
@@ -427,6 +488,7 @@ class Acquisition:
         if kind is not None:
             self._emit(
                 SecretRotation(
+                    client_id=self.config.client_id,
                     reference=str(self.candidates.primary),
                     kind=kind,
                     secret_fingerprint=secret.fingerprint,
@@ -445,6 +507,7 @@ class Acquisition:
             self._held_back = refused.fingerprint
             self._emit(
                 SecretRotation(
+                    client_id=self.config.client_id,
                     reference=str(self.candidates.primary),
                     kind="last-known-good",
                     secret_fingerprint=last_good.fingerprint,
@@ -482,6 +545,11 @@ class Acquisition:
                 + ". Check the secret in the secret manager and at the authorization server"
             ),
             error_uri=rejection.error_uri,
+            hint=rejection.hint,
+            provider=rejection.provider,
+            trace_id=rejection.trace_id,
+            correlation_id=rejection.correlation_id,
+            error_codes=rejection.error_codes,
         )
         pause_max = self.config.rotation.reject_pause_max
         if pause_max > 0:
@@ -514,21 +582,58 @@ class Acquisition:
                 f"The rejection: {first.error_description}"
             ),
             error_uri=first.error_uri,
+            hint=first.hint,
+            provider=first.provider,
+            trace_id=first.trace_id,
+            correlation_id=first.correlation_id,
+            error_codes=first.error_codes,
         )
 
     def _exchange(self, endpoint: str, secret: SecretValue) -> Flow:
-        request = build_token_request(self.config, secret, endpoint)
+        # --- client authentication (issue 11) ---
+        certificate: SecretValue | None = None
+        companion = self.config.companion_reference
+        if companion is not None:
+            # Read as the credential was: anew when it was (a rotation), from the cache when it was.
+            certificate = yield ResolveSecret(companion, not secret.cached)
+        credential = Credential(secret, certificate)
+        metadata = self._metadata or {}
+        issuer = metadata.get("issuer", self.config.issuer)
+        algs = metadata.get("token_endpoint_auth_signing_alg_values_supported")
+
+        def build() -> TokenRequest:
+            client_auth = self._authenticator.authenticate(
+                credential,
+                token_endpoint=endpoint,
+                issuer=issuer if isinstance(issuer, str) else None,
+                now=self._now(),
+                supported_algs=algs if isinstance(algs, list) else None,
+            )
+            return build_token_request(self.config, secret, endpoint, client_auth)
+
+        request = build()
         issued_at = self._now()
-        raw: RawResponse = yield PostToken(request)
-        parsed = parse_token_response(
-            raw,
-            endpoint=endpoint,
-            issued_at=issued_at,
-            expected_token_type=self.config.token_type,
-            default_lifetime=self.config.default_lifetime,
-            max_lifetime=self.config.max_lifetime,
-        )
+        raw: RawResponse = yield PostToken(request, build if self._authenticator.signs else None)
+        # --- end client authentication ---
+        try:
+            parsed = parse_token_response(
+                raw,
+                endpoint=endpoint,
+                issued_at=issued_at,
+                expected_token_type=self.config.token_type,
+                default_lifetime=self.config.default_lifetime,
+                max_lifetime=self.config.max_lifetime,
+            )
+        except OAuthError as exc:
+            raise providers.translate_error(self.config, exc, raw) from None
         token = parsed.token
+        broader = providers.compare_scopes(self.config, token)
+        if broader is not None and self.config.strict_scopes:
+            raise ExcessScopesError(
+                f"{broader.describe(self.config.client_id)} (strict_scopes = true refuses the token)",
+                endpoint=endpoint,
+                extra_scopes=broader.extra,
+            )
         self._emit(
             TokenIssued(
                 client_id=self.config.client_id,
@@ -538,6 +643,9 @@ class Acquisition:
                 expires_at=token.expires_at,
                 token_fingerprint=token.fingerprint,
                 lifetime_defaulted=parsed.lifetime_defaulted,
+                rate_limit=providers.rate_limit_headers(raw.headers),
+                excess_scopes=broader.extra if broader is not None else (),
+                excess_scopes_fix=broader.where if broader is not None else None,
             )
         )
         return token
@@ -548,6 +656,7 @@ class Acquisition:
         if before is not None and before != secret.fingerprint:
             self._emit(
                 SecretRotation(
+                    client_id=self.config.client_id,
                     reference=str(reference),
                     kind="changed",
                     secret_fingerprint=secret.fingerprint,
@@ -561,4 +670,4 @@ class Acquisition:
             return self.config.token_endpoint
         if self._metadata is None:
             self._metadata = yield from discover_token_endpoint(self.config)
-        return self._metadata["token_endpoint"]
+        return discovered_endpoint(self.config, self._metadata)

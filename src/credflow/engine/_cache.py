@@ -11,19 +11,23 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import secrets
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
+from datetime import datetime, timedelta
 from types import MappingProxyType
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeGuard, runtime_checkable
 
-from ..config._client import ClientConfig
+from ..config._client import SECRET_METHODS, ClientConfig
 from ..events import AuditEvent
 from ..protocol import TokenRequest, build_token_request
 from ..secret._value import SecretValue
 from ..token import Token
+
+if TYPE_CHECKING:
+    from ..client_auth import ClientCertificate
 
 __all__ = [
     "CacheContext",
@@ -32,6 +36,7 @@ __all__ = [
     "TokenCacheBackend",
     "TokenCacheFactory",
     "cache_key",
+    "renewal_times",
     "request_identity",
 ]
 
@@ -63,13 +68,45 @@ def cache_key(config: ClientConfig) -> str:
         if config.token_endpoint is not None
         else ("issuer", config.issuer or "")
     )
-    request = build_token_request(config, _SECRET_PLACEHOLDER, endpoint)
-    material = {
+    identity = None
+    tls_method = False
+    if config.auth_method not in SECRET_METHODS:
+        # Imported here: a secret method (a warm `credflow token`) needs no client_auth code.
+        from .. import client_auth
+
+        # Methods beyond a secret put what identifies the credential (subject, key id, algorithm)
+        # in its place.
+        identity = client_auth.identity(config)
+        tls_method = config.auth_method in client_auth.TLS_METHODS
+    request = build_token_request(config, _SECRET_PLACEHOLDER, endpoint, identity)
+    material: dict[str, Any] = {
         "endpoint": [endpoint_kind, endpoint],
         "request": request_identity(request),
         "answer": [config.token_type.lower(), config.default_lifetime, config.max_lifetime],
     }
+    if tls_method:
+        # Both mTLS methods send the same request; the server checks the certificate differently.
+        material["client_auth"] = config.auth_method
     return hashlib.sha256(json.dumps(material, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def renewal_times(token: Token, config: ClientConfig) -> tuple[datetime, datetime]:
+    """When to start renewing `token`, and when to stop using it (both wall-clock).
+
+    Renew at `renew_fraction` of the lifetime, but at least `renew_min_ahead`
+    seconds before expiry as long as that is after half the lifetime; a
+    server's `refresh_in` hint wins. Stop using it `expiry_leeway` seconds
+    (at most 5% of the lifetime) before it expires.
+    """
+    policy = config.cache
+    lifetime = token.lifetime_seconds
+    usable_until = token.expires_at - timedelta(seconds=min(policy.expiry_leeway, lifetime * 0.05))
+    if token.refresh_at is not None:
+        renew_at = token.refresh_at
+    else:
+        after = min(lifetime * policy.renew_fraction, max(lifetime * 0.5, lifetime - policy.renew_min_ahead))
+        renew_at = token.issued_at + timedelta(seconds=after)
+    return min(renew_at, usable_until), usable_until
 
 
 def request_identity(request: TokenRequest) -> dict[str, Any]:
@@ -84,15 +121,24 @@ def request_identity(request: TokenRequest) -> dict[str, Any]:
     identity: dict[str, Any] = {}
     for spec in fields(request):
         value = getattr(request, spec.name)
-        if isinstance(value, str):
+        if isinstance(value, str) or value is None:
             identity[spec.name] = value
         elif isinstance(value, tuple) and all(isinstance(pair, tuple) and len(pair) == 2 for pair in value):
             identity[spec.name] = sorted(
                 [name, " ".join(sorted(text.split(" "))) if name == "scope" else text] for name, text in value
             )
+        elif _is_certificate(value):
+            identity[spec.name] = value.thumbprint  # the certificate, never its private key
         else:
             raise TypeError(f"TokenRequest.{spec.name}: no canonical form for a {type(value).__name__}")
     return identity
+
+
+def _is_certificate(value: object) -> TypeGuard[ClientCertificate]:
+    # Only an mTLS request carries one, and then client_auth is imported already.
+    from ..client_auth import ClientCertificate
+
+    return isinstance(value, ClientCertificate)
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +237,9 @@ class MemoryTokenCache:
         self._locks: dict[str, _MemoryLock] = {}
         self._lock = threading.Lock()
         self._monotonic = monotonic
-        self._tag_key = secrets.token_bytes(32)
+        # What secrets.token_bytes does, without importing `secrets` (and `random`) into every
+        # process that builds a plugin host: a warm `credflow token` builds one, never locks.
+        self._tag_key = os.urandom(32)
 
     def __repr__(self) -> str:
         return f"<MemoryTokenCache entries={len(self._entries)} locks={len(self._locks)}>"
@@ -235,6 +283,8 @@ class MemoryTokenCache:
             held = self._locks.get(scope.key)
             if held is not None and now < held.until:
                 return None
+            import secrets
+
             owner = secrets.token_hex(16)
             self._locks[scope.key] = _MemoryLock(owner, now + ttl_seconds)
             return owner

@@ -12,11 +12,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
 
+from ..client_auth import AssertionRequest
 from ..errors import RetriesExhaustedError
-from ..events import TokenRetried
+from ..events import TokenEndpointCalled, TokenRetried
+from ..protocol import RawResponse, ratelimit_remaining
+from ..providers import rate_limit_headers
+from ..transport._retry import TransientError, acall_with_retry, call_with_retry
 from ..token import Token
 from ..transport._retry import TransientError, acall_with_retry, call_with_retry
 from ._acquisition import (
@@ -111,8 +116,16 @@ class EffectRunner:
 
     def _perform(self, effect: Effect) -> Any:
         if isinstance(effect, PostToken):
-            return self._with_retry(lambda: self._transport.post(effect.request), effect.request.url)
+            requests = effect.attempts()
+            return self._with_retry(
+                lambda: self._timed(effect, lambda: self._transport.post(next(requests))), effect.request.url
+            )
         if isinstance(effect, ResolveSecret):
+            request = self._assertion_request(effect)
+            if request is not None:
+                provided = self._host.client_assertion(request, bound=self._secret_bound)
+                if provided is not None:
+                    return provided
             return self._host.resolve_secret(effect.reference, fresh=effect.fresh, bound=self._secret_bound)
         if isinstance(effect, _CACHE_EFFECTS):
             return self.cache_call(effect)
@@ -159,10 +172,23 @@ class EffectRunner:
 
     async def _aperform(self, effect: Effect, client: httpx.AsyncClient) -> Any:
         if isinstance(effect, PostToken):
+            requests = effect.attempts()
             return await self._awith_retry(
-                lambda: self._transport.apost(client, effect.request), effect.request.url
+                lambda: self._atimed(effect, lambda: self._transport.apost(client, next(requests))),
+                effect.request.url,
             )
         if isinstance(effect, ResolveSecret):
+            request = self._assertion_request(effect)
+            if request is not None:
+                asking = self._host.reads.submit(
+                    effect.reference, lambda: self._host.client_assertion(request)
+                )
+                try:
+                    provided = await asyncio.wait_for(asyncio.wrap_future(asking), self._secret_bound)
+                except TimeoutError:
+                    raise self._host.reads.abandon(effect.reference, self._secret_bound) from None
+                if provided is not None:
+                    return provided
             return await self._host.aresolve_secret(
                 effect.reference, fresh=effect.fresh, bound=self._secret_bound
             )
@@ -187,7 +213,63 @@ class EffectRunner:
         except TransientError as exc:
             raise self._exhausted(exc, url) from None
 
+    # --- timing each HTTP request to the token endpoint (telemetry) -------
+
+    def _timed(self, effect: PostToken, send: Callable[[], RawResponse]) -> RawResponse:
+        started = time.perf_counter()
+        try:
+            raw = send()
+        except Exception as exc:
+            self._endpoint_called(effect, started, None, exc)
+            raise
+        self._endpoint_called(effect, started, raw, None)
+        return raw
+
+    async def _atimed(self, effect: PostToken, send: Callable[[], Awaitable[RawResponse]]) -> RawResponse:
+        started = time.perf_counter()
+        try:
+            raw = await send()
+        except Exception as exc:
+            self._endpoint_called(effect, started, None, exc)
+            raise
+        self._endpoint_called(effect, started, raw, None)
+        return raw
+
+    def _endpoint_called(
+        self, effect: PostToken, started: float, raw: RawResponse | None, error: Exception | None
+    ) -> None:
+        duration = time.perf_counter() - started
+        status = raw.status if raw is not None else getattr(error, "status", None)
+        remaining = ratelimit_remaining(raw.headers) if raw is not None else None
+        if isinstance(error, TransientError):
+            remaining = ratelimit_remaining(error.headers)
+        parts = urlsplit(effect.request.url)
+        self._host.emit(
+            TokenEndpointCalled(
+                client_id=self._config.client_id,
+                method="POST",
+                # Without query or fragment: a token endpoint has no business carrying secrets there.
+                url=urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")),
+                status=status,
+                error_type=None if error is None or status is not None else type(error).__name__,
+                duration_seconds=duration,
+                ratelimit_remaining=remaining,
+            )
+        )
+
     # --- shared -----------------------------------------------------------
+
+    def _assertion_request(self, effect: ResolveSecret) -> AssertionRequest | None:
+        """For a `client_assertion` client's credential: what to ask the assertion hook for."""
+        config = self._config
+        if config.auth_method != "client_assertion" or effect.reference != config.secret_reference:
+            return None
+        return AssertionRequest(
+            client_id=config.client_id,
+            reference=effect.reference,
+            token_endpoint=config.token_endpoint,
+            issuer=config.issuer,
+        )
 
     def _release_abandoned_lock(self, held: CacheUnlock | None) -> None:
         """Release the fetch lock a cancelled flow held, when that costs no I/O.
@@ -245,6 +327,8 @@ class EffectRunner:
                 attempt=attempt,
                 delay_seconds=delay,
                 reason=error.reason,
+                status=error.status,
+                rate_limit=rate_limit_headers(error.headers),
             )
         )
 

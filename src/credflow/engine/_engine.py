@@ -14,20 +14,31 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import itertools
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..clock import Clock, SystemClock
 from ..config._client import ClientConfig
-from ..errors import CredflowError, OAuthError, TokenEndpointError
-from ..events import TokenFailed, TokenRequestReason
+from ._effects import EffectRunner
+from ..errors import CredentialsRejectedError, CredflowError, OAuthError, TokenEndpointError
+from ..events import (
+    AcquisitionEnded,
+    AcquisitionStarted,
+    EngineStarted,
+    Outcome,
+    TokenFailed,
+    TokenRequestReason,
+)
 from ..plugins._host import PluginHost, default_plugin_host
 from ..token import Token
 from ..transport._http import TokenTransport
-from ._acquisition import Acquisition, CacheDelete, renewal_times
+from ._acquisition import Acquisition, CacheDelete
+from ._cache import renewal_times
 from ._cache import CacheScope, cache_key
 from ._effects import EffectRunner
 
@@ -37,6 +48,9 @@ if TYPE_CHECKING:
 __all__ = ["TokenEngine"]
 
 logger = logging.getLogger("credflow.engine")
+
+# Pairs each AcquisitionStarted with its AcquisitionEnded, across every engine of the process.
+_acquisition_ids = itertools.count(1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,13 +63,74 @@ class _Slot:
 
 
 class _Flight:
-    """One acquisition in progress; everyone who needs its token waits on `future`."""
+    """One acquisition in progress; everyone who needs its token waits on `future`.
 
-    __slots__ = ("future", "reason")
+    `callers` counts the callers waiting on it (changed under the engine's flight lock).
+    """
 
-    def __init__(self, reason: TokenRequestReason) -> None:
+    __slots__ = ("acquisition_id", "callers", "future", "reason", "started")
+
+    def __init__(self, reason: TokenRequestReason, callers: int) -> None:
         self.reason = reason
+        self.callers = callers
+        self.acquisition_id = 0
+        self.started = 0.0
         self.future: concurrent.futures.Future[Token] = concurrent.futures.Future()
+
+
+class _Tally:
+    """A count kept without a lock: `itertools.count`, advanced in C (atomic under the GIL).
+
+    `read()` (when metrics are collected) advances it too, and subtracts its own reads.
+    """
+
+    __slots__ = ("_reads", "add", "count")
+
+    def __init__(self) -> None:
+        self.count = itertools.count()
+        self.add = self.count.__next__
+        self._reads = 0
+
+    def read(self) -> int:
+        value = next(self.count) - self._reads
+        self._reads += 1
+        return value
+
+
+class _HitCount:
+    """How many calls an engine answered from its own token, counted with no lock on the hot path.
+
+    The hot path reads the clock through `ticks`: each `next()` returns
+    (n, monotonic()), so the call is counted inside that one C call, with no
+    lock and no Python object (zip reuses its result tuple). A separate
+    counting call cost a quarter of the hot path; this costs a tenth. The slow
+    path corrects the count (`joined`). Holds no reference to the engine, so
+    a telemetry plugin keeping `read` does not keep the engine alive.
+    """
+
+    __slots__ = ("_lock", "_reported", "_ticked", "_ticked_misses", "_unticked_hits", "ticks")
+
+    def __init__(self, monotonic: Callable[[], float]) -> None:
+        self._ticked = _Tally()
+        self.ticks = zip(self._ticked.count, itertools.starmap(monotonic, itertools.repeat(())), strict=False)
+        self._ticked_misses = _Tally()  # ticked calls that went on to wait for a flight
+        self._unticked_hits = _Tally()  # calls with no token to tick that found one ready
+        self._reported = 0
+        self._lock = threading.Lock()
+
+    def joined(self, ticked: bool, joined: object) -> None:
+        """Correct the count for a caller that reached the flight lock (`joined`: a token or a flight)."""
+        if ticked and not isinstance(joined, Token):
+            self._ticked_misses.add()
+        elif not ticked and isinstance(joined, Token):
+            self._unticked_hits.add()
+
+    def read(self) -> int:
+        """The hits so far; never less than the last answer (a caller between tick and correction)."""
+        with self._lock:
+            hits = self._ticked.read() - self._ticked_misses.read() + self._unticked_hits.read()
+            self._reported = max(self._reported, hits)
+            return self._reported
 
 
 class TokenEngine:
@@ -89,11 +164,14 @@ class TokenEngine:
             TokenTransport(timeout=config.timeout, ca_bundle=config.ca_bundle),
         )
         self._slot: _Slot | None = None
+        self._hits = _HitCount(self._clock.monotonic)
+        self._ticks = self._hits.ticks  # the hot path's clock read, which counts it (see _HitCount)
         self._flight: _Flight | None = None
         self._flight_lock = threading.Lock()
         self._renewal_not_before = 0.0
         self._rejected_fingerprint: str | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._host.emit(EngineStarted(client_id=config.client_id, cache_hits=self._hits.read))
 
     def __repr__(self) -> str:
         endpoint = self.config.token_endpoint or self.config.issuer
@@ -108,36 +186,40 @@ class TokenEngine:
         (the fetch itself goes on for other callers).
         """
         slot = self._slot
-        if slot is not None and self._monotonic() < slot.renew_at:
+        if slot is not None and next(self._ticks)[1] < slot.renew_at:
             return slot.token
         return self._get_token_slow(slot, timeout)
 
     async def aget_token(self, *, timeout: float | None = None) -> Token:
         """The asynchronous `get_token`; never blocks the event loop."""
         slot = self._slot
-        if slot is not None and self._monotonic() < slot.renew_at:
+        if slot is not None and next(self._ticks)[1] < slot.renew_at:
             return slot.token
         return await self._aget_token_slow(slot, timeout)
 
     # --- flights ----------------------------------------------------------
 
-    def _join(self, reason: TokenRequestReason) -> tuple[_Flight, bool] | Token:
-        """Join the flight in progress, start one (leader), or find the token ready."""
+    def _join(self, reason: TokenRequestReason, *, waiting: bool = True) -> tuple[_Flight, bool] | Token:
+        """Join the flight in progress, start one (leader), or find the token ready.
+
+        `waiting=False` starts a flight nobody waits for (a background renewal).
+        """
         with self._flight_lock:
             slot = self._slot
             if slot is not None and self._monotonic() < slot.renew_at:
                 return slot.token
             flight = self._flight
             if flight is not None:
+                flight.callers += waiting
                 return flight, False
-            flight = self._flight = _Flight(reason)
+            flight = self._flight = _Flight(reason, int(waiting))
             return flight, True
 
     def _renewal_to_start(self, now: float) -> _Flight | None:
         """The background renewal this caller must start, if one is due and nobody started it."""
         if self._flight is not None or now < self._renewal_not_before:
             return None
-        joined = self._join("renewal")
+        joined = self._join("renewal", waiting=False)
         return joined[0] if isinstance(joined, tuple) and joined[1] else None
 
     def _reason(self, slot: _Slot | None) -> TokenRequestReason:
@@ -155,6 +237,7 @@ class TokenEngine:
                 ).start()
             return slot.token
         joined = self._join(self._reason(slot))
+        self._hits.joined(slot is not None, joined)
         if isinstance(joined, Token):
             return joined
         flight, leader = joined
@@ -192,6 +275,7 @@ class TokenEngine:
                 self._start_task(renewal)
             return slot.token
         joined = self._join(self._reason(slot))
+        self._hits.joined(slot is not None, joined)
         if isinstance(joined, Token):
             return joined
         flight, leader = joined
@@ -229,6 +313,7 @@ class TokenEngine:
             self._emit_failure(error)
         with self._flight_lock:
             self._flight = None
+        self._emit_ended(flight, token, error)
         if token is not None:
             flight.future.set_result(token)
         else:
@@ -249,9 +334,41 @@ class TokenEngine:
             )
         )
 
+    def _emit_ended(self, flight: _Flight, token: Token | None, error: BaseException | None) -> None:
+        outcome: Outcome = (
+            "issued"
+            if token is not None
+            else "rejected"
+            if isinstance(error, CredentialsRejectedError)
+            else "error"
+        )
+        self._host.emit(
+            AcquisitionEnded(
+                acquisition_id=flight.acquisition_id,
+                client_id=self.config.client_id,
+                reason=flight.reason,
+                outcome=outcome,
+                token_source=self._acquisition.token_source if token is not None else None,
+                callers=flight.callers,
+                duration_seconds=time.perf_counter() - flight.started,
+                error_type=type(error).__name__ if error is not None else None,
+            )
+        )
+
     # --- running a flight -------------------------------------------------
 
+    def _begin(self, flight: _Flight) -> None:
+        """Stamp the flight and announce it, on the thread or task that runs it (both paths)."""
+        flight.acquisition_id = next(_acquisition_ids)
+        flight.started = time.perf_counter()
+        self._host.emit(
+            AcquisitionStarted(
+                acquisition_id=flight.acquisition_id, client_id=self.config.client_id, reason=flight.reason
+            )
+        )
+
     def _run_flight(self, flight: _Flight) -> None:
+        self._begin(flight)
         try:
             token = self._effects.run(self._acquisition.acquire(flight.reason, self._rejected_fingerprint))
         except Exception as exc:
@@ -260,6 +377,7 @@ class TokenEngine:
             self._finish(flight, token, None)
 
     async def _arun_flight(self, flight: _Flight) -> None:
+        self._begin(flight)
         try:
             token = await self._effects.arun(
                 self._acquisition.acquire(flight.reason, self._rejected_fingerprint)

@@ -6,7 +6,10 @@ import logging
 
 import pluggy
 
-from ..events import AuditEvent
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..events import AuditEvent
 
 __all__ = ["AUDIT_HOOKS", "dispatch"]
 
@@ -22,6 +25,11 @@ AUDIT_HOOKS = {
     "SecretFailed": "credflow_secret_failed",
     "SecretRotation": "credflow_secret_rotation",
     "CacheBackendEvent": "credflow_cache_backend",
+    "EngineStarted": "credflow_engine_started",
+    "AcquisitionStarted": "credflow_acquisition_started",
+    "AcquisitionEnded": "credflow_acquisition_ended",
+    "TokenRequestEnded": "credflow_token_request_ended",
+    "TokenEndpointCalled": "credflow_token_endpoint_called",
 }
 
 

@@ -10,19 +10,23 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from typing import TYPE_CHECKING
 
-from ..events import (
-    AuditEvent,
-    CacheBackendEvent,
-    SecretFailed,
-    SecretFetched,
-    SecretRotation,
-    TokenFailed,
-    TokenIssued,
-    TokenRequested,
-    TokenRetried,
-)
 from ..hookspecs import hookimpl
+
+if TYPE_CHECKING:
+    # Annotations only: the engine's events are loaded when an engine first emits one.
+    from ..events import (
+        AuditEvent,
+        CacheBackendEvent,
+        SecretFailed,
+        SecretFetched,
+        SecretRotation,
+        TokenFailed,
+        TokenIssued,
+        TokenRequested,
+        TokenRetried,
+    )
 
 __all__ = ["AuditLogPlugin"]
 
@@ -66,6 +70,16 @@ class AuditLogPlugin:
             " (default lifetime: no expires_in)" if event.lifetime_defaulted else "",
             event.token_fingerprint,
         )
+        if event.excess_scopes:
+            # Least privilege: one warning per issued token that grants more than was asked for.
+            _log(
+                logging.WARNING,
+                event,
+                "token grants more than requested client_id=%s extra scopes=%s: remove them at %s",
+                event.client_id,
+                " ".join(event.excess_scopes),
+                event.excess_scopes_fix,
+            )
 
     @hookimpl
     def credflow_token_failed(self, event: TokenFailed) -> None:

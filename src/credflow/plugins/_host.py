@@ -15,9 +15,8 @@ import sys
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from importlib import metadata
 from types import MappingProxyType
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import pluggy
 
@@ -25,13 +24,26 @@ from .. import hookspecs
 from ..config._plugin_settings import SettingsTable, check_settings
 from ..engine._cache import CacheContext, TokenCacheBackend, TokenCacheFactory
 from ..errors import ConfigError, PluginError, UnknownSecretSchemeError
-from ..events import AuditEvent
 from ..secret._bounded_reads import BoundedReads
 from ..secret._source import SecretSource, SecretSourceFactory, SourceContext
 from ._audit import dispatch
 from ._install_hints import KNOWN_CACHE_PACKAGES, KNOWN_SCHEME_PACKAGES
-from ._loading import BLOCK_ENV, LoadedPlugin, entry_point_plugins, tracing_requested
+from ._loading import (
+    PROVIDES_GROUP,
+    LoadedPlugin,
+    allowed_entry_points,
+    distribution_name,
+    import_entry_point,
+    provided,
+    tracing_requested,
+)
 from ._resolution import BuiltinResolver, SecretResolution
+from ..telemetry import TelemetryConfig
+
+if TYPE_CHECKING:
+    from importlib import metadata
+
+    from ..events import AuditEvent
 
 __all__ = ["PluginHost", "Registration", "default_plugin_host"]
 
@@ -57,9 +69,11 @@ class PluginHost(SecretResolution):
 
     `source_settings` maps a scheme to its `[sources.<scheme>]` table.
     `load_entry_points=False` registers only the built-in plugins and the
-    `plugins` given (tests). Each `[sources.<scheme>]` table is checked here
-    against the settings its plugin declared; `locate(path)` names where a
-    key was set (a file, a variable) for the error.
+    `plugins` given (tests). `telemetry` (the `[telemetry]` table, enabled by
+    default) is handed to telemetry plugins once they are loaded. Each
+    `[sources.<scheme>]` table is checked here against the settings its plugin
+    declared; `locate(path)` names where a key was set (a file, a variable) for
+    the error.
     """
 
     def __init__(
@@ -68,6 +82,7 @@ class PluginHost(SecretResolution):
         source_settings: Mapping[str, Mapping[str, Any]] | None = None,
         plugins: tuple[object, ...] = (),
         load_entry_points: bool = True,
+        telemetry: TelemetryConfig | None = None,
         locate: Callable[[str], str] | None = None,
     ) -> None:
         self._source_settings: dict[str, Mapping[str, Any]] = {
@@ -81,6 +96,9 @@ class PluginHost(SecretResolution):
         # Re-entrant: a source factory may resolve a nested reference of another scheme.
         self._sources_lock = threading.RLock()
         self._current_plugin: tuple[str, str | None, str | None] = ("", None, None)
+        # (kind, name) -> the entry point that declared it, not imported yet.
+        self._deferred: dict[tuple[str, str], metadata.EntryPoint] = {}
+        self._deferred_lock = threading.RLock()
         self.reads = BoundedReads()
 
         from ..secret import env as env_source
@@ -89,6 +107,7 @@ class PluginHost(SecretResolution):
 
         self._register_plugin(BuiltinResolver(self), "credflow.resolver", None)
         self._register_plugin(_BuiltinCaches(), "credflow.memory-cache", None)
+        self._register_plugin(_BuiltinFileCache(), "credflow.file-cache", None)
         self._register_plugin(env_source, "credflow.env", None)
         self._register_plugin(file_source, "credflow.file", None)
         self._register_plugin(AuditLogPlugin(), "credflow.audit", None)
@@ -96,8 +115,7 @@ class PluginHost(SecretResolution):
             name = getattr(plugin, "__name__", None) or f"{type(plugin).__name__}-{index}"
             self._register_plugin(plugin, name, None)
         if load_entry_points:
-            for plugin, name, dist in entry_point_plugins():
-                self._register_plugin(plugin, name, dist)
+            self._load_entry_points()
         try:
             self._pm.check_pending()
         except pluggy.PluginValidationError as exc:
@@ -106,6 +124,8 @@ class PluginHost(SecretResolution):
             self._pm.trace.root.setwriter(sys.stderr.write)
             self._pm.enable_tracing()
         self._collect_registrations()
+        self.telemetry = telemetry or TelemetryConfig()
+        self._pm.hook.credflow_configure_telemetry(settings=self.telemetry)
         self._check_source_settings(locate)
 
     # --- loading ----------------------------------------------------------
@@ -119,14 +139,55 @@ class PluginHost(SecretResolution):
         version = dist.version if dist is not None else None
         self._plugins.append(LoadedPlugin(name, dist_name, version))
 
+    def _load_entry_points(self) -> None:
+        declared_by = provided()
+        for entry_point in allowed_entry_points():
+            declared = declared_by.get((distribution_name(entry_point), entry_point.value))
+            if declared:
+                for what in declared:
+                    self._deferred.setdefault(what, entry_point)
+                continue
+            self._import_entry_point(entry_point)
+
+    def _import_entry_point(self, entry_point: metadata.EntryPoint) -> None:
+        self._register_plugin(import_entry_point(entry_point), entry_point.name, entry_point.dist)
+
     def _collect_registrations(self) -> None:
+        self._collect_from(None)
+
+    def _collect_from(self, plugin_name: str | None) -> None:
+        """Call the registration hooks of `plugin_name` (every plugin when `None`)."""
         for impl in self._pm.hook.credflow_register_secret_sources.get_hookimpls():
-            self._current_plugin = self._plugin_identity(impl.plugin_name)
-            impl.function(register=self._register_secret_source)
+            if plugin_name in (None, impl.plugin_name):
+                self._current_plugin = self._plugin_identity(impl.plugin_name)
+                impl.function(register=self._register_secret_source)
         for impl in self._pm.hook.credflow_register_token_caches.get_hookimpls():
-            self._current_plugin = self._plugin_identity(impl.plugin_name)
-            impl.function(register=self._register_token_cache)
+            if plugin_name in (None, impl.plugin_name):
+                self._current_plugin = self._plugin_identity(impl.plugin_name)
+                impl.function(register=self._register_token_cache)
         self._current_plugin = ("", None, None)
+
+    def _load_deferred(self, kind: str, name: str | None = None) -> None:
+        """Import the plugin declared to serve (`kind`, `name`); every deferred plugin when `name` is None."""
+        with self._deferred_lock:
+            wanted = [key for key in self._deferred if name is None or key == (kind, name)]
+            for key in wanted:
+                entry_point = self._deferred.get(key)
+                if entry_point is None:
+                    continue  # loaded meanwhile, with another name it declared
+                for other in [k for k, v in self._deferred.items() if v == entry_point]:
+                    del self._deferred[other]
+                self._import_entry_point(entry_point)
+                try:
+                    self._pm.check_pending()
+                except pluggy.PluginValidationError as exc:
+                    raise PluginError(f"a credflow plugin implements an unknown hook: {exc}") from exc
+                self._collect_from(entry_point.name)
+                if key not in self._registrations:
+                    raise PluginError(
+                        f"plugin {entry_point.name!r} declares {key[0]} {key[1]!r} in its "
+                        f"{PROVIDES_GROUP} entry points but did not register it"
+                    )
 
     def _plugin_identity(self, plugin_name: str) -> tuple[str, str | None, str | None]:
         for loaded in self._plugins:
@@ -187,6 +248,9 @@ class PluginHost(SecretResolution):
     def _check_source_settings(self, locate: Callable[[str], str] | None) -> None:
         """Check every `[sources.<scheme>]` table its plugin declared, defaults filled in."""
         for scheme, table in self._source_settings.items():
+            if ("secret-source", scheme) in self._deferred:
+                # A table of settings means the scheme is used: import its plugin now to check them.
+                self._load_deferred("secret-source", scheme)
             registration = self._registrations.get(("secret-source", scheme))
             if registration is None or registration.settings is None:
                 continue  # an unknown scheme is the loader's error; an undeclared table the plugin's
@@ -202,6 +266,8 @@ class PluginHost(SecretResolution):
         locate: Callable[[str], str] | None = None,
     ) -> Mapping[str, Any]:
         """A backend's keys of a `cache` table, checked against its declaration (as given without one)."""
+        if ("token-cache", backend) in self._deferred:
+            self._load_deferred("token-cache", backend)
         registration = self._registrations.get(("token-cache", backend))
         if registration is None or registration.settings is None:
             return settings
@@ -211,23 +277,29 @@ class PluginHost(SecretResolution):
 
     @property
     def plugins(self) -> tuple[LoadedPlugin, ...]:
-        """Every plugin loaded, built-in ones first."""
+        """Every plugin, built-in ones first (imports the plugins found from their metadata alone)."""
+        self._load_deferred("", None)
         return tuple(self._plugins)
 
     @property
     def registrations(self) -> tuple[Registration, ...]:
-        """Every secret scheme and token-cache backend registered."""
+        """Every secret scheme and token-cache backend registered (imports every plugin)."""
+        self._load_deferred("", None)
         return tuple(self._registrations.values())
 
     @property
     def secret_schemes(self) -> frozenset[str]:
-        """The secret-reference schemes some plugin serves."""
-        return frozenset(name for kind, name in self._registrations if kind == "secret-source")
+        """The secret-reference schemes some plugin serves or declares (without importing it)."""
+        return frozenset(
+            name for kind, name in (*self._registrations, *self._deferred) if kind == "secret-source"
+        )
 
     @property
     def cache_backends(self) -> frozenset[str]:
-        """The token-cache backend names some plugin serves."""
-        return frozenset(name for kind, name in self._registrations if kind == "token-cache")
+        """The token-cache backend names some plugin serves or declares (without importing it)."""
+        return frozenset(
+            name for kind, name in (*self._registrations, *self._deferred) if kind == "token-cache"
+        )
 
     @property
     def source_settings(self) -> Mapping[str, Mapping[str, Any]]:
@@ -239,6 +311,10 @@ class PluginHost(SecretResolution):
         """The underlying pluggy manager (for tracing and tests; the engine does not use it)."""
         return self._pm
 
+    def describe_telemetry(self) -> tuple[str, ...]:
+        """What each installed telemetry plugin says it records into (empty: none installed)."""
+        return tuple(str(text) for text in self._pm.hook.credflow_describe_telemetry() if text)
+
     # --- secret sources ---------------------------------------------------
 
     def secret_source(self, scheme: str) -> SecretSource:
@@ -247,6 +323,9 @@ class PluginHost(SecretResolution):
         if source is not None:
             return source
         registration = self._registrations.get(("secret-source", scheme))
+        if registration is None and ("secret-source", scheme) in self._deferred:
+            self._load_deferred("secret-source", scheme)
+            registration = self._registrations.get(("secret-source", scheme))
         if registration is None:
             raise self._unknown_scheme(scheme)
         with self._sources_lock:
@@ -299,6 +378,9 @@ class PluginHost(SecretResolution):
     def token_cache(self, name: str, settings: Mapping[str, Any] | None = None) -> TokenCacheBackend:
         """Create the token-cache backend registered as `name`."""
         registration = self._registrations.get(("token-cache", name))
+        if registration is None and ("token-cache", name) in self._deferred:
+            self._load_deferred("token-cache", name)
+            registration = self._registrations.get(("token-cache", name))
         if registration is None:
             installed = ", ".join(sorted(self.cache_backends))
             hint = KNOWN_CACHE_PACKAGES.get(name)
@@ -343,6 +425,20 @@ class _BuiltinCaches:
             lambda context: self._memory,
             description="in-process cache shared by the engines of one process",
         )
+
+
+class _BuiltinFileCache:
+    """Registers the per-user `file` token cache (its module is imported when a backend is made)."""
+
+    @hookspecs.hookimpl
+    def credflow_register_token_caches(self, register: hookspecs.RegisterTokenCache) -> None:
+        register("file", self._make, description="per-user files shared by the processes of a user")
+
+    @staticmethod
+    def _make(context: CacheContext) -> TokenCacheBackend:
+        from ..file_cache import file_token_cache
+
+        return file_token_cache(context)
 
 
 _default_host: PluginHost | None = None

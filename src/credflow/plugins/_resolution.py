@@ -7,9 +7,9 @@ implementation that runs last and calls the source registered for the scheme.
 
 from __future__ import annotations
 
-import asyncio
+import time
 from collections.abc import Awaitable
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import pluggy
 
@@ -20,6 +20,9 @@ from ..secret._bounded_reads import BoundedReads
 from ..secret._reference import SecretReference
 from ..secret._source import SecretSource
 from ..secret._value import SecretValue
+
+if TYPE_CHECKING:
+    from ..client_auth import AssertionRequest
 
 __all__ = ["BuiltinResolver", "SecretResolution"]
 
@@ -43,6 +46,26 @@ class SecretResolution:
         """Parse and resolve a reference string (for sources whose credentials are secrets)."""
         return self.resolve_secret(SecretReference.parse(text), fresh=False)
 
+    def client_assertion(
+        self, request: AssertionRequest, *, bound: float | None = None
+    ) -> SecretValue | None:
+        """An assertion a plugin provides (`credflow_client_assertion`), or None when none does.
+
+        Audited and bounded like a secret read of `request.reference`.
+        """
+
+        def ask() -> SecretValue | None:
+            return cast(SecretValue | None, self._pm.hook.credflow_client_assertion(request=request))
+
+        started = time.perf_counter()
+        try:
+            value = ask() if bound is None else self.reads.run(request.reference, ask, bound)
+        except Exception as exc:
+            raise self._secret_failure(request.reference, exc, time.perf_counter() - started) from exc
+        if value is not None:
+            self._secret_fetched(request.reference, value, True, time.perf_counter() - started)
+        return value
+
     def resolve_secret(
         self, reference: SecretReference, *, fresh: bool, bound: float | None = None
     ) -> SecretValue:
@@ -59,11 +82,12 @@ class SecretResolution:
                 raise self._unknown_scheme(reference.scheme, str(reference))
             return cast(SecretValue, value)
 
+        started = time.perf_counter()
         try:
             value = read() if bound is None else self.reads.run(reference, read, bound)
         except Exception as exc:
-            raise self._secret_failure(reference, exc) from exc
-        self._secret_fetched(reference, value, fresh)
+            raise self._secret_failure(reference, exc, time.perf_counter() - started) from exc
+        self._secret_fetched(reference, value, fresh, time.perf_counter() - started)
         return value
 
     async def aresolve_secret(
@@ -74,6 +98,7 @@ class SecretResolution:
         With `bound`, the read is cancelled (a coroutine) or abandoned (a
         synchronous source on its worker thread) after `bound` seconds.
         """
+        started = time.perf_counter()
         try:
             pending = self._pm.hook.credflow_aresolve_secret(reference=reference, fresh=fresh)
             if pending is None:
@@ -82,15 +107,19 @@ class SecretResolution:
                 value = await pending
             else:
                 try:
+                    import asyncio  # on use: a synchronous process never loads it
+
                     value = await asyncio.wait_for(pending, bound)
                 except TimeoutError:
                     raise self.reads.abandon(reference, bound) from None
         except Exception as exc:
-            raise self._secret_failure(reference, exc) from exc
-        self._secret_fetched(reference, value, fresh)
+            raise self._secret_failure(reference, exc, time.perf_counter() - started) from exc
+        self._secret_fetched(reference, value, fresh, time.perf_counter() - started)
         return cast(SecretValue, value)
 
-    def _secret_fetched(self, reference: SecretReference, value: SecretValue, fresh: bool) -> None:
+    def _secret_fetched(
+        self, reference: SecretReference, value: SecretValue, fresh: bool, duration: float
+    ) -> None:
         self.emit(
             SecretFetched(
                 reference=str(reference),
@@ -100,10 +129,11 @@ class SecretResolution:
                 cached=value.cached,
                 stale=value.stale,
                 version=value.version,
+                duration_seconds=duration,
             )
         )
 
-    def _secret_failure(self, reference: SecretReference, exc: Exception) -> CredflowError:
+    def _secret_failure(self, reference: SecretReference, exc: Exception, duration: float) -> CredflowError:
         error: CredflowError
         if isinstance(exc, SecretSourceError):
             error = exc
@@ -122,6 +152,7 @@ class SecretResolution:
                 scheme=reference.scheme,
                 error_type=type(error).__name__,
                 message=str(error),
+                duration_seconds=duration,
             )
         )
         return error
@@ -146,4 +177,6 @@ class BuiltinResolver:
         # On a daemon worker rather than asyncio.to_thread: the loop's executor waits for its
         # threads when the loop closes, so a read blocked for ever would block asyncio.run().
         read = self._host.reads.submit(reference, lambda: source.fetch(reference, fresh=fresh))
+        import asyncio
+
         return asyncio.wrap_future(read)

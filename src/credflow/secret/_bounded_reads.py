@@ -16,16 +16,18 @@ so a healthy source costs no thread start per read.
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextvars
 import logging
 import queue
 import threading
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from ..errors import SecretSourceUnavailableError
 from ._reference import SecretReference
+
+if TYPE_CHECKING:
+    import concurrent.futures
 
 __all__ = ["MAX_STUCK_PER_SCHEME", "BoundedReads"]
 
@@ -101,6 +103,8 @@ class BoundedReads:
                     reference=str(reference),
                 )
             self._running[reference] = self._running.get(reference, 0) + 1
+        import concurrent.futures  # here: a process that reads no secret with a bound never needs it
+
         future: concurrent.futures.Future[T] = concurrent.futures.Future()
         context = contextvars.copy_context()
 
@@ -159,6 +163,8 @@ class BoundedReads:
 
     def run(self, reference: SecretReference, read: Callable[[], T], bound: float) -> T:
         """Run `read` and return its result, or raise once `bound` seconds have passed."""
+        import concurrent.futures
+
         future = self.submit(reference, read)
         try:
             return future.result(timeout=bound)

@@ -2,8 +2,10 @@
 
 `AuthServer` issues client-credentials tokens over real HTTP on a loopback
 port; `ServerCounters` tells what it saw; `ManualClock` moves its time.
-Needs the `testing` extra (Authlib, Flask). Names load lazily so that the
-pytest plugin in this package imports without that extra installed.
+`wait_until` and `await_until` poll a condition with a deadline, for tests
+that wait on something happening in another thread, process or task.
+The server needs the `testing` extra (Authlib, Flask). Names load lazily so
+that the pytest plugin in this package imports without that extra installed.
 """
 
 from __future__ import annotations
@@ -16,14 +18,17 @@ if TYPE_CHECKING:
     from .clock import ManualClock
     from .counters import ServerCounters
     from .server import AuthServer
+    from .waiting import await_until, wait_until
 
-__all__ = ["AuthServer", "ManualClock", "ServerCounters", "set_testing"]
+__all__ = ["AuthServer", "ManualClock", "ServerCounters", "await_until", "set_testing", "wait_until"]
 
 _MODULE_OF = {
     "AuthServer": ".server",
     "ManualClock": ".clock",
     "ServerCounters": ".counters",
+    "await_until": ".waiting",
     "set_testing": "..transport._retry",
+    "wait_until": ".waiting",
 }
 
 

@@ -22,7 +22,9 @@ from authlib.oauth2.rfc6750 import (  # type: ignore[import-untyped, unused-igno
     InsufficientScopeError,
 )
 from flask import Flask, Response, jsonify, request
+from werkzeug.http import http_date
 
+from .assertions import ASSERTION_ALGORITHMS
 from .authorization import INTROSPECTION, CredflowAuthorizationServer
 from .clients import SUPPORTED_AUTH_METHODS
 from .counters import Counter
@@ -77,6 +79,10 @@ def create_app(state: ServerState, issuer: str) -> Flask:
         read_token=lambda value: state.read_access_token(value, issuer),
         on_token_issued=lambda: state.counters.increment(Counter.TOKENS_ISSUED),
         basic_auth_decoding=lambda: state.basic_auth_decoding,
+        assertions=state.assertions,
+        # RFC 7523 §3: the issuer (the current update) or the token endpoint.
+        audiences=lambda: [issuer, issuer + TOKEN_PATH],
+        clock=state.clock,
     )
     authorization.register_token_generator(
         "default",
@@ -91,6 +97,13 @@ def create_app(state: ServerState, issuer: str) -> Flask:
     protector = ResourceProtector()
     protector.register_token_validator(_AccessTokenValidator(state, issuer))
 
+    @app.after_request
+    def date_from_the_server_clock(response: Response) -> Response:
+        # A server's Date header comes from its own clock (RFC 9110 §6.6.1): with a ManualClock moved
+        # ahead, clients measure the skew that makes their assertions look expired.
+        response.headers["Date"] = http_date(state.clock())
+        return response
+
     @app.post(TOKEN_PATH)
     def token() -> Response:
         state.counters.increment(Counter.TOKEN_REQUESTS)
@@ -99,11 +112,11 @@ def create_app(state: ServerState, issuer: str) -> Flask:
         if state.latency > 0:
             state.stopping.wait(state.latency)
         if failure is not None:
-            return _failure_response(failure)
+            return _rate_limited(_failure_response(failure), state)
         response: Response = authorization.create_token_response()
         if _oauth_error(response) == "invalid_client":
             state.counters.increment(Counter.INVALID_CLIENT)
-        return response
+        return _rate_limited(response, state)
 
     @app.get(JWKS_PATH)
     def jwks() -> Response:
@@ -150,6 +163,7 @@ def _metadata(issuer: str, scopes: list[str]) -> dict[str, Any]:
         "scopes_supported": scopes,
         "token_endpoint_auth_methods_supported": list(SUPPORTED_AUTH_METHODS),
         "introspection_endpoint_auth_methods_supported": list(SUPPORTED_AUTH_METHODS),
+        "token_endpoint_auth_signing_alg_values_supported": list(ASSERTION_ALGORITHMS),
         "access_token_signing_alg_values_supported": [SIGNING_ALGORITHM],
     }
 
@@ -160,6 +174,15 @@ def _oauth_error(response: Response) -> str | None:
         return None
     body = response.get_json(silent=True)
     return body.get("error") if isinstance(body, dict) else None
+
+
+def _rate_limited(response: Response, state: ServerState) -> Response:
+    """Announce what is left of `state.rate_limit` as Auth0, GitHub and others do (X-RateLimit-*)."""
+    limit = state.rate_limit
+    if limit is not None:
+        response.headers["X-RateLimit-Limit"] = str(limit)
+        response.headers["X-RateLimit-Remaining"] = str(max(0, limit - state.counters.token_requests))
+    return response
 
 
 def _failure_response(failure: InjectedFailure) -> Response:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import time
 from collections.abc import Callable
 from typing import Any, ClassVar, Literal
 from urllib.parse import unquote_plus
@@ -27,7 +28,9 @@ from authlib.oauth2.rfc7662 import (  # type: ignore[import-untyped, unused-igno
 )
 from flask import Flask
 
+from .assertions import ClientAssertions, JWTClientAssertion
 from .clients import SUPPORTED_AUTH_METHODS, ClientRegistry, RegisteredClient
+from .clock import Clock
 from .tokens import IssuedAccessToken
 
 __all__ = ["INTROSPECTION", "BasicAuthDecoding", "CredflowAuthorizationServer"]
@@ -97,10 +100,18 @@ class CredflowAuthorizationServer(AuthorizationServer):  # type: ignore[misc, un
         read_token: Callable[[str], IssuedAccessToken | None],
         on_token_issued: Callable[[], None],
         basic_auth_decoding: Callable[[], BasicAuthDecoding],
+        assertions: ClientAssertions | None = None,
+        audiences: Callable[[], list[str]] = list,
+        clock: Clock = time.time,
     ) -> None:
         super().__init__(app, query_client=clients.get, save_token=self._save_token)
         self._on_token_issued = on_token_issued
         self.register_client_auth_method("client_secret_basic", _client_secret_basic(basic_auth_decoding))
+        if assertions is not None:
+            for method in ("client_secret_jwt", "private_key_jwt"):
+                self.register_client_auth_method(
+                    method, JWTClientAssertion(method, assertions, audiences, clock)
+                )
         self.register_grant(_ClientCredentialsGrant)
         self.register_endpoint(_IntrospectionEndpoint(read_token))
 

@@ -21,7 +21,9 @@ from .clock import WallClock
 __all__ = ["SUPPORTED_AUTH_METHODS", "ClientRegistry", "RegisteredClient"]
 
 #: Token endpoint authentication methods (RFC 7591 names) the server speaks.
-SUPPORTED_AUTH_METHODS = ("client_secret_basic", "client_secret_post")
+SUPPORTED_AUTH_METHODS = ("client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt")
+#: The methods that authenticate with the secret (a client without any may be registered with no secret).
+SECRET_AUTH_METHODS = ("client_secret_basic", "client_secret_post", "client_secret_jwt")
 
 CLIENT_CREDENTIALS = "client_credentials"
 
@@ -94,7 +96,7 @@ class ClientRegistry:
     def add(
         self,
         client_id: str,
-        secret: str,
+        secret: str | None,
         *,
         scopes: Iterable[str],
         auth_methods: Iterable[str],
@@ -107,7 +109,8 @@ class ClientRegistry:
         with self._lock:
             if client_id in self._records:
                 raise ValueError(f"client {client_id!r} is already registered")
-            self._records[client_id] = _ClientRecord(scope_list, methods, token_lifetime, {secret: None})
+            accepted: dict[str, float | None] = {} if secret is None else {secret: None}
+            self._records[client_id] = _ClientRecord(scope_list, methods, token_lifetime, accepted)
 
     def remove(self, client_id: str) -> None:
         """Forget a client; its tokens stay valid until they expire."""
@@ -170,15 +173,15 @@ class ClientRegistry:
 
 def _check_client_fields(
     client_id: str,
-    secret: str,
+    secret: str | None,
     scopes: tuple[str, ...],
     auth_methods: frozenset[str],
     token_lifetime: int | None,
 ) -> None:
     if not client_id:
         raise ValueError("a client id cannot be empty")
-    if not secret:
-        raise ValueError("a client secret cannot be empty")
+    if secret == "" or (secret is None and auth_methods & set(SECRET_AUTH_METHODS)):
+        raise ValueError("a client secret cannot be empty (only a private_key_jwt client has none)")
     if any(not scope or " " in scope for scope in scopes):
         raise ValueError(f"scopes must be non-empty and contain no spaces: {scopes!r}")
     unknown = auth_methods - set(SUPPORTED_AUTH_METHODS)

@@ -8,11 +8,12 @@ import time
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from joserfc.jwk import RSAKey
 
 from .app import API_PATH, INTROSPECTION_PATH, JWKS_PATH, TOKEN_PATH, create_app
+from .assertions import Federation
 from .authorization import BasicAuthDecoding
 from .clients import SUPPORTED_AUTH_METHODS
 from .clock import WallClock
@@ -177,7 +178,7 @@ class AuthServer:
     def add_client(
         self,
         client_id: str,
-        secret: str,
+        secret: str | None,
         *,
         scopes: Iterable[str] = (),
         auth_methods: Sequence[str] = SUPPORTED_AUTH_METHODS,
@@ -191,6 +192,23 @@ class AuthServer:
             auth_methods=auth_methods,
             token_lifetime=token_lifetime,
         )
+
+    def set_public_keys(self, client_id: str, jwks: dict[str, Any]) -> None:
+        """Register the JWK Set (public keys) `client_id`'s `private_key_jwt` assertions are signed with.
+
+        Register two keys for a rotation, then set the new one alone to remove the old.
+        """
+        self._state.assertions.set_public_keys(client_id, jwks)
+
+    def trust_federated_issuer(
+        self, client_id: str, *, issuer: str, jwks: dict[str, Any], subject: str, audience: str
+    ) -> None:
+        """Accept, as `client_id`, assertions issued by `issuer` for `subject` with `audience`.
+
+        Workload identity as Entra ID's federated credentials: the workload holds
+        no secret, only a token its platform (a Kubernetes cluster) issued.
+        """
+        self._state.assertions.trust(client_id, Federation(issuer, jwks, subject, audience))
 
     def remove_client(self, client_id: str) -> None:
         """Forget a client; tokens already issued to it stay valid until they expire."""
@@ -235,6 +253,20 @@ class AuthServer:
         if seconds < 0:
             raise ValueError("latency cannot be negative")
         self._state.latency = seconds
+
+    @property
+    def rate_limit(self) -> int | None:
+        """Token requests allowed in all, or None.
+
+        When set, every token endpoint answer carries `X-RateLimit-Limit` and
+        `X-RateLimit-Remaining` (the limit minus the token requests so far),
+        as Auth0 and others send; nothing is refused when it runs out.
+        """
+        return self._state.rate_limit
+
+    @rate_limit.setter
+    def rate_limit(self, requests: int | None) -> None:
+        self._state.rate_limit = requests
 
     @property
     def basic_auth_decoding(self) -> BasicAuthDecoding:

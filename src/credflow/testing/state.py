@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from joserfc.jwk import RSAKey
 
+from .assertions import ClientAssertions
 from .authorization import BasicAuthDecoding
 from .clients import ClientRegistry, RegisteredClient
 from .clock import WallClock
@@ -32,7 +33,10 @@ class ServerState:
     refresh_in: int | None = None
     latency: float = 0.0
     basic_auth_decoding: BasicAuthDecoding = "form-urlencoded"
+    # Token requests allowed in all: announced in X-RateLimit-* headers (None: no headers).
+    rate_limit: int | None = None
     clients: ClientRegistry = field(init=False)
+    assertions: ClientAssertions = field(init=False)  # JWT client authentication
     counters: ServerCounters = field(default_factory=ServerCounters)
     faults: FaultInjector = field(default_factory=FaultInjector)
     # Set while stopping, to cut short the sleeps of slow-endpoint requests.
@@ -40,6 +44,7 @@ class ServerState:
 
     def __post_init__(self) -> None:
         self.clients = ClientRegistry(self.clock)
+        self.assertions = ClientAssertions(self.clock)
 
     def lifetime_for(self, client: RegisteredClient) -> int:
         """Seconds a token issued to `client` now lives."""

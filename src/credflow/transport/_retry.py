@@ -9,16 +9,16 @@ deadline. `set_testing()` removes the waits, for our tests and our users'.
 
 from __future__ import annotations
 
-import asyncio
-import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
-
-import tenacity
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..config._checks import check_integer, check_seconds
+
+if TYPE_CHECKING:
+    # Imported where a retry runs: loading a configuration (RetryPolicy) does not need it.
+    import tenacity
 
 __all__ = ["RetryPolicy", "TransientError", "acall_with_retry", "call_with_retry", "set_testing"]
 
@@ -44,11 +44,20 @@ def is_testing() -> bool:
 class TransientError(Exception):
     """A failure worth another attempt. `retry_after` is the server's wish, in seconds."""
 
-    def __init__(self, reason: str, *, status: int | None = None, retry_after: float | None = None):
+    def __init__(
+        self,
+        reason: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+        headers: Mapping[str, str] | None = None,
+    ):
         super().__init__(reason)
         self.reason = reason
         self.status = status
         self.retry_after = retry_after
+        # The answer's rate-limit and quota headers, for the audit hooks (never a secret).
+        self.headers: Mapping[str, str] = headers or {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +99,8 @@ class RetryPolicy:
 
     def backoff(self, attempt: int) -> float:
         """The full-jitter wait after failed attempt number `attempt` (1-based)."""
+        import random  # here: only a retry needs it, not a process that reads its configuration
+
         bound = min(self.max_backoff, self.initial_backoff * 2 ** (attempt - 1))
         return random.uniform(0, bound)  # noqa: S311 - jitter, not cryptography
 
@@ -98,7 +109,11 @@ OnRetry = Callable[[int, float, TransientError], None]
 
 
 def _real_sleep(asynchronous: bool) -> Callable[[float], Any]:
-    return asyncio.sleep if asynchronous else time.sleep
+    if asynchronous:
+        import asyncio  # on use: loading a configuration (RetryPolicy) needs no event loop
+
+        return asyncio.sleep
+    return time.sleep
 
 
 def _skip_sleep(asynchronous: bool) -> Callable[[float], Any]:
@@ -115,6 +130,8 @@ async def _asleep_for_testing(seconds: float) -> None:
 
 
 def _tenacity_arguments(policy: RetryPolicy, on_retry: OnRetry | None, asynchronous: bool) -> dict[str, Any]:
+    import tenacity
+
     def wait(state: tenacity.RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
         delay = policy.backoff(state.attempt_number)
@@ -149,6 +166,8 @@ def call_with_retry(fn: Callable[[], T], policy: RetryPolicy, *, on_retry: OnRet
 
     When it gives up, the last `TransientError` is raised.
     """
+    import tenacity
+
     retrying = tenacity.Retrying(**_tenacity_arguments(policy, on_retry, asynchronous=False))
     return retrying(fn)
 
@@ -157,6 +176,8 @@ async def acall_with_retry(
     fn: Callable[[], Awaitable[T]], policy: RetryPolicy, *, on_retry: OnRetry | None = None
 ) -> T:
     """The asynchronous twin of `call_with_retry`; waits with `asyncio.sleep`."""
+    import tenacity
+
     retrying = tenacity.AsyncRetrying(**_tenacity_arguments(policy, on_retry, asynchronous=True))
 
     # tenacity awaits only what it sees is a coroutine function; `fn` may be a lambda.

@@ -21,7 +21,7 @@ from credflow.hookspecs import RegisterTokenCache
 from credflow.testing import AuthServer
 
 from ..support import EventRecorder
-from ..test_cache_key import OUTSIDE_THE_KEY, VARIATIONS
+from ..test_cache_key import OUTSIDE_THE_KEY, PROFILE_SETTINGS, VARIATIONS
 
 SECOND_CLIENT_ID = "second-client"
 WRONG_SECRET_ENV = "TEST_WRONG_SECRET"
@@ -50,7 +50,21 @@ def setting_changes(server: AuthServer, other_server: AuthServer) -> dict[str, d
 # Every setting of the key that the embedded server lets two engines differ by; `token_type` is
 # left to its own test (the server issues Bearer tokens only). Derived from the classification in
 # test_cache_key, so a new setting of the key fails here until `setting_changes` covers it.
-SETTINGS = sorted(set(VARIATIONS) - OUTSIDE_THE_KEY - {"token_type"})
+# The client-authentication settings (issue 11) are left to tests/client_auth, whose servers speak
+# those methods.
+CLIENT_AUTH_SETTINGS = {
+    "signing_alg",
+    "private_key",
+    "key_id",
+    "certificate",
+    "client_certificate",
+    "client_key",
+    "client_assertion",
+    "assertion_audience",
+}
+SETTINGS = sorted(
+    set(VARIATIONS) - OUTSIDE_THE_KEY - PROFILE_SETTINGS - {"token_type"} - CLIENT_AUTH_SETTINGS
+)
 
 
 @dataclass

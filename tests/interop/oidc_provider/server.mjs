@@ -5,6 +5,11 @@
 //   --port / OIDC_PROVIDER_PORT            0 (the default) picks a free port
 //   --token-ttl / OIDC_PROVIDER_TOKEN_TTL  access-token lifetime in seconds, default 60
 //   OIDC_PROVIDER_ADMIN_TOKEN              bearer token for /admin; random when unset
+//   OIDC_PROVIDER_TLS_CERT / _TLS_KEY      PEM files: also serve HTTPS on a second port, asking for a
+//                                          client certificate (RFC 8705 mutual TLS); its token URL
+//                                          is the discovery document's mtls_endpoint_aliases entry
+//   OIDC_PROVIDER_TLS_CA                   PEM file of the CA that tls_client_auth certificates
+//                                          must chain to (self-signed ones are checked by key)
 //
 // On start-up it prints exactly one JSON line to stdout, e.g.
 //   {"ready":true,"port":12345,"issuer":"http://127.0.0.1:12345",
@@ -18,8 +23,12 @@
 //   oidc-provider's own endpoints       /.well-known/openid-configuration, /token, /jwks, ...
 //   GET|POST /api/<anything>            200 JSON for a live access token, 401 invalid_token else
 //   admin (Authorization: Bearer <admin token>, loopback peers only, JSON bodies):
-//     POST /admin/clients               {client_id, client_secrets: [..],
-//                                        token_endpoint_auth_method?, scope?}  upsert
+//     POST /admin/clients               {client_id, client_secrets?: [..],
+//                                        token_endpoint_auth_method?, scope?, jwks?,
+//                                        tls_client_auth_san_dns?, tls_client_auth_subject_dn?,
+//                                        token_endpoint_auth_signing_alg?}  upsert
+//     GET  /admin/last-client-auth-error {detail}: why oidc-provider last answered invalid_client
+//                                        (it tells the client only "client authentication failed")
 //     POST /admin/clients/<id>/secrets  {replace: [..]} | {add: ".."} | {revoke: ".."}
 //     GET  /admin/counters              {token_requests, tokens_issued, invalid_client,
 //                                        api_calls, api_calls_rejected}
@@ -53,14 +62,30 @@
 //   A secret change applies from the next token request; tokens already issued stay valid.
 
 import {
-  createHash, generateKeyPairSync, randomBytes, timingSafeEqual,
+  X509Certificate, createHash, generateKeyPairSync, randomBytes, timingSafeEqual,
 } from 'node:crypto';
 import { createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 import Provider, { errors } from 'oidc-provider';
 
-const SUPPORTED_AUTH_METHODS = new Set(['client_secret_basic', 'client_secret_post']);
+const SUPPORTED_AUTH_METHODS = new Set([
+  'client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt',
+  'tls_client_auth', 'self_signed_tls_client_auth',
+]);
+// The methods that authenticate with the client secret; the others register no secret.
+const SECRET_AUTH_METHODS = new Set(['client_secret_basic', 'client_secret_post', 'client_secret_jwt']);
+const TLS_FILES = {
+  cert: process.env.OIDC_PROVIDER_TLS_CERT,
+  key: process.env.OIDC_PROVIDER_TLS_KEY,
+  ca: process.env.OIDC_PROVIDER_TLS_CA,
+};
+// Set once the HTTPS listener is up: RFC 8705 §5 mtls_endpoint_aliases.token_endpoint.
+let mtlsTokenEndpoint;
+// Why the last invalid_client answer was given (oidc-provider's error_detail; never a secret).
+let lastClientAuthError = null;
 const ADMIN_BODY_LIMIT_BYTES = 64 * 1024;
 
 // ---------------------------------------------------------------------------------------------
@@ -115,15 +140,19 @@ let counters = newCounters();
 
 /** The client record oidc-provider sees: its one `client_secret` is the newest accepted secret. */
 function clientMetadataFor(clientId, registration) {
-  return {
+  const metadata = {
     client_id: clientId,
-    client_secret: registration.acceptedSecrets.at(-1),
     token_endpoint_auth_method: registration.tokenEndpointAuthMethod,
     scope: registration.scope,
     grant_types: ['client_credentials'],
     response_types: [],
     redirect_uris: [],
+    ...registration.keyMetadata,
   };
+  if (registration.acceptedSecrets.length > 0) {
+    metadata.client_secret = registration.acceptedSecrets.at(-1);
+  }
+  return metadata;
 }
 
 /** Every model but Client is a plain expiring map; Client is served from `registeredClients`. */
@@ -268,9 +297,22 @@ function buildProvider(issuer) {
     clientBasedCORS: () => false,
     scopes: ['api.read', 'api.write'],
     routes: { token: '/token' },
+    // The defaults plus RFC 8705's two methods (without 'none': every client here authenticates).
+    clientAuthMethods: [...SUPPORTED_AUTH_METHODS],
     features: {
       clientCredentials: { enabled: true },
       devInteractions: { enabled: false },
+      // RFC 8705 client authentication only: tokens stay bearer tokens (no cnf binding).
+      mTLS: {
+        enabled: true,
+        certificateBoundAccessTokens: false,
+        tlsClientAuth: true,
+        selfSignedTlsClientAuth: true,
+        getCertificate: peerCertificate,
+        // tls_client_auth: the certificate chains to OIDC_PROVIDER_TLS_CA (node verified it).
+        certificateAuthorized: (ctx) => ctx.socket.authorized === true,
+        certificateSubjectMatches,
+      },
     },
     ttl: {
       ClientCredentials: () => clientCredentialsTtlSeconds,
@@ -278,10 +320,42 @@ function buildProvider(issuer) {
   });
 
   installClientAuthenticationHook(provider);
+  provider.on('grant.error', (ctx, error) => {
+    if (error.error === 'invalid_client') {
+      lastClientAuthError = error.error_detail ?? error.error_description ?? null;
+    }
+  });
+  provider.use(publishMtlsEndpointAliases);
   provider.use(countTokenEndpointOutcomes);
   provider.use(serveAdminApi);
   provider.use(serveProtectedApi);
   return provider;
+}
+
+// The client certificate of the request's TLS connection, or undefined on plain HTTP: the fixture's
+// HTTPS listener asks for one (requestCert) and lets the handshake through without it
+// (rejectUnauthorized false), so that oidc-provider, not TLS, decides and says why.
+function peerCertificate(ctx) {
+  const peer = typeof ctx.socket.getPeerCertificate === 'function' ? ctx.socket.getPeerCertificate() : null;
+  if (!peer || !peer.raw) {
+    return undefined;
+  }
+  return new X509Certificate(peer.raw);
+}
+
+function certificateSubjectMatches(ctx, property, expected) {
+  const certificate = peerCertificate(ctx);
+  if (!certificate) {
+    return false;
+  }
+  if (property === 'tls_client_auth_san_dns') {
+    return (certificate.subjectAltName ?? '').split(', ').includes(`DNS:${expected}`);
+  }
+  if (property === 'tls_client_auth_subject_dn') {
+    // node lists the RDNs one per line, most significant first; RFC 4514 writes them reversed.
+    return certificate.subject.split('\n').reverse().join(',') === expected;
+  }
+  return false;
 }
 
 function installClientAuthenticationHook(provider) {
@@ -330,6 +404,14 @@ async function countTokenEndpointOutcomes(ctx, next) {
   }
 }
 
+// RFC 8705 §5: the HTTPS listener's token endpoint, for clients using mutual TLS.
+async function publishMtlsEndpointAliases(ctx, next) {
+  await next();
+  if (mtlsTokenEndpoint && Object.hasOwn(ctx, 'oidc') && ctx.oidc.route === 'discovery' && ctx.body) {
+    ctx.body = { ...ctx.body, mtls_endpoint_aliases: { token_endpoint: mtlsTokenEndpoint } };
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Admin API: loopback only, bearer admin token, JSON in and out.
 
@@ -349,9 +431,14 @@ function describeClient(clientId, registration) {
   };
 }
 
+// Client metadata for the methods without a secret (RFC 7591 names), passed through to
+// oidc-provider, which validates them as for any client.
+const KEY_METADATA = [
+  'jwks', 'tls_client_auth_san_dns', 'tls_client_auth_subject_dn', 'token_endpoint_auth_signing_alg',
+];
+
 async function upsertClient(provider, body) {
   const clientId = requireNonEmptyString(body.client_id, 'client_id');
-  const acceptedSecrets = requireSecretList(body.client_secrets, 'client_secrets');
   const tokenEndpointAuthMethod = body.token_endpoint_auth_method ?? 'client_secret_basic';
   if (!SUPPORTED_AUTH_METHODS.has(tokenEndpointAuthMethod)) {
     throw new AdminRequestError(
@@ -359,8 +446,16 @@ async function upsertClient(provider, body) {
       `token_endpoint_auth_method must be one of ${[...SUPPORTED_AUTH_METHODS].join(', ')}`,
     );
   }
+  const acceptedSecrets = SECRET_AUTH_METHODS.has(tokenEndpointAuthMethod) || body.client_secrets
+    ? requireSecretList(body.client_secrets, 'client_secrets')
+    : [];
+  const keyMetadata = Object.fromEntries(
+    KEY_METADATA.filter((name) => body[name] !== undefined).map((name) => [name, body[name]]),
+  );
   const scope = requireNonEmptyString(body.scope ?? 'api.read', 'scope');
-  const registration = { acceptedSecrets, tokenEndpointAuthMethod, scope };
+  const registration = {
+    acceptedSecrets, tokenEndpointAuthMethod, scope, keyMetadata,
+  };
   try {
     // The same validation oidc-provider runs when it loads a client, but reported here.
     await provider.Client.validate(clientMetadataFor(clientId, registration));
@@ -410,6 +505,9 @@ async function routeAdminRequest(ctx, provider) {
   if (ctx.method === 'POST' && secretsPath) {
     return [200, changeSecrets(decodeURIComponent(secretsPath[1]), await readJsonBody(ctx))];
   }
+  if (ctx.method === 'GET' && ctx.path === '/admin/last-client-auth-error') {
+    return [200, { detail: lastClientAuthError }];
+  }
   if (ctx.method === 'GET' && ctx.path === '/admin/counters') {
     return [200, counters];
   }
@@ -422,6 +520,7 @@ async function routeAdminRequest(ctx, provider) {
     // Tokens already issued stay valid until they expire, as they would on a real server.
     registeredClients.clear();
     counters = newCounters();
+    lastClientAuthError = null;
     clientCredentialsTtlSeconds = startupClientCredentialsTtlSeconds;
     return [200, { reset: true }];
   }
@@ -515,12 +614,39 @@ let handleRequest = (_req, res) => {
   res.end();
 };
 const server = createServer((req, res) => handleRequest(req, res));
+const extraServers = [];
 
 server.listen(requestedPort, '127.0.0.1', () => {
   const { port } = server.address();
   const issuer = `http://127.0.0.1:${port}`;
   const provider = buildProvider(issuer);
   handleRequest = provider.callback();
+  if (TLS_FILES.cert && TLS_FILES.key) {
+    listenForMutualTls(issuer);
+    return;
+  }
+  announceReady(issuer, port);
+});
+
+function listenForMutualTls(issuer) {
+  const tlsServer = createHttpsServer(
+    {
+      cert: readFileSync(TLS_FILES.cert),
+      key: readFileSync(TLS_FILES.key),
+      ...(TLS_FILES.ca ? { ca: readFileSync(TLS_FILES.ca) } : {}),
+      requestCert: true,
+      rejectUnauthorized: false,
+    },
+    (req, res) => handleRequest(req, res),
+  );
+  extraServers.push(tlsServer);
+  tlsServer.listen(0, '127.0.0.1', () => {
+    mtlsTokenEndpoint = `https://127.0.0.1:${tlsServer.address().port}/token`;
+    announceReady(issuer, server.address().port);
+  });
+}
+
+function announceReady(issuer, port) {
   const readyLine = {
     ready: true,
     port,
@@ -528,15 +654,20 @@ server.listen(requestedPort, '127.0.0.1', () => {
     token_endpoint: `${issuer}/token`,
     api_url: `${issuer}/api`,
     token_ttl_seconds: clientCredentialsTtlSeconds,
+    ...(mtlsTokenEndpoint ? { mtls_token_endpoint: mtlsTokenEndpoint } : {}),
   };
   if (!adminTokenFromEnvironment) {
     // The caller could not know a token it did not choose; this is the only place it appears.
     readyLine.admin_token = adminToken;
   }
   process.stdout.write(`${JSON.stringify(readyLine)}\n`);
-});
+}
 
 function shutDown() {
+  for (const extra of extraServers) {
+    extra.close();
+    extra.closeAllConnections();
+  }
   server.close(() => process.exit(0));
   server.closeAllConnections();
 }
