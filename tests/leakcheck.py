@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
-import credflow.engine._acquisition
 import credflow.client_auth
+import credflow.engine._acquisition
 import credflow.errors
 import credflow.protocol
 import credflow.secret

@@ -15,7 +15,7 @@ A region named in `WRITTEN_ELSEWHERE` belongs to another generator (the fault
 matrix of `docs/reliability.md` is written from the test suite's parameters by
 `python -m tests.faults.table`); this module leaves it as it is.
 
-The configuration reference comes from `credflow.schema.configuration_reference()`,
+The configuration reference comes from `credflow.config._schema.configuration_reference()`,
 the same schema the configuration loader validates against; the exit codes
 from `credflow.cli.exit_codes`, the table `credflow --help` prints.
 """

@@ -49,9 +49,15 @@ MOVES = {
     "credflow.auth": "credflow.http_auth",
     "credflow.security": "credflow._security",
     "credflow.doctor": "credflow.cli._doctor",
+    "credflow.client_auth": "credflow.client_auth._methods",
+    "credflow.tls_client": "credflow.client_auth._tls",
+    "credflow.client_auth_check": "credflow.cli._client_auth_check",
+    "credflow.file_cache": "credflow.engine._file_cache",
+    "credflow.sealing": "credflow.engine._sealing",
+    "credflow.telemetry": "credflow.config._telemetry",
 }
 #: old modules whose name is now a package re-exporting their public names
-PACKAGES = ("config", "secret", "plugins", "engine", "transport")
+PACKAGES = ("config", "secret", "plugins", "engine", "transport", "client_auth")
 #: `from credflow.sources import env` names a module, not a name in one
 PACKAGE_MOVES = {"credflow.sources": "credflow.secret"}
 

@@ -6,7 +6,11 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .http_auth import HttpxAuth, RequestsAuth
+    from .clock import Clock, SystemClock
+    from .clock import ManualClock as ManualClock
+    from .config._client import CachePolicy, ClientConfig, RotationPolicy, SinkPolicy
+    from .config._file import CredflowConfig, load_config
+    from .config._telemetry import TelemetryConfig
 
     # Names that left `__all__` in 0.2.0 (now in `credflow.plugin`, `credflow.testing`) keep their types.
     from .engine._cache import CacheContext as CacheContext
@@ -14,10 +18,6 @@ if TYPE_CHECKING:
     from .engine._cache import MemoryTokenCache
     from .engine._cache import TokenCacheBackend as TokenCacheBackend
     from .engine._cache import TokenCacheFactory as TokenCacheFactory
-    from .clock import Clock, SystemClock
-    from .clock import ManualClock as ManualClock
-    from .config._client import CachePolicy, ClientConfig, RotationPolicy, SinkPolicy
-    from .config._file import CredflowConfig, load_config
     from .engine._engine import TokenEngine
     from .errors import (
         AgentError,
@@ -41,19 +41,19 @@ if TYPE_CHECKING:
     from .hookspecs import RegisterSecretSource as RegisterSecretSource
     from .hookspecs import RegisterTokenCache as RegisterTokenCache
     from .hookspecs import hookimpl
+    from .http_auth import HttpxAuth, RequestsAuth
     from .plugins._host import PluginHost, default_plugin_host
-    from .secret._reference import SecretReference
-    from .transport._retry import RetryPolicy
-    from .transport._retry import set_testing as set_testing
-    from .secret._value import SecretValue, fingerprint
     from .secret._cache import SecretCache as SecretCache
+    from .secret._reference import SecretReference
     from .secret._source import AsyncSecretSource as AsyncSecretSource
     from .secret._source import RotatingSecretSource as RotatingSecretSource
     from .secret._source import SecretSource as SecretSource
     from .secret._source import SecretSourceFactory as SecretSourceFactory
     from .secret._source import SourceContext as SourceContext
-    from .telemetry import TelemetryConfig
+    from .secret._value import SecretValue, fingerprint
     from .token import Token
+    from .transport._retry import RetryPolicy
+    from .transport._retry import set_testing as set_testing
 
 # Where each public name lives; `__getattr__` imports it on first use, so `credflow --version`
 # and a cached `credflow token` load only the modules they need (httpx only to talk HTTP).
@@ -97,7 +97,7 @@ _LAZY: dict[str, str] = {
     "SinkPolicy": "config._client",
     "SourceContext": "secret._source",
     "SystemClock": "clock",
-    "TelemetryConfig": "telemetry",
+    "TelemetryConfig": "config._telemetry",
     "Token": "token",
     "TokenCacheBackend": "engine._cache",
     "TokenCacheFactory": "engine._cache",

@@ -25,9 +25,10 @@ from typing import TYPE_CHECKING, Protocol
 import pluggy
 
 if TYPE_CHECKING:
+    from .client_auth._methods import AssertionRequest
     from .config._plugin_settings import SettingsTable
+    from .config._telemetry import TelemetryConfig
     from .engine._cache import TokenCacheFactory
-    from .client_auth import AssertionRequest
     from .events import (
         AcquisitionEnded,
         AcquisitionStarted,
@@ -46,7 +47,6 @@ if TYPE_CHECKING:
     from .secret._reference import SecretReference
     from .secret._source import SecretSourceFactory
     from .secret._value import SecretValue
-    from .telemetry import TelemetryConfig
 
 __all__ = ["RegisterSecretSource", "RegisterTokenCache", "hookimpl", "hookspec"]
 

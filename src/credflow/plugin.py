@@ -35,6 +35,7 @@ waits on it. Write `afetch` only for a client that is natively asynchronous.
 from __future__ import annotations
 
 from ._security import ensure_no_userinfo, is_loopback_host
+from .client_auth._methods import AssertionRequest
 from .config._checks import check_fraction, check_integer, check_seconds
 from .config._plugin_settings import (
     SettingSpec,
@@ -51,7 +52,7 @@ from .config._plugin_settings import (
     tables,
 )
 from .engine._cache import CacheContext, CacheScope, TokenCacheBackend, TokenCacheFactory, cache_key
-from .client_auth import AssertionRequest
+from .engine._sealing import ENTRY_VERSION, TAG_SIZE, fingerprint_tag, open_entry, seal
 from .errors import (
     ConfigError,
     PluginError,
@@ -62,9 +63,6 @@ from .errors import (
 )
 from .events import AuditEvent, CacheBackendEvent
 from .hookspecs import RegisterSecretSource, RegisterTokenCache, hookimpl
-from .secret._reference import SecretReference, looks_like_reference
-from .sealing import ENTRY_VERSION, TAG_SIZE, fingerprint_tag, open_entry, seal
-from .secret._value import SecretValue, fingerprint
 from .secret._cache import SecretCache
 from .secret._reference import SecretReference, looks_like_reference
 from .secret._select import select_value

@@ -25,7 +25,7 @@ from .token import Token
 
 if TYPE_CHECKING:
     # Annotations only: a secret method's request (a warm CLI's cache key) needs no client_auth code.
-    from .client_auth import ClientAuthentication, ClientCertificate
+    from .client_auth._methods import ClientAuthentication, ClientCertificate
 
 __all__ = [
     "RawResponse",

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from credflow import CacheScope, SecretValue, load_config
-from credflow.cache import cache_key
-from credflow.file_cache import FileTokenCache, default_cache_directory
+from credflow.engine._cache import cache_key
+from credflow.engine._file_cache import FileTokenCache, default_cache_directory
 from credflow.testing import AuthServer
 
 from .conftest import SECRET_VARIABLE

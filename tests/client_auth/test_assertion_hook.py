@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from credflow import SecretReference, SecretValue, hookimpl
-from credflow.client_auth import AssertionRequest
+from credflow.client_auth._methods import AssertionRequest
 from credflow.errors import SecretSourceError
 from credflow.testing import AuthServer
 

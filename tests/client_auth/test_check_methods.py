@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from credflow import set_testing
-from credflow.doctor import diagnose
+from credflow.cli._doctor import diagnose
 from credflow.testing import AuthServer, ManualClock
 from credflow.testing.pytest_plugin import AuthServerFactory
 

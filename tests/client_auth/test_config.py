@@ -12,9 +12,9 @@ import pytest
 import trustme
 
 from credflow import ClientConfig, ConfigError, SecretValue
-from credflow.client_auth import ClientCertificate
-from credflow.config_file import load_config
-from credflow.tls_client import ClientCertificateContexts
+from credflow.client_auth._methods import ClientCertificate
+from credflow.client_auth._tls import ClientCertificateContexts
+from credflow.config._file import load_config
 
 from .keys import self_signed_certificate
 

@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from credflow import ClientConfig, SecretValue
-from credflow.acquisition import PostToken
-from credflow.client_auth import ClientAuthenticator, Credential
+from credflow.client_auth._methods import ClientAuthenticator, Credential
+from credflow.engine._acquisition import PostToken
 from credflow.errors import ConfigError, CredentialsRejectedError
 from credflow.protocol import TokenRequest, build_token_request
 from credflow.testing import AuthServer

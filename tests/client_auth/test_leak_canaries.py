@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from credflow import ClientConfig, SecretValue
-from credflow.client_auth import ClientAuthenticator, Credential
+from credflow.client_auth._methods import ClientAuthenticator, Credential
 from tests.leakcheck import LEDGER
 
 from .keys import new_key

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from credflow import ConfigError, hookimpl
-from credflow.config_file import load_config
-from credflow.telemetry import TelemetryConfig
+from credflow.config._file import load_config
+from credflow.config._telemetry import TelemetryConfig
 
 from .conftest import WriteConfig
 

@@ -11,8 +11,8 @@ import pytest
 import trustme
 
 from credflow import CachePolicy, ClientConfig, RetryPolicy, RotationPolicy, SecretValue, SinkPolicy
+from credflow.client_auth._methods import ClientCertificate, identity
 from credflow.engine._cache import cache_key, request_identity
-from credflow.client_auth import ClientCertificate, identity
 from credflow.protocol import TokenRequest, build_token_request
 
 BASE: dict[str, Any] = {

@@ -13,7 +13,12 @@ from typing import Any
 import pytest
 
 from credflow import CacheContext, CacheScope, ConfigError, SecretValue, Token
-from credflow.file_cache import MAX_ENTRY_BYTES, FileTokenCache, default_cache_directory, file_token_cache
+from credflow.engine._file_cache import (
+    MAX_ENTRY_BYTES,
+    FileTokenCache,
+    default_cache_directory,
+    file_token_cache,
+)
 from credflow.testing import AuthServer
 
 from .conftest import EngineFactory

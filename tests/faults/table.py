@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from credflow.docs_gen import GENERATORS, render_page
+from tools.docs_gen import GENERATORS, render_page
 
 from .matrix import FAULTS, SETTINGS, Fault
 

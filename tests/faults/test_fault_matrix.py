@@ -20,7 +20,7 @@ import credflow
 from credflow import ClientConfig, PluginHost, RetryPolicy, TokenEngine
 from credflow.errors import CredflowError
 from credflow.events import TokenRetried
-from credflow.retry import is_testing
+from credflow.transport._retry import is_testing
 from tests.core.support import EventRecorder
 from tests.leakcheck import LEDGER
 

@@ -20,10 +20,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from credflow import ClientConfig, load_config
+from credflow._security import ensure_secure_url, is_loopback_host
 from credflow.errors import ConfigError, OAuthError, TokenResponseError
 from credflow.protocol import RawResponse, parse_retry_after, parse_server_metadata, parse_token_response
-from credflow.reference import SecretReference
-from credflow.security import ensure_secure_url, is_loopback_host
+from credflow.secret._reference import SecretReference
 
 from .strategies import config_documents, json_values, token_documents
 

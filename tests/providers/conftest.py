@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from credflow import ClientConfig, PluginHost, RetryPolicy, TokenEngine, set_testing
-from credflow.retry import is_testing
+from credflow.transport._retry import is_testing
 
 from ..core.support import EventRecorder
 

@@ -8,7 +8,7 @@ pytest_plugins = ["pytester"]
 
 # Two tests that each change the switch; the second sees what the plugin set, not what the first left.
 TESTS = """
-from credflow.retry import is_testing, set_testing
+from credflow.transport._retry import is_testing, set_testing
 
 def test_first():
     assert {expected} == is_testing()

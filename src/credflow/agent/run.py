@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from ..config_file import load_config
+from ..config._file import load_config
 from ..errors import CredflowError
 from .http import bind_tcp, bind_unix
 from .service import TokenAgent

@@ -18,10 +18,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..acquisition import renewal_times
-from ..config import ClientConfig, SinkPolicy
-from ..config_file import CredflowConfig
-from ..engine import TokenEngine
+from ..config._client import ClientConfig, SinkPolicy
+from ..config._file import CredflowConfig
+from ..engine._cache import renewal_times
+from ..engine._engine import TokenEngine
 from ..errors import CredflowError
 from ..token import Token
 from .settings import AgentSettings

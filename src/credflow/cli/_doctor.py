@@ -19,7 +19,7 @@ from urllib.parse import quote_plus, unquote_plus, urlsplit
 import httpx
 
 from .. import providers
-from ..client_auth_check import clock_skew, explain_refusal
+from .._security import is_loopback_host, tls_context
 from ..config._client import ClientConfig
 from ..config._file import CredflowConfig, load_config
 from ..engine._acquisition import discover_token_endpoint, discovered_endpoint
@@ -39,7 +39,7 @@ from ..plugins._host import PluginHost
 from ..protocol import RawResponse
 from ..secret._reference import SecretReference
 from ..secret._value import SecretValue
-from .._security import is_loopback_host, tls_context
+from ._client_auth_check import clock_skew, explain_refusal
 
 __all__ = ["CLIENT_STEPS", "CheckResult", "ClientReport", "Diagnosis", "diagnose"]
 
@@ -249,8 +249,7 @@ def _discover(http: httpx.Client, client: ClientConfig) -> str:
                 ) from None
             effect = flow.send(RawResponse(response.status_code, dict(response.headers), response.content))
     except StopIteration as done:
-        endpoint = discovered_endpoint(client, done.value)
-        return endpoint
+        return discovered_endpoint(client, done.value)
     except CredflowError as exc:
         raise _StepFailed(str(exc), fix, exc) from None
 

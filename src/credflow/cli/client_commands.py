@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from .._security import tls_context
-from ..errors import ApiError
 from ..agent import AGENT_ENV
 from ..config._client import ClientConfig
 from ..errors import ApiError, CredflowError
@@ -102,9 +101,9 @@ def cached_token(args: argparse.Namespace) -> tuple[Token, ClientConfig] | None:
     Anything else (a miss, a plugin's secret scheme or cache backend, any error) returns `None`
     and the command runs the engine, which loads everything and reports errors properly.
     """
-    from ..engine._cache import CacheScope, cache_key, renewal_times
     from ..config._file import load_config
-    from ..file_cache import FileTokenCache, default_cache_directory
+    from ..engine._cache import CacheScope, cache_key, renewal_times
+    from ..engine._file_cache import FileTokenCache, default_cache_directory
     from ..secret._value import SecretValue
 
     try:

@@ -12,9 +12,17 @@ from typing import Any
 from ..errors import ConfigError, InsecureTransportError
 from ..plugins._install_hints import KNOWN_CACHE_PACKAGES, KNOWN_SCHEME_PACKAGES, first_party_schemes
 from ..secret._reference import SecretReference, looks_like_reference
-from ..telemetry import TelemetryConfig
 from ._client import ClientConfig
-from ._schema import _OPEN_TABLE_FIELD, SECRET_REFERENCE_KEYS, STRING_LIST, PolicyTable, Setting, _settings_of, client_schema
+from ._schema import (
+    _OPEN_TABLE_FIELD,
+    SECRET_REFERENCE_KEYS,
+    STRING_LIST,
+    PolicyTable,
+    Setting,
+    _settings_of,
+    client_schema,
+)
+from ._telemetry import TelemetryConfig
 
 __all__ = ["CheckCacheSettings", "Locate", "build_client", "build_telemetry"]
 

@@ -566,7 +566,7 @@ class ClientConfig:
         if self.provider is not None or any(
             getattr(self, key) != default for key, (default, _owners) in PROVIDER_KEYS.items()
         ):
-            from .providers import apply_profile
+            from ..providers import apply_profile
 
             apply_profile(self)
         if (self.token_endpoint is None) == (self.issuer is None) and self.provider is None:
@@ -599,7 +599,7 @@ class ClientConfig:
             if value is not None and (not isinstance(value, str) or not value):
                 raise ConfigError(f"{name}: expected a non-empty string, got {value!r}")
         if self.signing_alg is not None:
-            from .client_auth import HMAC_ALGS, SIGNING_ALGS
+            from ..client_auth._methods import HMAC_ALGS, SIGNING_ALGS
 
             algs = {"client_secret_jwt": HMAC_ALGS, "private_key_jwt": SIGNING_ALGS}.get(method)
             if algs is None:
@@ -646,7 +646,7 @@ class ClientConfig:
         again from the changed settings rather than kept as if it had been given.
         """
         if self.provider is not None:
-            from .providers import derived_endpoints
+            from ..providers import derived_endpoints
 
             derived = derived_endpoints(self)
             for name in ("token_endpoint", "issuer"):

@@ -38,12 +38,11 @@ from typing import TYPE_CHECKING, Any
 from ..errors import ConfigError
 from ..plugins._host import PluginHost
 from ..plugins._install_hints import KNOWN_SCHEME_PACKAGES
-from ._build import build_client
-from ..telemetry import TelemetryConfig
-from ._build import build_telemetry
+from ._build import build_client, build_telemetry
 from ._checks import MAX_FILE_BYTES
 from ._client import ClientConfig
 from ._show import client_table, redact_settings
+from ._telemetry import TelemetryConfig
 
 if TYPE_CHECKING:
     from ..agent.settings import AgentSettings

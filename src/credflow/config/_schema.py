@@ -261,7 +261,7 @@ def _row(setting: Setting) -> ReferenceRow:
 
 def telemetry_reference() -> list[ReferenceRow]:
     """Every key of the `[telemetry]` table, for the generated configuration reference."""
-    from ..telemetry import TelemetryConfig
+    from ._telemetry import TelemetryConfig
 
     rows = []
     for setting in _settings_of(TelemetryConfig, "").values():

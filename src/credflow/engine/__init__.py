@@ -11,9 +11,9 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._cache import renewal_times as renewal_times
     from ._cache import MemoryTokenCache as MemoryTokenCache
     from ._cache import cache_key as cache_key
+    from ._cache import renewal_times as renewal_times
     from ._engine import TokenEngine as TokenEngine
 
 __all__ = ["MemoryTokenCache", "TokenEngine", "cache_key", "renewal_times"]

@@ -15,10 +15,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from .._security import ensure_no_userinfo, ensure_secure_url
 from .. import providers
-from ._cache import CacheScope, renewal_times
-from ..client_auth import METADATA_NAMES, TLS_METHODS, ClientAuthenticator, Credential
+from .._security import ensure_no_userinfo, ensure_secure_url
+from ..client_auth._methods import METADATA_NAMES, TLS_METHODS, ClientAuthenticator, Credential
 from ..config._client import ClientConfig
 from ..errors import (
     ConfigError,
@@ -48,7 +47,7 @@ from ..protocol import (
 from ..secret._reference import SecretReference
 from ..secret._value import SecretValue
 from ..token import Token
-from ._cache import CacheScope
+from ._cache import CacheScope, renewal_times
 from ._rotation import CandidateOrder
 
 __all__ = [

@@ -27,7 +27,7 @@ from ..secret._value import SecretValue
 from ..token import Token
 
 if TYPE_CHECKING:
-    from ..client_auth import ClientCertificate
+    from ..client_auth._methods import ClientCertificate
 
 __all__ = [
     "CacheContext",
@@ -72,12 +72,13 @@ def cache_key(config: ClientConfig) -> str:
     tls_method = False
     if config.auth_method not in SECRET_METHODS:
         # Imported here: a secret method (a warm `credflow token`) needs no client_auth code.
-        from .. import client_auth
+        from ..client_auth._methods import TLS_METHODS
+        from ..client_auth._methods import identity as credential_identity
 
         # Methods beyond a secret put what identifies the credential (subject, key id, algorithm)
         # in its place.
-        identity = client_auth.identity(config)
-        tls_method = config.auth_method in client_auth.TLS_METHODS
+        identity = credential_identity(config)
+        tls_method = config.auth_method in TLS_METHODS
     request = build_token_request(config, _SECRET_PLACEHOLDER, endpoint, identity)
     material: dict[str, Any] = {
         "endpoint": [endpoint_kind, endpoint],
@@ -136,7 +137,7 @@ def request_identity(request: TokenRequest) -> dict[str, Any]:
 
 def _is_certificate(value: object) -> TypeGuard[ClientCertificate]:
     # Only an mTLS request carries one, and then client_auth is imported already.
-    from ..client_auth import ClientCertificate
+    from ..client_auth._methods import ClientCertificate
 
     return isinstance(value, ClientCertificate)
 

@@ -16,12 +16,11 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
-from ..client_auth import AssertionRequest
+from ..client_auth._methods import AssertionRequest
 from ..errors import RetriesExhaustedError
 from ..events import TokenEndpointCalled, TokenRetried
 from ..protocol import RawResponse, ratelimit_remaining
 from ..providers import rate_limit_headers
-from ..transport._retry import TransientError, acall_with_retry, call_with_retry
 from ..token import Token
 from ..transport._retry import TransientError, acall_with_retry, call_with_retry
 from ._acquisition import (

@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING
 
 from ..clock import Clock, SystemClock
 from ..config._client import ClientConfig
-from ._effects import EffectRunner
 from ..errors import CredentialsRejectedError, CredflowError, OAuthError, TokenEndpointError
 from ..events import (
     AcquisitionEnded,
@@ -38,8 +37,7 @@ from ..plugins._host import PluginHost, default_plugin_host
 from ..token import Token
 from ..transport._http import TokenTransport
 from ._acquisition import Acquisition, CacheDelete
-from ._cache import renewal_times
-from ._cache import CacheScope, cache_key
+from ._cache import CacheScope, cache_key, renewal_times
 from ._effects import EffectRunner
 
 if TYPE_CHECKING:

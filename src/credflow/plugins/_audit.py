@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import pluggy
-
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..events import AuditEvent

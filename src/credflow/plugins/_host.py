@@ -22,6 +22,7 @@ import pluggy
 
 from .. import hookspecs
 from ..config._plugin_settings import SettingsTable, check_settings
+from ..config._telemetry import TelemetryConfig
 from ..engine._cache import CacheContext, TokenCacheBackend, TokenCacheFactory
 from ..errors import ConfigError, PluginError, UnknownSecretSchemeError
 from ..secret._bounded_reads import BoundedReads
@@ -29,6 +30,7 @@ from ..secret._source import SecretSource, SecretSourceFactory, SourceContext
 from ._audit import dispatch
 from ._install_hints import KNOWN_CACHE_PACKAGES, KNOWN_SCHEME_PACKAGES
 from ._loading import (
+    BLOCK_ENV,
     PROVIDES_GROUP,
     LoadedPlugin,
     allowed_entry_points,
@@ -38,7 +40,6 @@ from ._loading import (
     tracing_requested,
 )
 from ._resolution import BuiltinResolver, SecretResolution
-from ..telemetry import TelemetryConfig
 
 if TYPE_CHECKING:
     from importlib import metadata
@@ -436,7 +437,7 @@ class _BuiltinFileCache:
 
     @staticmethod
     def _make(context: CacheContext) -> TokenCacheBackend:
-        from ..file_cache import file_token_cache
+        from ..engine._file_cache import file_token_cache
 
         return file_token_cache(context)
 

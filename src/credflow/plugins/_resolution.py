@@ -22,7 +22,7 @@ from ..secret._source import SecretSource
 from ..secret._value import SecretValue
 
 if TYPE_CHECKING:
-    from ..client_auth import AssertionRequest
+    from ..client_auth._methods import AssertionRequest
 
 __all__ = ["BuiltinResolver", "SecretResolution"]
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from ..config import PROVIDER_KEYS
+from ..config._client import PROVIDER_KEYS
 from ..errors import ConfigError, CredentialsRejectedError, OAuthError
 from ._profile import Endpoints, Profile, same_host
 from .auth0 import Auth0Profile
@@ -30,7 +30,7 @@ from .keycloak import KeycloakProfile
 from .okta import OktaProfile
 
 if TYPE_CHECKING:
-    from ..config import ClientConfig
+    from ..config._client import ClientConfig
     from ..protocol import RawResponse
     from ..token import Token
 

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from ..errors import ConfigError
 
 if TYPE_CHECKING:
-    from ..config import ClientConfig
+    from ..config._client import ClientConfig
     from ..errors import OAuthError
 
 __all__ = ["Endpoints", "Profile", "host_setting", "rejected_secret_hint"]
@@ -87,7 +87,7 @@ def rejected_secret_hint(config: ClientConfig, title: str, fix: str) -> str:
     """The common head of a rejected-secret hint: client, config key and secret reference named."""
     # The credential of the client's auth_method: client_secret, or private_key, client_key,
     # client_assertion (client authentication, issue 11).
-    from ..config import CREDENTIAL_KEYS
+    from ..config._client import CREDENTIAL_KEYS
 
     key = CREDENTIAL_KEYS[config.auth_method]
     return (

@@ -14,12 +14,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from .._security import ensure_no_userinfo, ensure_secure_url
 from ..errors import ConfigError
-from ..security import ensure_no_userinfo, ensure_secure_url
 from ._profile import Endpoints, Profile, rejected_secret_hint
 
 if TYPE_CHECKING:
-    from ..config import ClientConfig
+    from ..config._client import ClientConfig
     from ..errors import OAuthError
 
 __all__ = ["KeycloakProfile"]

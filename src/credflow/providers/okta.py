@@ -18,7 +18,7 @@ from ..errors import ConfigError
 from ._profile import Endpoints, Profile, host_setting, rejected_secret_hint
 
 if TYPE_CHECKING:
-    from ..config import ClientConfig
+    from ..config._client import ClientConfig
     from ..errors import OAuthError
 
 __all__ = ["OktaProfile"]

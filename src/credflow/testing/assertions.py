@@ -30,9 +30,9 @@ from joserfc import jws, jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, KeySetSerialization, OctKey
 
-from ..client_auth import jws_registry
+from ..client_auth._methods import jws_registry
 from .clients import RegisteredClient
-from .clock import Clock
+from .clock import WallClock
 
 __all__ = ["ASSERTION_ALGORITHMS", "ASSERTION_TYPE", "ClientAssertions", "Federation", "JWTClientAssertion"]
 
@@ -55,7 +55,7 @@ class Federation:
 class ClientAssertions:
     """The clients' public keys and federations, and the `jti`s seen (thread-safe)."""
 
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: WallClock) -> None:
         self._clock = clock
         self._lock = threading.Lock()
         self._keys: dict[str, dict[str, Any]] = {}
@@ -109,7 +109,7 @@ class JWTClientAssertion:
         method: str,
         assertions: ClientAssertions,
         audiences: Callable[[], list[str]],
-        clock: Clock,
+        clock: WallClock,
     ) -> None:
         self.method = method
         self._assertions = assertions

@@ -30,7 +30,7 @@ from flask import Flask
 
 from .assertions import ClientAssertions, JWTClientAssertion
 from .clients import SUPPORTED_AUTH_METHODS, ClientRegistry, RegisteredClient
-from .clock import Clock
+from .clock import WallClock
 from .tokens import IssuedAccessToken
 
 __all__ = ["INTROSPECTION", "BasicAuthDecoding", "CredflowAuthorizationServer"]
@@ -102,7 +102,7 @@ class CredflowAuthorizationServer(AuthorizationServer):  # type: ignore[misc, un
         basic_auth_decoding: Callable[[], BasicAuthDecoding],
         assertions: ClientAssertions | None = None,
         audiences: Callable[[], list[str]] = list,
-        clock: Clock = time.time,
+        clock: WallClock = time.time,
     ) -> None:
         super().__init__(app, query_client=clients.get, save_token=self._save_token)
         self._on_token_issued = on_token_issued

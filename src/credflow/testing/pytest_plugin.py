@@ -77,7 +77,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture(autouse=True)
 def _credflow_retry_waits(request: pytest.FixtureRequest) -> Iterator[None]:
     """Each test starts with the configured testing switch and leaves it as it found it."""
-    from credflow.retry import is_testing, set_testing
+    from credflow.transport._retry import is_testing, set_testing
 
     before = is_testing()
     if request.config.getini(SKIP_RETRY_WAITS_INI):

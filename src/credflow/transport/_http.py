@@ -19,12 +19,12 @@ from collections.abc import AsyncGenerator, AsyncIterable, Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from .._security import ensure_no_userinfo, tls_context
+from ..client_auth._tls import ClientCertificateContexts
+from ..config._checks import MAX_FILE_BYTES
 from ..errors import TokenEndpointError, TokenResponseError
 from ..protocol import RawResponse, TokenRequest, parse_rate_limit_reset, parse_retry_after
 from ._retry import TransientError
-from .._security import ensure_no_userinfo, tls_context
-from ..tls_client import ClientCertificateContexts
-from ..config._checks import MAX_FILE_BYTES
 
 if TYPE_CHECKING:
     # Imported by the methods that talk HTTP: an engine served from a cache never loads httpx.
@@ -151,6 +151,8 @@ def _close_on_its_loop(
     loop: asyncio.AbstractEventLoop, keeper: AsyncGenerator[httpx.AsyncClient, None]
 ) -> None:
     loop.create_task(keeper.aclose())  # the loop keeps the task until it ends; nothing awaits it
+
+
 _Headers = tuple[tuple[str, str], ...]
 _Form = dict[str, str | list[str]]
 _ACCEPT_JSON: _Headers = (("Accept", "application/json"),)

@@ -17,10 +17,10 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from .client_auth import TLS_METHODS, ClientAuthenticator, Credential, assertion_audience
-from .config import ClientConfig
-from .errors import CredentialsRejectedError, CredflowError
-from .secret import SecretValue
+from ..client_auth._methods import TLS_METHODS, ClientAuthenticator, Credential, assertion_audience
+from ..config._client import ClientConfig
+from ..errors import CredentialsRejectedError, CredflowError
+from ..secret._value import SecretValue
 
 __all__ = ["ENTRA_FEDERATION_AUDIENCE", "clock_skew", "explain_refusal"]
 

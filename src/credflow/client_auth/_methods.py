@@ -27,12 +27,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from .errors import ConfigError
-from .secret import SecretValue
+from ..errors import ConfigError
+from ..secret._value import SecretValue
 
 if TYPE_CHECKING:
-    from .config import ClientConfig
-    from .reference import SecretReference
+    from ..config._client import ClientConfig
+    from ..secret._reference import SecretReference
 
 __all__ = [
     "ASSERTION_TYPE",

@@ -24,10 +24,10 @@ import os
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from .token import Token
+from ..token import Token
 
 if TYPE_CHECKING:
-    from .cache import CacheScope
+    from ._cache import CacheScope
 
 __all__ = ["ENTRY_VERSION", "TAG_SIZE", "fingerprint_tag", "open_entry", "seal"]
 

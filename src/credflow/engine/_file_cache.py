@@ -8,7 +8,8 @@ what `credflow token` uses when a client configures no backend):
   directory the user owns; any other directory is refused at start-up
   (`ConfigError`), since whoever can write to it could plant or remove
   entries;
-- sealed exactly as the Redis entries are (`credflow.sealing`): encrypted with
+- sealed exactly as the Redis entries are (`credflow.engine._sealing`, offered to
+  plugins by `credflow.plugin`): encrypted with
   a key derived from the client secret, so a rotated secret reads as a miss
   and the file is useless without the secret;
 - written atomically (a temporary file, `fsync`, `rename`), so a reader sees
@@ -38,9 +39,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .cache import CacheContext, CacheScope
-from .errors import ConfigError
-from .token import Token
+from ..errors import ConfigError
+from ..token import Token
+from ._cache import CacheContext, CacheScope
 
 __all__ = ["MAX_ENTRY_BYTES", "FileTokenCache", "default_cache_directory", "file_token_cache"]
 
@@ -121,7 +122,7 @@ class FileTokenCache:
 
     def load(self, scope: CacheScope) -> Token | None:
         """The token of `scope`, or `None` (missing, foreign, damaged, or sealed under another secret)."""
-        from .sealing import open_entry
+        from ._sealing import open_entry
 
         path = self.entry_path(scope)
         entry = self._read(path)
@@ -155,7 +156,7 @@ class FileTokenCache:
         """Replace the entry of `scope` atomically (temporary file, fsync, rename)."""
         import tempfile  # here: a process that only reads the cache (a warm CLI) never writes
 
-        from .sealing import seal
+        from ._sealing import seal
 
         if token.expires_at <= datetime.now(UTC):
             return

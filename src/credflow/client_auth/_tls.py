@@ -16,9 +16,9 @@ import tempfile
 import threading
 from pathlib import Path
 
-from .client_auth import ClientCertificate
-from .errors import ConfigError
-from .security import tls_context
+from .._security import tls_context
+from ..errors import ConfigError
+from ._methods import ClientCertificate
 
 __all__ = ["ClientCertificateContexts"]
 
