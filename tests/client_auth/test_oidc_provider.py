@@ -231,7 +231,7 @@ def test_replayed_jti_is_refused(
     oidc_provider: OidcProviderServer, engines: Engines, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A jti used before (a client that reused its assertion) is refused the second time."""
-    monkeypatch.setattr("credflow.client_auth._new_jti", lambda: "the-same-jti")
+    monkeypatch.setattr("credflow.client_auth._methods._new_jti", lambda: "the-same-jti")
     key = new_key("EC")
     oidc_provider.upsert_client("pk", None, auth_method="private_key_jwt", jwks=key.public_set())
     settings = {
