@@ -11,8 +11,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
 from .._security import tls_context
 from ..agent import AGENT_ENV
 from ..config._client import ClientConfig
