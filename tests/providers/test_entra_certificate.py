@@ -141,7 +141,9 @@ def test_generic_path_keeps_the_issuer() -> None:
         auth_method="private_key_jwt",
         private_key=f"env:{KEY_ENV}",
     )
-    assert "https://sso.example" == assertion_audience(config, "https://sso.example/token", "https://sso.example")
+    assert "https://sso.example" == assertion_audience(
+        config, "https://sso.example/token", "https://sso.example"
+    )
 
 
 # -- certificate credentials ----------------------------------------------------------------------
@@ -180,7 +182,10 @@ def test_key_not_matching_the_certificate(
         make_engine(**settings(entra)).get_token()
     message = str(caught.value)
     assert (700027,) == caught.value.error_codes
-    assert f"certificate of client_id {CLIENT!r} is not registered on the app, or the key does not match" in message
+    assert (
+        f"certificate of client_id {CLIENT!r} is not registered on the app, or the key does not match"
+        in message
+    )
     assert f"env:{CERT_ENV} (config key certificate)" in message
     assert f"private_key at its private key (now env:{KEY_ENV})" in message
     assert message.index("config key certificate") < message.index("AADSTS700027: Client assertion contains")
@@ -227,7 +232,9 @@ def test_wrong_audience(entra: EntraImitation, credentials: None, make_engine: E
     with pytest.raises(CredentialsRejectedError) as caught:
         engine.get_token()
     message = str(caught.value)
-    assert f"client assertion of client_id {CLIENT!r} must have aud equal to the v2.0 token endpoint" in message
+    assert (
+        f"client assertion of client_id {CLIENT!r} must have aud equal to the v2.0 token endpoint" in message
+    )
     assert "remove assertion_audience" in message
     assert (700023,) == caught.value.error_codes
 

@@ -87,7 +87,7 @@ def _b64url(data: bytes) -> str:
 
 
 def read_assertion(assertion: str) -> ReadAssertion | None:
-    """The header and claims of `assertion`, unverified; None when it is not a compact JWS of a JSON object."""
+    """The header and claims of `assertion`, unverified; None unless a compact JWS of a JSON object."""
     try:
         compact = jws.extract_compact(assertion.encode())
         header, claims = dict(compact.headers()), json.loads(compact.payload)

@@ -74,7 +74,7 @@ _CERTIFICATE_ALGORITHMS = ("RS256", "PS256")
 
 @dataclass(frozen=True)
 class FederatedCredential:
-    """A federated identity credential of an app: the issuer trusted, the subject and audience it must assert."""
+    """An app's federated identity credential: the issuer trusted, the subject and audience it asserts."""
 
     issuer: str
     subject: str
@@ -280,7 +280,8 @@ class EntraImitation(ProviderImitation):
                 "invalid_client",
                 700021,
                 "Client assertion application identifier doesn't match 'client_id' parameter. Review the "
-                "documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials .",
+                "documentation at "
+                "https://learn.microsoft.com/entra/identity-platform/certificate-credentials .",
             )
         if read.algorithm not in _CERTIFICATE_ALGORITHMS:
             return self._error(
@@ -312,7 +313,9 @@ class EntraImitation(ProviderImitation):
                 "Client assertion contains an invalid signature. [Reason - The key used is not valid., "
                 f"Thumbprint of key used by client: '{thumbprint}']",
             )
-        endpoints = {f"{self.base_url}/{tenant}/oauth2/v2.0/token" for tenant in (self.tenant, self.tenant_id)}
+        endpoints = {
+            f"{self.base_url}/{tenant}/oauth2/v2.0/token" for tenant in (self.tenant, self.tenant_id)
+        }
         if not endpoints.intersection(audiences(read.claims)):
             return self._error(
                 401,
@@ -323,7 +326,9 @@ class EntraImitation(ProviderImitation):
             )
         return self._time_refused(read)
 
-    def _federated_refused(self, client: ImitatedClient, assertion: str, read: ReadAssertion) -> Response | None:
+    def _federated_refused(
+        self, client: ImitatedClient, assertion: str, read: ReadAssertion
+    ) -> Response | None:
         claims = read.claims
         with self._lock:
             trusted = list(self._federated.get(client.client_id, []))
@@ -349,9 +354,7 @@ class EntraImitation(ProviderImitation):
             )
         keys = [k for k in key_set(match.jwks).keys if read.key_id is None or k.kid == read.key_id]
         if not any(signature_valid(assertion, key, read.algorithm) for key in keys):
-            return self._error(
-                401, "invalid_client", 700027, "Client assertion failed signature validation."
-            )
+            return self._error(401, "invalid_client", 700027, "Client assertion failed signature validation.")
         return self._time_refused(read)
 
     def _time_refused(self, read: ReadAssertion) -> Response | None:
