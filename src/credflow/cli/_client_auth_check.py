@@ -88,7 +88,7 @@ def _signed_assertion(  # noqa: PLR0917 - a private helper of explain_refusal, c
         )
     if "aud" in said:
         audience = assertion_audience(client, token_endpoint, client.issuer)
-        other = "token_endpoint" if client.assertion_audience == "issuer" else "issuer"
+        other = "issuer" if audience == token_endpoint else "token_endpoint"
         return (
             f"the server does not accept the assertion's aud {audience!r}: set token_endpoint to exactly "
             f"the URL the server publishes, or assertion_audience = '{other}'"

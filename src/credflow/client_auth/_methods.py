@@ -150,8 +150,19 @@ def certificate_thumbprint(certificate_pem: str) -> str:
 
 
 def assertion_audience(config: ClientConfig, token_endpoint: str, issuer: str | None) -> str:
-    """RFC 7523 `aud`: the issuer when known and chosen (the current update says so), else the endpoint."""
-    if config.assertion_audience == "issuer" and issuer is not None:
+    """RFC 7523 `aud`: the issuer when known and chosen (the current update says so), else the endpoint.
+
+    An explicit `assertion_audience` decides. Absent, a provider profile says what its provider
+    documents (Entra ID: the v2.0 token endpoint, never the issuer); the generic path takes the issuer.
+    """
+    choice = config.assertion_audience
+    if choice is None and config.provider is not None:
+        from ..providers import PROFILES
+
+        return PROFILES[config.provider].assertion_audience_default(
+            config, token_endpoint=token_endpoint, issuer=issuer
+        )
+    if choice != "token_endpoint" and issuer is not None:
         return issuer
     return token_endpoint
 
@@ -169,7 +180,7 @@ def identity(config: ClientConfig) -> ClientAuthentication | None:
     if method not in JWT_METHODS:
         return None
     described = (
-        f"<{method} assertion sub={config.client_id} aud={config.assertion_audience} "
+        f"<{method} assertion sub={config.client_id} aud={_audience_choice(config)} "
         f"alg={config.signing_alg or 'from the key'} kid={config.key_id or 'from the key'}>"
     )
     return ClientAuthentication(
@@ -179,6 +190,13 @@ def identity(config: ClientConfig) -> ClientAuthentication | None:
             ("client_assertion", described),
         )
     )
+
+
+def _audience_choice(config: ClientConfig) -> str:
+    """The `aud` rule in words (for the cache key): as before the profiles on the generic path."""
+    if config.assertion_audience is not None:
+        return config.assertion_audience
+    return "issuer" if config.provider is None else f"{config.provider} default"
 
 
 @dataclass(frozen=True, slots=True)

@@ -355,11 +355,12 @@ class ClientConfig:
             "read anew at every acquisition and sent as is."
         ),
     )
-    assertion_audience: Literal["issuer", "token_endpoint"] = field(
-        default="issuer",
+    assertion_audience: Literal["issuer", "token_endpoint"] | None = field(
+        default=None,
         metadata=_doc(
             "The `aud` of the assertions credflow signs: `issuer` (the authorization server's issuer when "
-            "it is known from `issuer`, else the token endpoint) or `token_endpoint`."
+            "it is known from `issuer`, else the token endpoint) or `token_endpoint`. Absent: `issuer`, "
+            "or with `provider` what that provider documents (Entra ID and Okta: the token endpoint)."
         ),
     )
     assertion_lifetime: float = field(
@@ -606,7 +607,7 @@ class ClientConfig:
                 raise ConfigError(f"signing_alg: auth_method {method!r} signs nothing; remove signing_alg")
             if self.signing_alg not in algs:
                 raise ConfigError(f"signing_alg: expected one of {', '.join(algs)} with {method}")
-        if self.assertion_audience not in ("issuer", "token_endpoint"):
+        if self.assertion_audience not in (None, "issuer", "token_endpoint"):
             raise ConfigError(
                 f"assertion_audience: expected 'issuer' or 'token_endpoint', got {self.assertion_audience!r}"
             )

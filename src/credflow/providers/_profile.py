@@ -45,13 +45,22 @@ class Profile:
         """The token endpoint, issuer and discovery URL the settings imply."""
         raise NotImplementedError
 
-    def assertion_audience_default(self, config: ClientConfig) -> str:
+    def assertion_audience_default(
+        self, config: ClientConfig, *, token_endpoint: str | None = None, issuer: str | None = None
+    ) -> str:
         """The `aud` a client assertion (private_key_jwt, certificate, federated) carries.
 
-        RFC 7523 allows the issuer or the token endpoint; most providers accept the
-        token endpoint, which is the default here. Read by client-authentication code.
+        Read by `client_auth.assertion_audience` when the client sets no `assertion_audience`;
+        `token_endpoint` / `issuer` are the ones in use (discovered, or pointed at an imitation).
+        RFC 7523 allows the issuer or the token endpoint: this default is the generic path's
+        (the issuer, as the current RFC 7523 update says); a provider documenting the token
+        endpoint overrides it.
         """
-        return config.token_endpoint or self.derive(config).token_endpoint
+        return issuer or config.issuer or token_endpoint or self._token_endpoint(config)
+
+    def _token_endpoint(self, config: ClientConfig, token_endpoint: str | None = None) -> str:
+        """The token endpoint in use: the one given, else the configured one, else the derived one."""
+        return token_endpoint or config.token_endpoint or self.derive(config).token_endpoint
 
     def hint(self, config: ClientConfig, error: OAuthError, body: Mapping[str, Any]) -> str | None:
         """A sentence in the user's terms for `error`, or None when there is nothing to add."""

@@ -38,6 +38,52 @@ def aadsts_codes(error: OAuthError, body: Mapping[str, Any]) -> tuple[int, ...]:
     return tuple(int(code) for code in _AADSTS.findall(error.error_description or ""))
 
 
+# Client assertions (certificate-credentials, workload-identity-federation pages and
+# reference-error-codes): 700027 signature / certificate not registered, 700024 and 500133 not within
+# the valid time range, 700023 audience, 700021 iss/sub not the client_id, 70021 no federated
+# identity credential matches the token's issuer, subject and audience.
+_ASSERTION_CODES = (700027, 700024, 500133, 700023, 700021, 70021)
+
+
+def _assertion_hint(title: str, config: ClientConfig, code: int) -> str:
+    """What to fix for a refused client assertion, in the client's settings."""
+    client = f"client_id {config.client_id!r}"
+    if code == 70021:
+        return (
+            f"{title}: no federated credential of {client} matches the token read from "
+            f"{config.client_assertion} (config key client_assertion): its issuer and subject must be the "
+            "ones registered under Certificates & secrets > Federated credentials, and its aud "
+            "api://AzureADTokenExchange (the audience of the projected token's volume)"
+        )
+    if code in (700024, 500133):
+        return (
+            f"{title}: the client assertion of {client} was not within its valid time range when Entra "
+            f"read it: synchronise this host's clock (NTP); assertion_lifetime is "
+            f"{config.assertion_lifetime:g} s (a federated token read from client_assertion may have expired)"
+        )
+    if code == 700023:
+        return (
+            f"{title}: the client assertion of {client} must have aud equal to the v2.0 token endpoint "
+            "(https://{authority_host}/{tenant}/oauth2/v2.0/token): remove assertion_audience, or set "
+            "assertion_audience = 'token_endpoint'"
+        )
+    if code == 700021:
+        return (
+            f"{title}: the client assertion's iss and sub must both be the application (client) id: "
+            f"check client_id ({config.client_id!r})"
+        )
+    if config.certificate is None:
+        return (
+            f"{title}: the client assertion of {client} names no certificate: set certificate to a secret "
+            "reference of the PEM certificate uploaded to the app (Entra finds the key by its x5t#S256)"
+        )
+    return (
+        f"{title}: the certificate of {client} is not registered on the app, or the key does not match "
+        f"it: upload the certificate read from {config.certificate} (config key certificate) under "
+        f"Certificates & secrets, and point private_key at its private key (now {config.private_key})"
+    )
+
+
 def _resource_of(scope: str) -> str:
     # Entra takes the audience as everything before the last slash of the scope.
     return scope.rsplit("/", 1)[0] if "/" in scope.rstrip("/") else scope
@@ -112,10 +158,14 @@ class EntraProfile(Profile):
             discovery_url=f"{issuer}/.well-known/openid-configuration",
         )
 
-    def assertion_audience_default(self, config: ClientConfig) -> str:
-        # Certificate and federated credentials: `aud` is the v2.0 token endpoint, not the issuer
-        # (learn.microsoft.com/entra/identity-platform/certificate-credentials, "aud" claim).
-        return config.token_endpoint or self.derive(config).token_endpoint
+    def assertion_audience_default(
+        self, config: ClientConfig, *, token_endpoint: str | None = None, issuer: str | None = None
+    ) -> str:
+        # Certificate credentials: `aud` is the v2.0 token endpoint, not the issuer
+        # (learn.microsoft.com/entra/identity-platform/certificate-credentials, "aud" claim;
+        # a wrong one is AADSTS700023). A federated token is sent as issued: its `aud` is
+        # api://AzureADTokenExchange, set by its issuer, not by this.
+        return self._token_endpoint(config, token_endpoint)
 
     def compares_scopes(self, config: ClientConfig) -> bool:
         # `/.default` asks for whatever was consented: the granted roles cannot be broader than asked.
@@ -156,12 +206,8 @@ class EntraProfile(Profile):
                     f"{tenant!r}: check "
                     "the application ID URI and that the API has a service principal (admin consent) there"
                 )
-            if code in (700027, 500133):
-                return (
-                    f"{self.title}: the client assertion of client_id {config.client_id!r} was refused "
-                    "(signature or time): check that the certificate registered on the app matches the "
-                    "private key, and this host's clock"
-                )
+            if code in _ASSERTION_CODES:
+                return _assertion_hint(self.title, config, code)
             if code == 90002:
                 return (
                     f"{self.title}: tenant {tenant!r} (config key tenant) was not found at "

@@ -74,8 +74,18 @@ class OktaProfile(Profile):
             discovery_url=f"{issuer}/.well-known/oauth-authorization-server",
         )
 
+    def assertion_audience_default(
+        self, config: ClientConfig, *, token_endpoint: str | None = None, issuer: str | None = None
+    ) -> str:
+        # private_key_jwt: "aud ... exactly equal to the absolute URL being called", the token
+        # endpoint, not the issuer (support.okta.com, "The audience claim for client_assertion must
+        # be the endpoint invoked for the request"; developer.okta.com/docs/guides/build-self-signed-jwt).
+        return self._token_endpoint(config, token_endpoint)
+
     def hint(self, config: ClientConfig, error: OAuthError, body: Mapping[str, Any]) -> str | None:
         description = error.error_description or ""
+        if error.error == "invalid_client" and "client_assertion" in description:
+            return _assertion_hint(config, description)
         if "private_key_jwt" in description and config.authorization_server is None:
             return (
                 f"Okta: the org authorization server accepts client credentials from client_id "
@@ -102,3 +112,31 @@ class OktaProfile(Profile):
                 "API Services app, and allow Client Credentials in the access policy rule"
             )
         return None
+
+
+def _assertion_hint(config: ClientConfig, description: str) -> str:
+    """What to fix when Okta refuses a private_key_jwt assertion, by its (documented) description."""
+    client = f"client_id {config.client_id!r}"
+    if "audience claim" in description:
+        return (
+            f"Okta: the client assertion of {client} must have aud equal to the token endpoint it is sent "
+            "to: set token_endpoint to this authorization server's token endpoint exactly, and remove "
+            "assertion_audience (or set assertion_audience = 'token_endpoint')"
+        )
+    if "kid" in description:
+        return (
+            f"Okta: the kid of {client}'s assertion is not one of the app's registered public keys: set "
+            f"key_id to the kid shown under the app's Public Keys, or register the public half of the key "
+            f"read from {config.private_key} (config key private_key)"
+        )
+    if "expired" in description or "iat" in description or "nbf" in description:
+        return (
+            f"Okta: the client assertion of {client} was expired or not yet valid when Okta read it: "
+            f"synchronise this host's clock (NTP); assertion_lifetime is {config.assertion_lifetime:g} s"
+        )
+    return rejected_secret_hint(
+        config,
+        "Okta",
+        "the assertion's signature does not match the public key registered under this kid: register the "
+        "public half of this key under the app's Public Keys (two keys can be active while rotating)",
+    )

@@ -7,15 +7,29 @@ its default scopes, else `invalid_scope`), reads `invalid_client` /
 429 that carries `X-Rate-Limit-Reset` (epoch seconds) and no `Retry-After`.
 Rotation: two secrets can be active; `add_secret` / `deactivate_secret`.
 The org server refuses a client secret for client credentials (it wants
-private_key_jwt), as documented.
+private_key_jwt), as documented. private_key_jwt (`set_public_keys`, the app's
+"Public key / Private key" client authentication with its JWKS): an RFC 7523
+assertion whose header names a registered `kid`, signed by that key, `iss` =
+`sub` = the client id, `aud` exactly the token endpoint the request was sent
+to, not expired, `jti` not seen before; then the client's secrets no longer
+work. Accepted on the org server and on custom servers.
 
 Cannot prove: the real rate-limit buckets and concurrency limits, access
-policy evaluation beyond "these scopes for this client", hooks, DPoP.
+policy evaluation beyond "these scopes for this client", hooks, DPoP, the
+org server's Okta API scopes being granted, the exact order of Okta's checks,
+its maximum assertion lifetime, or its JWKS URL registration.
 
 Sources: developer.okta.com/docs/concepts/auth-servers (org vs custom server URLs);
 developer.okta.com/docs/guides/oauth-for-okta/use-client-credentials-grant-flow (org server:
 private_key_jwt only); developer.okta.com/docs/reference/rl-best-practices (X-Rate-Limit-Limit,
--Remaining, -Reset "in UTC epoch time (in seconds)"); the 429 body is Okta's E0000047 error object.
+-Remaining, -Reset "in UTC epoch time (in seconds)"); the 429 body is Okta's E0000047 error object;
+developer.okta.com/docs/guides/build-self-signed-jwt (the assertion's claims, `kid` in the header).
+Assertion refusals, 401 `invalid_client`, verified in Okta's support articles: "The client_assertion
+JWT kid is invalid." (kid missing or not registered), "The client_assertion signature is invalid.",
+"The audience claim for client_assertion must be the endpoint invoked for the request." Assumed
+wording: "The client_assertion token is expired.", "The client_assertion token has already been
+used." (Okta documents that `jti` prevents replay, not the sentence), "The client_assertion is not a
+valid JWT." and "The issuer and subject claims for client_assertion must be the client_id.".
 """
 
 from __future__ import annotations
@@ -24,7 +38,8 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from ._base import ProviderImitation, Secret, epoch_after, json_response
+from ._assertions import ASSERTION_TYPE, audiences, key_set, read_assertion, signature_valid, time_valid
+from ._base import ImitatedClient, ProviderImitation, Secret, epoch_after, json_response
 
 __all__ = ["OktaImitation"]
 
@@ -43,6 +58,10 @@ class OktaImitation(ProviderImitation):
         self.servers: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = (
             servers if servers is not None else {"default": (("billing.read", "billing.write"), ())}
         )
+        #: The Okta API scopes the org authorization server grants (to private_key_jwt clients only).
+        self.org_scopes: tuple[str, ...] = ("okta.apps.read", "okta.users.read")
+        self._public_keys: dict[str, dict[str, Any]] = {}
+        self._seen_jti: dict[str, float] = {}
 
     @property
     def token_endpoint(self) -> str:
@@ -125,6 +144,46 @@ class OktaImitation(ProviderImitation):
             if secret.value == value:
                 secret.valid_until = self.clock()
 
+    def set_public_keys(self, client_id: str, jwks: dict[str, Any]) -> None:
+        """Make `client_id` a private_key_jwt client with these public keys (each with its `kid`).
+
+        As choosing "Public key / Private key" in the Admin Console: the client's secrets stop
+        working. Calling it again replaces the keys (two can be active during a rotation).
+        """
+        key_set(jwks)  # a malformed JWKS fails here, not at a request
+        with self._lock:
+            self._public_keys[client_id] = jwks
+            self.clients[client_id].secrets.clear()
+
+    def _assertion_refused(self, client: ImitatedClient, params: dict[str, str], endpoint: str) -> str | None:
+        """Okta's `error_description` refusing the request's client assertion, or None when accepted."""
+        assertion = params.get("client_assertion", "")
+        read = read_assertion(assertion)
+        if params.get("client_assertion_type") != ASSERTION_TYPE or read is None:
+            return "The client_assertion is not a valid JWT."
+        with self._lock:
+            jwks = self._public_keys.get(client.client_id)
+        keys = [] if jwks is None or read.key_id is None else key_set(jwks).keys
+        key = next((k for k in keys if k.kid == read.key_id), None)
+        if key is None:
+            return "The client_assertion JWT kid is invalid."
+        if not signature_valid(assertion, key, read.algorithm):
+            return "The client_assertion signature is invalid."
+        claims = read.claims
+        if claims.get("iss") != client.client_id or claims.get("sub") != client.client_id:
+            return "The issuer and subject claims for client_assertion must be the client_id."
+        if audiences(claims) != [endpoint]:
+            return "The audience claim for client_assertion must be the endpoint invoked for the request."
+        now = self.clock()
+        if not time_valid(claims, now, leeway=0):
+            return "The client_assertion token is expired."
+        jti = str(claims.get("jti", ""))
+        with self._lock:
+            self._seen_jti = {seen: until for seen, until in self._seen_jti.items() if until > now}
+            replayed = not jti or jti in self._seen_jti
+            self._seen_jti[jti] = float(claims.get("exp", now))
+        return "The client_assertion token has already been used." if replayed else None
+
     def rate_limit_headers(self) -> dict[str, str]:
         return {
             "X-Rate-Limit-Limit": "600",
@@ -152,14 +211,19 @@ class OktaImitation(ProviderImitation):
         server: str | None = request.environ.get("credflow.okta_server")
         client_id, secret, how = auth
         client = self.clients.get(client_id)
-        if client is None or self.secret_state(client, secret) != "ok":
+        if client is not None and "client_assertion" in params:
+            refused = self._assertion_refused(client, params, self.server_token_endpoint(server))
+            if refused is not None:
+                return json_response(401, {"error": "invalid_client", "error_description": refused})
+            how = "private_key_jwt"
+        elif client is None or self.secret_state(client, secret) != "ok":
             text = (
                 "The client secret supplied for a confidential client is invalid."
                 if client
                 else "Client authentication failed. Either the client or the client credentials are invalid."
             )
             return json_response(401, {"error": "invalid_client", "error_description": text})
-        if server is None and how != "none":
+        if server is None and how != "private_key_jwt":
             return json_response(
                 401,
                 {
@@ -179,7 +243,7 @@ class OktaImitation(ProviderImitation):
                     "Configured grant types: [authorization_code].",
                 },
             )
-        defined, defaults = self.servers[server or "default"]
+        defined, defaults = self.servers[server] if server is not None else (self.org_scopes, ())
         requested = params.get("scope", "").split()
         if not requested:
             if not defaults:
