@@ -28,8 +28,8 @@ import httpx
 import pytest
 from cryptography import x509
 
-from credflow import ClientConfig, PluginHost, RetryPolicy, TokenEngine
-from credflow.errors import CredentialsRejectedError
+from credflow import ClientConfig, PluginHost, RetryPolicy, SecretReference, SecretValue, TokenEngine, hookimpl
+from credflow.errors import ConfigError, CredentialsRejectedError
 
 from ..interop.oidc_provider_server import MutualTlsPki, OidcProviderServer
 from ..rotation.support import KubernetesSecretVolume
@@ -213,3 +213,92 @@ def test_certificate_rotation_under_load_fails_no_call(
     with pytest.raises(CredentialsRejectedError):
         holdout.get_token()
     assert ([], 0) == (service.failures, refused_during)
+
+
+# --- a rotation between the two reads ------------------------------------------------------------
+
+
+class _SwappingStore:
+    """A `pair:` secret source (`pair:tls.crt`, `pair:tls.key`) whose values a rotation swaps.
+
+    `swap_after_key_reads` publishes the next pair right after that many reads of the key:
+    the moment a rotation falls between an acquisition's read of the key and of the certificate.
+    """
+
+    def __init__(self, *pairs: _Pair, swap_after_key_reads: int | None = None) -> None:
+        self.pairs = list(pairs)
+        self.swap_after_key_reads = swap_after_key_reads
+        self.reads: list[str] = []
+
+    @hookimpl
+    def credflow_register_secret_sources(self, register: Any) -> None:
+        register("pair", lambda context: self)
+
+    def fetch(self, reference: SecretReference, *, fresh: bool) -> SecretValue:
+        self.reads.append(reference.body)
+        pair = self.pairs[0]
+        value = pair.key_pem if reference.body == "tls.key" else pair.certificate_pem
+        if reference.body == "tls.key" and self.reads.count("tls.key") == self.swap_after_key_reads:
+            self.pairs.pop(0)
+        return SecretValue(value)
+
+
+def _store_engine(store: _SwappingStore, server: OidcProviderServer, pki: MutualTlsPki) -> TokenEngine:
+    config = ClientConfig(
+        client_id=CLIENT_ID,
+        auth_method="self_signed_tls_client_auth",
+        client_certificate="pair:tls.crt",
+        client_key="pair:tls.key",
+        issuer=server.issuer,
+        ca_bundle=str(pki.ca_file),
+        scopes=("api.read",),
+        retry=RetryPolicy(attempts=2, deadline=10),
+    )
+    return TokenEngine(config, plugins=PluginHost(plugins=(store,), load_entry_points=False))
+
+
+def _swapped_mid_read(server: OidcProviderServer, pki: MutualTlsPki) -> _SwappingStore:
+    """The old pair, swapped for the new one (the only one registered) right after the first key read."""
+    old, new = _pairs("self_signed_tls_client_auth", pki)
+    _register(server, "self_signed_tls_client_auth", **new.registration)
+    return _SwappingStore(old, new, swap_after_key_reads=1)
+
+
+def test_key_and_certificate_read_across_a_swap_are_read_again(
+    oidc_provider: OidcProviderServer, oidc_provider_pki: MutualTlsPki
+) -> None:
+    """Old key, then new certificate (swapped between the reads): both read again, the new pair sent."""
+    store = _swapped_mid_read(oidc_provider, oidc_provider_pki)
+    with _store_engine(store, oidc_provider, oidc_provider_pki) as engine:
+        scope = engine.get_token().scope
+    expected = ("api.read", ["tls.key", "tls.crt", "tls.key", "tls.crt"], 0)
+    assert expected == (scope, store.reads, oidc_provider.counters()["invalid_client"])
+
+
+async def test_key_and_certificate_read_across_a_swap_are_read_again_async(
+    oidc_provider: OidcProviderServer, oidc_provider_pki: MutualTlsPki
+) -> None:
+    """The async path reads the pair again the same way."""
+    store = _swapped_mid_read(oidc_provider, oidc_provider_pki)
+    with _store_engine(store, oidc_provider, oidc_provider_pki) as engine:
+        scope = (await engine.aget_token()).scope
+    expected = ("api.read", ["tls.key", "tls.crt", "tls.key", "tls.crt"], 0)
+    assert expected == (scope, store.reads, oidc_provider.counters()["invalid_client"])
+
+
+def test_key_of_another_certificate_is_a_clear_error_after_a_few_reads(
+    oidc_provider: OidcProviderServer, oidc_provider_pki: MutualTlsPki
+) -> None:
+    """A key that never matches the certificate: read again a few times, then ConfigError naming both."""
+    old, new = _pairs("self_signed_tls_client_auth", oidc_provider_pki)
+    _register(oidc_provider, "self_signed_tls_client_auth", **new.registration)
+    store = _SwappingStore(_Pair(new.certificate_pem, old.key_pem))
+    with _store_engine(store, oidc_provider, oidc_provider_pki) as engine, pytest.raises(ConfigError) as caught:
+        engine.get_token()
+    message = str(caught.value)
+    assert (5, True, True, 0) == (
+        store.reads.count("tls.key"),
+        "client_certificate / client_key" in message,
+        "could not be loaded together" in message,
+        oidc_provider.counters()["token_requests"],
+    )
