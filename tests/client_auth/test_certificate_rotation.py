@@ -28,7 +28,15 @@ import httpx
 import pytest
 from cryptography import x509
 
-from credflow import ClientConfig, PluginHost, RetryPolicy, SecretReference, SecretValue, TokenEngine, hookimpl
+from credflow import (
+    ClientConfig,
+    PluginHost,
+    RetryPolicy,
+    SecretReference,
+    SecretValue,
+    TokenEngine,
+    hookimpl,
+)
 from credflow.errors import ConfigError, CredentialsRejectedError
 
 from ..interop.oidc_provider_server import MutualTlsPki, OidcProviderServer
@@ -80,7 +88,9 @@ class _Service:
                 failure: str | None = None
                 try:
                     token = self.engine.get_token()
-                    response = api.get(f"{self.api_url}/items", headers={"Authorization": f"Bearer {token.access_token}"})
+                    response = api.get(
+                        f"{self.api_url}/items", headers={"Authorization": f"Bearer {token.access_token}"}
+                    )
                     if response.status_code != 200:
                         failure = f"API answered {response.status_code}"
                     self.engine.invalidate(token)  # the next call acquires anew
@@ -121,7 +131,9 @@ def engines() -> Iterator[Callable[..., TokenEngine]]:
     """mTLS engines for CLIENT_ID (closed after the test)."""
     made: list[TokenEngine] = []
 
-    def make(volume: KubernetesSecretVolume, server: OidcProviderServer, pki: MutualTlsPki, method: Method) -> TokenEngine:
+    def make(
+        volume: KubernetesSecretVolume, server: OidcProviderServer, pki: MutualTlsPki, method: Method
+    ) -> TokenEngine:
         config = ClientConfig(
             client_id=CLIENT_ID,
             auth_method=method,
@@ -198,12 +210,16 @@ def test_certificate_rotation_under_load_fails_no_call(
         _register(oidc_provider, method, **overlap)
         volume.write({"tls.crt": new.certificate_pem, "tls.key": new.key_pem})
         issued = oidc_provider.counters()["tokens_issued"]
-        service.wait_for(lambda: oidc_provider.counters()["tokens_issued"] >= issued + ISSUED_AFTER_STEP, "new tokens")
+        service.wait_for(
+            lambda: oidc_provider.counters()["tokens_issued"] >= issued + ISSUED_AFTER_STEP, "new tokens"
+        )
         _register(oidc_provider, method, **new.registration)  # the old certificate no longer accepted
         issued, calls = oidc_provider.counters()["tokens_issued"], service.successes
         service.wait_for(
-            lambda: oidc_provider.counters()["tokens_issued"] >= issued + ISSUED_AFTER_STEP
-            and service.calls_after(calls)(),
+            lambda: (
+                oidc_provider.counters()["tokens_issued"] >= issued + ISSUED_AFTER_STEP
+                and service.calls_after(calls)()
+            ),
             "calls with the new certificate alone",
         )
     finally:
@@ -293,7 +309,10 @@ def test_key_of_another_certificate_is_a_clear_error_after_a_few_reads(
     old, new = _pairs("self_signed_tls_client_auth", oidc_provider_pki)
     _register(oidc_provider, "self_signed_tls_client_auth", **new.registration)
     store = _SwappingStore(_Pair(new.certificate_pem, old.key_pem))
-    with _store_engine(store, oidc_provider, oidc_provider_pki) as engine, pytest.raises(ConfigError) as caught:
+    with (
+        _store_engine(store, oidc_provider, oidc_provider_pki) as engine,
+        pytest.raises(ConfigError) as caught,
+    ):
         engine.get_token()
     message = str(caught.value)
     assert (5, True, True, 0) == (
