@@ -52,7 +52,6 @@ CALLS_PER_PHASE = 12
 #: acquisition was already in flight at the step, so the others read the files as they are now.
 ISSUED_AFTER_STEP = 3
 PHASE_DEADLINE_SECONDS = 10.0
-SUBJECT = {"common_name": "billing", "organization_name": "Example", "organization_unit_name": "payments"}
 
 
 @dataclass
@@ -157,12 +156,19 @@ def _pairs(method: Method, pki: MutualTlsPki) -> tuple[_Pair, _Pair]:
     """The old and the new credential of `method`."""
     if method == "self_signed_tls_client_auth":
         made = [self_signed_certificate(CLIENT_ID) for _ in range(2)]
-        return tuple(  # type: ignore[return-value]
+        old, new = (
             _Pair(issued.certificate_pem, issued.key_pem, {"jwks": {"keys": [issued.jwk]}}) for issued in made
         )
+        return old, new
     pairs = []
     for generation in ("2026a", "2026b"):
-        issued = pki.ca.issue_cert(f"billing-{generation}.example", **SUBJECT)
+        # The same subject DN for both generations: only the SAN tells them apart.
+        issued = pki.ca.issue_cert(
+            f"billing-{generation}.example",
+            common_name="billing",
+            organization_name="Example",
+            organization_unit_name="payments",
+        )
         pem = issued.cert_chain_pems[0].bytes().decode()
         san = f"billing-{generation}.example"
         pairs.append(_Pair(pem, issued.private_key_pem.bytes().decode(), {"tls_client_auth_san_dns": san}))
@@ -195,6 +201,8 @@ def test_certificate_rotation_under_load_fails_no_call(
 ) -> None:
     """Both certificates accepted, files swapped, old one dropped: 0 failed calls, the new one in use."""
     old, new = _pairs(method, oidc_provider_pki)
+    before: dict[str, Any]
+    overlap: dict[str, Any]
     if method == "self_signed_tls_client_auth":
         before = {"jwks": old.registration["jwks"]}
         overlap = {"jwks": {"keys": [*old.registration["jwks"]["keys"], *new.registration["jwks"]["keys"]]}}
