@@ -51,7 +51,7 @@ CALLS_PER_PHASE = 12
 #: Tokens the server must issue after a step before the next one: with single flight, at most one
 #: acquisition was already in flight at the step, so the others read the files as they are now.
 ISSUED_AFTER_STEP = 3
-PHASE_DEADLINE_SECONDS = 10.0
+PHASE_DEADLINE_SECONDS = 60.0
 
 
 @dataclass
