@@ -430,7 +430,8 @@ class Acquisition:
 
     def _last_good_value(self) -> SecretValue | None:
         remembered = self._last_good
-        if remembered is None:
+        if remembered is None or self.config.auth_method in TLS_METHODS:
+            # mTLS: an old key is of no use without its old certificate, which is not kept.
             return None
         if (self._now() - remembered.accepted_at).total_seconds() >= self.config.rotation.last_good_for:
             self._last_good = None  # forget it: the memory is bounded in time

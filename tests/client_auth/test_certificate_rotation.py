@@ -329,3 +329,26 @@ def test_key_of_another_certificate_is_a_clear_error_after_a_few_reads(
         "could not be loaded together" in message,
         oidc_provider.counters()["token_requests"],
     )
+
+
+def test_files_replaced_before_the_server_knows_the_certificate_is_a_refusal(
+    oidc_provider: OidcProviderServer,
+    oidc_provider_pki: MutualTlsPki,
+    engines: Callable[..., TokenEngine],
+    tmp_path: Path,
+) -> None:
+    """New pair in the files, only the old one registered: refused, naming the key, not a load error."""
+    method: Method = "self_signed_tls_client_auth"
+    old, new = _pairs(method, oidc_provider_pki)
+    _register(oidc_provider, method, **old.registration)
+    volume = _volume(tmp_path / "volume", old)
+    engine = engines(volume, oidc_provider, oidc_provider_pki, method)
+    first = engine.get_token()
+    volume.write({"tls.crt": new.certificate_pem, "tls.key": new.key_pem})
+    engine.invalidate(first)
+    with pytest.raises(CredentialsRejectedError) as caught:
+        engine.get_token()
+    assert (True, "unregistered client certificate provided") == (
+        volume.path("tls.key") in str(caught.value),
+        oidc_provider.last_client_auth_error(),
+    )
