@@ -49,6 +49,7 @@ __all__ = [
     "certificate_thumbprint",
     "identity",
     "jws_registry",
+    "key_matches_certificate",
 ]
 
 #: RFC 7523 §2.2: the `client_assertion_type` of a JWT client assertion.
@@ -147,6 +148,29 @@ def certificate_thumbprint(certificate_pem: str) -> str:
     from cryptography.hazmat.primitives.serialization import Encoding
 
     return _b64url(hashlib.sha256(certificate.public_bytes(Encoding.DER)).digest())
+
+
+def key_matches_certificate(certificate_pem: str, key: SecretValue) -> bool:
+    """Whether `key` (PEM) is the private half of the first certificate in `certificate_pem`.
+
+    Also true when either cannot be parsed: loading them into the TLS context reports that, with
+    the error naming the settings. Only the public halves are compared.
+    """
+    from cryptography import x509
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives.serialization import (
+        Encoding,
+        PublicFormat,
+        load_pem_private_key,
+    )
+
+    try:
+        certificate = x509.load_pem_x509_certificate(certificate_pem.encode())
+        private = load_pem_private_key(key.reveal().encode(), password=None)
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        return True
+    spki = (Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    return bool(certificate.public_key().public_bytes(*spki) == private.public_key().public_bytes(*spki))
 
 
 def assertion_audience(config: ClientConfig, token_endpoint: str, issuer: str | None) -> str:

@@ -17,7 +17,13 @@ from typing import Any, Literal
 
 from .. import providers
 from .._security import ensure_no_userinfo, ensure_secure_url
-from ..client_auth._methods import METADATA_NAMES, TLS_METHODS, ClientAuthenticator, Credential
+from ..client_auth._methods import (
+    METADATA_NAMES,
+    TLS_METHODS,
+    ClientAuthenticator,
+    Credential,
+    key_matches_certificate,
+)
 from ..config._client import ClientConfig
 from ..errors import (
     ConfigError,
@@ -164,6 +170,9 @@ Flow = Generator[Effect, Any, Any]
 
 # How long a process may hold the shared fetch lock: one full retry series and then some.
 _LOCK_MARGIN_SECONDS = 5.0
+# mTLS: the waits before reading the client key and certificate again while they do not belong
+# together (a rotation replaced one file between the two reads); 0.75 s in all.
+_PAIR_REREAD_DELAYS = (0.05, 0.1, 0.2, 0.4)
 # The first fail-fast pause after a refusal; it doubles up to `rotation.reject_pause_max`.
 _FIRST_REJECT_PAUSE_SECONDS = 1.0
 
@@ -286,6 +295,10 @@ class Acquisition:
         ]
         self.candidates = CandidateOrder(config.secret_reference, fallbacks)
         self._last_fingerprint: dict[SecretReference, str] = {}
+        # mTLS (issue 11): the key this acquisition read and the certificate read with it, checked
+        # to belong together; and the fingerprints of the last pair checked, to skip parsing them.
+        self._read_pair: tuple[SecretValue, SecretValue] | None = None
+        self._matched_pair: tuple[str, str] | None = None
         self.last_secret: SecretValue | None = None
         self._last_good: _LastGood | None = None
         # The source's value the server refused while the last good value was accepted.
@@ -314,6 +327,7 @@ class Acquisition:
             # secondary file deleted): use the primary; `fallback-ended` follows when it works.
             reference = self.candidates.primary
             secret = yield ResolveSecret(reference, fresh)
+        secret = yield from self._read_certificate_with(reference, secret)
         self._note_value(reference, secret)
         scope = CacheScope(self.cache_key, self.config.client_id, secret)
 
@@ -363,6 +377,29 @@ class Acquisition:
         if owner is not None:
             yield CacheUnlock(scope, owner)
         return result
+
+    def _read_certificate_with(self, reference: SecretReference, key: SecretValue) -> Flow:
+        """mTLS: read the certificate beside `key`, reading both again while they do not match.
+
+        They are two reads: a rotation replacing both files (even in one atomic swap) can fall
+        between them. Return the key to use; `_exchange` presents the certificate read with it.
+        """
+        companion = self.config.companion_reference
+        self._read_pair = None
+        if self.config.auth_method not in TLS_METHODS or companion is None:
+            return key
+        for delay in (*_PAIR_REREAD_DELAYS, None):
+            certificate: SecretValue = yield ResolveSecret(companion, not key.cached)
+            pair = (key.fingerprint, certificate.fingerprint)
+            if pair == self._matched_pair or key_matches_certificate(certificate.reveal(), key):
+                self._matched_pair = pair
+                break
+            if delay is None:
+                break  # still apart: loading them names the mismatch (transport)
+            yield Sleep(delay)
+            key = yield ResolveSecret(reference, True)
+        self._read_pair = (key, certificate)
+        return key
 
     def _request(
         self, endpoint: str, reference: SecretReference, secret: SecretValue, reason: TokenRequestReason
@@ -517,7 +554,8 @@ class Acquisition:
 
     def _last_good_value(self) -> SecretValue | None:
         remembered = self._last_good
-        if remembered is None:
+        if remembered is None or self.config.auth_method in TLS_METHODS:
+            # mTLS: an old key is of no use without its old certificate, which is not kept.
             return None
         if (self._now() - remembered.accepted_at).total_seconds() >= self.config.rotation.last_good_for:
             self._last_good = None  # forget it: the memory is bounded in time
@@ -592,7 +630,10 @@ class Acquisition:
         # --- client authentication (issue 11) ---
         certificate: SecretValue | None = None
         companion = self.config.companion_reference
-        if companion is not None:
+        read_pair = self._read_pair
+        if read_pair is not None and read_pair[0] is secret:
+            certificate = read_pair[1]  # the certificate read (and matched) with this very key
+        elif companion is not None:
             # Read as the credential was: anew when it was (a rotation), from the cache when it was.
             certificate = yield ResolveSecret(companion, not secret.cached)
         credential = Credential(secret, certificate)
