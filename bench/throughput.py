@@ -6,7 +6,8 @@ token as a fixed `Authorization` header, the subject asks the engine for it on
 every request. Requests alternate A, B, B, A, … and the figure is the median
 per-round ratio (goal: at least 0.98 of the baseline). A second pair of
 identical static clients, measured the same way, shows how finely the method
-resolves on this machine: its ratio should be 1.000.
+resolves on this machine: its ratio should be 1.000. The auth flow alone,
+without I/O, is timed against `StaticHeaderAuth` (goal: at most 1.2x).
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ __all__ = ["run"]
 
 NAME = "httpx throughput"
 GOAL_RATIO = 0.98
+# The whole per-request step of httpx_auth() (origin check, cached token, header) against the
+# least an httpx.Auth can do: set a header it already holds.
+FLOW_GOAL_RATIO = 1.2
 _SERVER = Path(__file__).with_name("api_server.py")
 
 
@@ -142,13 +146,15 @@ def run(*, rounds: int, per_round: int) -> list[Row]:
         Row(
             NAME,
             "auth flow alone, no I/O: httpx_auth() vs a static-header Auth",
-            "-",
-            f"{flows.subject / 1000:.1f} us vs {flows.baseline / 1000:.1f} us: "
-            f"+{extra_ns / 1000:.1f} us = {share:.1%} of a request",
-            "info",
+            f"<= {FLOW_GOAL_RATIO:g}x static Auth",
+            f"{flows.subject / 1000:.1f} us vs {flows.baseline / 1000:.1f} us = {flows.ratio:.2f}x "
+            f"({flows.spread}): +{extra_ns / 1000:.1f} us = {share:.1%} of a request",
+            "speed",
+            passed=flows.ratio <= FLOW_GOAL_RATIO,
             figures={
                 "flow_ns": flows.subject,
                 "static_flow_ns": flows.baseline,
+                "flow_ratio": flows.ratio,
                 "extra_ns": extra_ns,
                 "share_of_request": share,
             },
