@@ -9,7 +9,7 @@ The helpers every test suite here shares, the core's and each plugin's:
 `free_port` (a loopback port nothing listens on), `ManagedProcess` (a child
 process started, waited for and always stopped), `AuditRecorder` (a plugin
 keeping every audit event) and the docs-example runner (`page_examples`,
-`docs_examples`, `runnable`, `DocsExample`).
+`examples_under`, `runnable`, `DocsExample`).
 The server needs the `testing` extra (Authlib, Flask). Names load lazily so
 that the pytest plugin in this package imports without that extra installed.
 """
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from .audit import AuditRecorder
     from .clock import ManualClock
     from .counters import ServerCounters
-    from .docs_examples import DocsExample, DocsExampleError, docs_examples, page_examples, runnable
+    from .docs_examples import DocsExample, DocsExampleError, examples_under, page_examples, runnable
     from .ports import free_port
     from .processes import ManagedProcess, ManagedProcessError
     from .server import AuthServer
@@ -40,7 +40,7 @@ __all__ = [
     "ManualClock",
     "ServerCounters",
     "await_until",
-    "docs_examples",
+    "examples_under",
     "free_port",
     "page_examples",
     "runnable",
@@ -55,7 +55,7 @@ _MODULE_OF = {
     "DocsExampleError": ".docs_examples",
     "ManagedProcess": ".processes",
     "ManagedProcessError": ".processes",
-    "docs_examples": ".docs_examples",
+    "examples_under": ".docs_examples",
     "free_port": ".ports",
     "page_examples": ".docs_examples",
     "runnable": ".docs_examples",

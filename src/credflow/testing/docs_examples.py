@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
-__all__ = ["DocsExample", "DocsExampleError", "docs_examples", "page_examples", "runnable"]
+__all__ = ["DocsExample", "DocsExampleError", "examples_under", "page_examples", "runnable"]
 
 _FENCE = re.compile(
     r"^(?P<indent>[ \t]*)```python[^\n]*\n(?P<code>.*?)^(?P=indent)```[ \t]*$", re.DOTALL | re.MULTILINE
@@ -113,7 +113,7 @@ def page_examples(path: Path, *, root: Path | None = None) -> list[DocsExample]:
     return found
 
 
-def docs_examples(root: Path, *, exclude: Iterable[str] = ()) -> list[DocsExample]:
+def examples_under(root: Path, *, exclude: Iterable[str] = ()) -> list[DocsExample]:
     """The examples of every `*.md` page under `root`, but pages named (relative to it) in `exclude`."""
     skipped = set(exclude)
     found: list[DocsExample] = []
