@@ -110,7 +110,7 @@ def test_server_replaced_first_serves_the_current_token_until_the_file_follows(
         before = auth_server.counters.snapshot()
         clock.advance(TOKEN_LIFETIME * 0.9)  # due for renewal, still usable
         during_gap = get_tokens_concurrently(engine, CALLERS)  # starts a background renewal: refused
-        wait_for(lambda: len(recorder.of(TokenFailed)) == 1)
+        wait_for(lambda: len(recorder.of_type(TokenFailed)) == 1)
         publish_file(path, NEW)
         clock.advance(60)  # past the engine's pause before the next renewal
         after_file = get_tokens_concurrently(engine, CALLERS)  # starts the next renewal: NEW works

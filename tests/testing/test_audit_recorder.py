@@ -6,8 +6,7 @@ import threading
 
 import pytest
 
-import credflow.hookspecs as hookspecs
-from credflow import ClientConfig, CredflowError, PluginHost, RetryPolicy, TokenEngine
+from credflow import ClientConfig, CredflowError, PluginHost, RetryPolicy, TokenEngine, hookspecs
 from credflow.events import AuditEvent, SecretFetched, TokenFailed, TokenIssued, TokenRequested
 from credflow.testing import AuditRecorder, AuthServer
 

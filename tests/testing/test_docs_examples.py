@@ -47,7 +47,7 @@ def page(tmp_path: Path) -> Path:
 
 
 def test_blocks_markers_and_lines(page: Path) -> None:
-    """Each python block is an example at its fence's line, with its markers; `continued` joins the previous."""
+    """Each python block is an example at its fence line with its markers; `continued` joins the previous."""
     found = page_examples(page, root=page.parents[1])
 
     assert [

@@ -71,7 +71,9 @@ def test_stop_kills_a_process_that_ignores_terminate() -> None:
 
 def test_stop_terminates_a_paused_process() -> None:
     """A process paused with SIGSTOP still ends on `stop()` with SIGTERM, not a kill."""
-    process = ManagedProcess(python("import time; print('up'); time.sleep(60)"), ready=lambda: "up" in process.log())
+    process = ManagedProcess(
+        python("import time; print('up'); time.sleep(60)"), ready=lambda: "up" in process.log()
+    )
     process.start()
     process.send_signal(signal.SIGSTOP)
 
@@ -82,8 +84,9 @@ def test_log_outlives_the_process_and_restart_starts_afresh(tmp_path: Path) -> N
     """After `stop()` the log is kept; `start()` again runs anew with a fresh log."""
     counter = tmp_path / "runs"
     code = (
-        "import pathlib, time; p = pathlib.Path(r'%s'); n = len(p.read_text()) if p.exists() else 0; "
-        "p.write_text('x' * (n + 1)); print(f'run {n + 1}'); time.sleep(60)" % counter
+        f"import pathlib, time; p = pathlib.Path({str(counter)!r}); "
+        "n = len(p.read_text()) if p.exists() else 0; "
+        "p.write_text('x' * (n + 1)); print(f'run {n + 1}'); time.sleep(60)"
     )
     process = ManagedProcess(python(code), ready=lambda: "run" in process.log())
 
@@ -105,9 +108,10 @@ def test_stop_twice_and_before_start_is_harmless() -> None:
 
 def test_start_twice_is_refused() -> None:
     """A running process cannot be started again."""
-    with ManagedProcess(python("import time; time.sleep(60)")) as process:
-        with pytest.raises(ManagedProcessError, match="already running"):
-            process.start()
+    process = ManagedProcess(python("import time; time.sleep(60)"))
+
+    with process, pytest.raises(ManagedProcessError, match="already running"):
+        process.start()
 
 
 def test_process_that_exits_on_its_own_reports_its_status() -> None:

@@ -94,7 +94,11 @@ def page_examples(path: Path, *, root: Path | None = None) -> list[DocsExample]:
             previous = found.pop()
             found.append(
                 DocsExample(
-                    previous.page, previous.line, previous.code + "\n" + code, previous.not_run, previous.fixtures
+                    previous.page,
+                    previous.line,
+                    previous.code + "\n" + code,
+                    previous.not_run,
+                    previous.fixtures,
                 )
             )
             continue
