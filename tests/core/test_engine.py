@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 
 import pytest
@@ -19,7 +18,7 @@ from credflow import (
     TokenEngine,
 )
 from credflow.events import SecretRotation, TokenFailed, TokenIssued, TokenRequested, TokenRetried
-from credflow.testing import AuditRecorder, AuthServer, wait_until
+from credflow.testing import AuditRecorder, AuthServer, free_port, wait_until
 
 from .conftest import EngineFactory
 from .support import DictSecrets
@@ -194,10 +193,7 @@ def test_invalid_scope_is_not_retried(server: AuthServer, make_engine: EngineFac
 
 def test_unreachable_endpoint_is_retried_then_reported(make_engine: EngineFactory) -> None:
     """Connection refused counts as transient; the final error names the endpoint."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    endpoint = f"http://127.0.0.1:{port}/token"
+    endpoint = f"http://127.0.0.1:{free_port()}/token"
     with pytest.raises(RetriesExhaustedError, match=f"token endpoint {endpoint} still failing"):
         make_engine(token_endpoint=endpoint, retry=RetryPolicy(attempts=2, deadline=5)).get_token()
 
