@@ -22,10 +22,11 @@ from credflow import (
 from credflow.events import SecretFailed
 from credflow.secret._bounded_reads import MAX_STUCK_PER_SCHEME
 from credflow.secret.file import FileSecretSource
-from credflow.testing import AuditRecorder, AuthServer
+from credflow.testing import AuditRecorder, AuthServer, wait_until
 
 from .conftest import EngineFactory
 from .secret_blocking import (
+    HANG,
     SECRET_BOUND,
     SHORT_DEADLINE,
     SHORT_TIMEOUT,
@@ -33,7 +34,6 @@ from .secret_blocking import (
     SlowListing,
     make_fifo,
     replace_with_file,
-    wait_until,
     within,
 )
 
@@ -107,7 +107,7 @@ def test_slow_source_is_abandoned_at_the_bound_and_engine_recovers(
         within(engine.get_token)
     fetches_while_stuck = slow.fetches
     slow.release.set()
-    wait_until(lambda: not engine._host.reads.stuck())
+    wait_until(lambda: not engine._host.reads.stuck(), timeout=HANG)
     token = within(engine.get_token)
 
     assert f"secret slow:billing: no answer from its source within {SECRET_BOUND:g}s" in str(abandoned.value)

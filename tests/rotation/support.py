@@ -140,17 +140,8 @@ async def aget_tokens_concurrently(engine: TokenEngine, callers: int) -> list[st
     )
 
 
-def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:
-    """Poll `condition()` until it is true; fail after `timeout` seconds (a bound, not a pace)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout:g}s")
-        time.sleep(0.01)
-
-
 async def await_for(condition: Callable[[], bool | Awaitable[bool]], timeout: float = 30.0) -> None:
-    """`wait_for` for async tests: poll `condition()` (awaited if need be) without blocking the loop."""
+    """`wait_until` for async tests, the condition awaited if need be: polls without blocking the loop."""
     deadline = time.monotonic() + timeout
 
     async def met() -> bool:
