@@ -131,7 +131,7 @@ def test_port_serves_only_its_allow_list(start_agent: StartAgent, server: AuthSe
     )
     agent = start_agent(config, "--port", "0")
     line = wait_until(
-        lambda: "http://127.0.0.1:" in agent.stderr() and agent.stderr(),
+        lambda: agent.stderr() if "http://127.0.0.1:" in agent.stderr() else "",
         timeout=60,
         message="the agent's port",
     )
