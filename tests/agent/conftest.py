@@ -4,21 +4,17 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import socket
-import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
-from credflow.testing import AuthServer
+from credflow.testing import AuthServer, ManagedProcess
 
 SECRET_VARIABLE = "AGENT_TEST_CLIENT_SECRET"
 HEADERS = {"Credflow-Agent": "1"}
@@ -42,38 +38,23 @@ def client_toml(name: str, server: AuthServer, *, scope: str = "api.read", sink:
 class Agent:
     """A running agent: its process, socket, configuration file and an HTTP client on the socket."""
 
-    process: subprocess.Popen[bytes]
+    process: ManagedProcess
     socket: Path
     config: Path
     http: httpx.Client
-    log: Path
 
     def stderr(self) -> str:
-        """What the agent printed on stderr so far."""
-        return self.log.read_text()
+        """What the agent printed so far (its log goes to stderr)."""
+        return self.process.log()
 
     def get(self, path: str, headers: dict[str, str] | None = None) -> httpx.Response:
         """GET `path` over the Unix socket (with the agent header unless `headers` says otherwise)."""
         return self.http.get(f"http://agent{path}", headers=HEADERS if headers is None else headers)
 
-    def stop(self) -> int:
-        """SIGTERM the agent and wait for it; return its exit code."""
+    def stop(self) -> int | None:
+        """SIGTERM the agent and wait for it (killed after 60 s); return its exit code."""
         self.http.close()  # an idle keep-alive connection would hold the agent's stop for its timeout
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(timeout=60)
-
-
-def wait_until(condition: Callable[[], Any], what: str, seconds: float = 60.0) -> Any:
-    """Poll `condition()` until it returns something true, or fail after `seconds`."""
-    deadline = time.monotonic() + seconds
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.02)
+        return self.process.stop()
 
 
 @pytest.fixture
@@ -113,25 +94,28 @@ def start_agent(short_dir: Path, server: AuthServer) -> Iterator[StartAgent]:
         else:
             path = runtime_dir / "credflow" / "agent.sock"
             env["XDG_RUNTIME_DIR"] = str(runtime_dir)
-        log = short_dir / f"agent-{len(agents)}.log"
-        with log.open("w") as stderr:
-            process = subprocess.Popen([*argv, *extra], stdout=subprocess.DEVNULL, stderr=stderr, env=env)
         http = httpx.Client(transport=httpx.HTTPTransport(uds=str(path)), timeout=60)
-        agent = Agent(process, path, config, http, log)
-        agents.append(agent)
 
         def answers() -> bool:
-            if process.poll() is not None:
-                pytest.fail(f"the agent exited: {log.read_text()}")
             # Probe with a plain socket first: httpcore leaks the socket of a refused Unix connect.
             with socket.socket(socket.AF_UNIX) as probe:
                 try:
                     probe.connect(str(path))
                 except OSError:
                     return False
-            return agent.get("/v1/health").status_code == 200
+            return http.get("http://agent/v1/health", headers=HEADERS).status_code == 200
 
-        wait_until(answers, "the agent's socket")
+        process = ManagedProcess(
+            [*argv, *extra],
+            name="credflow agent",
+            ready=answers,
+            env=env,
+            startup_timeout=60,
+            stop_timeout=60,
+        )
+        agent = Agent(process, path, config, http)
+        agents.append(agent)
+        process.start()
         return agent
 
     yield start

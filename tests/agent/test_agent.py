@@ -19,9 +19,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from credflow.testing import AuthServer
+from credflow.testing import AuthServer, wait_until
 
-from .conftest import HEADERS, StartAgent, client_toml, wait_until
+from .conftest import HEADERS, StartAgent, client_toml
 
 pytestmark = pytest.mark.allow_token_output
 
@@ -130,7 +130,11 @@ def test_port_serves_only_its_allow_list(start_agent: StartAgent, server: AuthSe
         + client_toml("reports", server, scope="api.write")
     )
     agent = start_agent(config, "--port", "0")
-    line = wait_until(lambda: "http://127.0.0.1:" in agent.stderr() and agent.stderr(), "the agent's port")
+    line = wait_until(
+        lambda: agent.stderr() if "http://127.0.0.1:" in agent.stderr() else "",
+        timeout=60,
+        message="the agent's port",
+    )
     port = int(line.split("http://127.0.0.1:")[1].split()[0])
 
     refused = httpx.get(f"http://127.0.0.1:{port}/v1/token?client=reports", headers=HEADERS)
@@ -210,11 +214,19 @@ def test_sighup_reloads_and_keeps_unchanged_tokens(start_agent: StartAgent, serv
     agent.config.write_text(client_toml("api", server) + client_toml("reports", server, scope="api.write"))
 
     agent.process.send_signal(signal.SIGHUP)
-    wait_until(lambda: "reports" in agent.get("/v1/health").json()["clients"], "the reloaded configuration")
+    wait_until(
+        lambda: "reports" in agent.get("/v1/health").json()["clients"],
+        timeout=60,
+        message="the reloaded configuration",
+    )
     after = agent.get("/v1/token?client=api").json()["access_token"]
     agent.config.write_text("[clients.api\nbroken")
     agent.process.send_signal(signal.SIGHUP)
-    wait_until(lambda: "reload failed, configuration unchanged" in agent.stderr(), "the failed reload")
+    wait_until(
+        lambda: "reload failed, configuration unchanged" in agent.stderr(),
+        timeout=60,
+        message="the failed reload",
+    )
     still = agent.get("/v1/token?client=reports")
 
     assert (before, 2, 200) == (after, server.counters.token_requests, still.status_code)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from credflow.cli import main
-from credflow.testing import AuthServer
+from credflow.testing import AuthServer, free_port
 
 SECRET_VARIABLE = "CLI_TEST_CLIENT_SECRET"
 
@@ -89,6 +88,4 @@ def run(capsys: pytest.CaptureFixture[str]) -> Run:
 @pytest.fixture
 def closed_port() -> int:
     """A loopback port nothing listens on."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    return free_port()

@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ import pytest
 from credflow import CacheScope, SecretValue, load_config
 from credflow.engine._cache import cache_key
 from credflow.engine._file_cache import FileTokenCache, default_cache_directory
-from credflow.testing import AuthServer
+from credflow.testing import AuthServer, wait_until
 
 from .conftest import SECRET_VARIABLE
 
@@ -36,15 +35,6 @@ def token_of(process: subprocess.Popen[str]) -> str:
     out, err = process.communicate(timeout=120)
     assert (0, "") == (process.returncode, err)
     return out.strip()
-
-
-def wait_until(condition: object, what: str, seconds: float = 60.0) -> None:
-    """Poll `condition()` until it holds, or fail after `seconds`."""
-    deadline = time.monotonic() + seconds
-    while not condition():  # type: ignore[operator]
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.02)
 
 
 def test_twenty_processes_on_a_cold_cache_make_one_token_request(
@@ -99,7 +89,7 @@ def test_holder_killed_mid_fetch_lets_the_next_process_take_over(
     """A holder SIGKILLed while its token request hangs: the kernel frees its lock, the next fetches."""
     server.latency = 60.0
     holder = start(config_path)
-    wait_until(lambda: server.counters.token_requests == 1, "the holder's token request")
+    wait_until(lambda: server.counters.token_requests == 1, timeout=60, message="the holder's token request")
     cache = FileTokenCache(default_cache_directory())
     client = load_config(config_path, load_entry_points=False).client()
     scope = CacheScope(cache_key(client), client.client_id, SecretValue(server.test_client_secret))

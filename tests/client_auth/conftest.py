@@ -8,17 +8,15 @@ from typing import Any
 import pytest
 
 from credflow import ClientConfig, PluginHost, RetryPolicy, TokenEngine
-from credflow.testing import AuthServer
-
-from ..core.support import EventRecorder
+from credflow.testing import AuditRecorder, AuthServer
 
 EngineFactory = Callable[..., TokenEngine]
 
 
 @pytest.fixture
-def recorder() -> EventRecorder:
+def recorder() -> AuditRecorder:
     """Every audit event of the test's engines."""
-    return EventRecorder()
+    return AuditRecorder()
 
 
 @pytest.fixture
@@ -28,7 +26,7 @@ def server(credflow_auth_server: AuthServer) -> AuthServer:
 
 
 @pytest.fixture
-def make_engine(server: AuthServer, recorder: EventRecorder) -> Iterator[EngineFactory]:
+def make_engine(server: AuthServer, recorder: AuditRecorder) -> Iterator[EngineFactory]:
     """Engines at the embedded server; keywords set the client config."""
     engines: list[TokenEngine] = []
 

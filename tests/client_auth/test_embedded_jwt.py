@@ -15,9 +15,8 @@ from credflow.client_auth._methods import ClientAuthenticator, Credential
 from credflow.engine._acquisition import PostToken
 from credflow.errors import ConfigError, CredentialsRejectedError
 from credflow.protocol import TokenRequest, build_token_request
-from credflow.testing import AuthServer
+from credflow.testing import AuditRecorder, AuthServer
 
-from ..core.support import EventRecorder
 from .conftest import EngineFactory
 from .keys import new_key
 
@@ -240,7 +239,7 @@ def test_a_public_key_as_private_key_is_a_config_error() -> None:
 
 
 def test_audit_events_name_the_key_fingerprint_never_the_key(
-    server: AuthServer, make_engine: EngineFactory, recorder: EventRecorder, tmp_path: Path
+    server: AuthServer, make_engine: EngineFactory, recorder: AuditRecorder, tmp_path: Path
 ) -> None:
     """The token request event carries the key's fingerprint, never its PEM."""
     key = new_key("EC")

@@ -8,9 +8,8 @@ import pytest
 
 from credflow.errors import CredentialsRejectedError
 from credflow.events import SecretRotation
-from credflow.testing import AuthServer
+from credflow.testing import AuditRecorder, AuthServer
 
-from ..core.support import EventRecorder
 from .conftest import EngineFactory
 from .workload import ENTRA_AUDIENCE, SERVICE_ACCOUNT, ClusterIssuer, ProjectedTokenVolume
 
@@ -57,7 +56,7 @@ def test_new_token_after_the_kubelet_rotated_the_file(
     workload_server: AuthServer,
     cluster: ClusterIssuer,
     make_engine: EngineFactory,
-    recorder: EventRecorder,
+    recorder: AuditRecorder,
     tmp_path: Path,
 ) -> None:
     """After the ..data swap (and the cluster's key rotation) the next acquisition sends the new token."""
@@ -73,7 +72,7 @@ def test_new_token_after_the_kubelet_rotated_the_file(
     volume.publish(rotated.token())
     engine.invalidate(first)
     second = engine.get_token()
-    changed = [event.kind for event in recorder.of(SecretRotation)]
+    changed = [event.kind for event in recorder.of_type(SecretRotation)]
     assert (True, ["changed"]) == (first.access_token != second.access_token, changed)
 
 

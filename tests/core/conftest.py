@@ -8,15 +8,13 @@ from typing import Any
 import pytest
 
 from credflow import ClientConfig, PluginHost, RetryPolicy, TokenEngine
-from credflow.testing import AuthServer
-
-from .support import EventRecorder
+from credflow.testing import AuditRecorder, AuthServer
 
 
 @pytest.fixture
-def recorder() -> EventRecorder:
+def recorder() -> AuditRecorder:
     """Every audit event of the test's engines."""
-    return EventRecorder()
+    return AuditRecorder()
 
 
 @pytest.fixture
@@ -30,7 +28,7 @@ EngineFactory = Callable[..., TokenEngine]
 
 
 @pytest.fixture
-def make_engine(server: AuthServer, recorder: EventRecorder) -> Iterator[EngineFactory]:
+def make_engine(server: AuthServer, recorder: AuditRecorder) -> Iterator[EngineFactory]:
     """Build engines for the test client; `plugins=` adds plugins, other keywords change the config."""
     engines: list[TokenEngine] = []
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -100,15 +99,6 @@ def within(call: Callable[[], T], seconds: float = HANG) -> T:
     if kind == "error":
         raise value
     return value  # type: ignore[no-any-return]
-
-
-def wait_until(condition: Callable[[], bool], seconds: float = HANG) -> None:
-    """Poll `condition` until it holds, failing after `seconds`."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.01)
 
 
 class SlowListing:

@@ -1,49 +1,10 @@
-"""Helpers for the engine tests: an audit recorder and a dict-backed secret source."""
+"""Helpers for the engine tests: a dict-backed secret source (the audit recorder is credflow.testing's)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from credflow import SecretCache, SecretValue, hookimpl
-from credflow.events import AuditEvent
-
-
-class EventRecorder:
-    """An audit plugin that keeps every event."""
-
-    def __init__(self) -> None:
-        self.events: list[AuditEvent] = []
-
-    def of(self, kind: type[AuditEvent]) -> list[Any]:
-        return [event for event in self.events if isinstance(event, kind)]
-
-    @hookimpl
-    def credflow_token_requested(self, event: AuditEvent) -> None:
-        self.events.append(event)
-
-    @hookimpl
-    def credflow_token_issued(self, event: AuditEvent) -> None:
-        self.events.append(event)
-
-    @hookimpl
-    def credflow_token_failed(self, event: AuditEvent) -> None:
-        self.events.append(event)
-
-    @hookimpl
-    def credflow_token_retried(self, event: AuditEvent) -> None:
-        self.events.append(event)
-
-    @hookimpl
-    def credflow_secret_fetched(self, event: AuditEvent) -> None:
-        self.events.append(event)
-
-    @hookimpl
-    def credflow_secret_failed(self, event: AuditEvent) -> None:
-        self.events.append(event)
-
-    @hookimpl
-    def credflow_secret_rotation(self, event: AuditEvent) -> None:
-        self.events.append(event)
 
 
 class DictSecrets:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 
 import pytest
@@ -19,10 +18,10 @@ from credflow import (
     TokenEngine,
 )
 from credflow.events import SecretRotation, TokenFailed, TokenIssued, TokenRequested, TokenRetried
-from credflow.testing import AuthServer, wait_until
+from credflow.testing import AuditRecorder, AuthServer, free_port, wait_until
 
 from .conftest import EngineFactory
-from .support import DictSecrets, EventRecorder
+from .support import DictSecrets
 
 
 def test_token_is_issued_and_cached(server: AuthServer, make_engine: EngineFactory) -> None:
@@ -37,7 +36,7 @@ def test_token_is_issued_and_cached(server: AuthServer, make_engine: EngineFacto
 
 
 def test_token_is_renewed_in_the_background_before_expiry(
-    server: AuthServer, make_engine: EngineFactory, recorder: EventRecorder
+    server: AuthServer, make_engine: EngineFactory, recorder: AuditRecorder
 ) -> None:
     """Past 80% of the lifetime the old token is served while a background renewal runs."""
     clock = ManualClock()
@@ -47,7 +46,7 @@ def test_token_is_renewed_in_the_background_before_expiry(
     assert old is engine.get_token()
     wait_until(lambda: server.counters.tokens_issued == 2)
     wait_until(lambda: engine.get_token() is not old)
-    assert ["cold", "renewal"] == [event.reason for event in recorder.of(TokenRequested)]
+    assert ["cold", "renewal"] == [event.reason for event in recorder.of_type(TokenRequested)]
 
 
 def test_expired_token_is_fetched_by_the_caller(server: AuthServer, make_engine: EngineFactory) -> None:
@@ -76,7 +75,7 @@ def test_refresh_in_hint_starts_renewal_early(server: AuthServer, make_engine: E
 
 
 def test_failed_renewal_keeps_serving_the_valid_token(
-    server: AuthServer, make_engine: EngineFactory, recorder: EventRecorder
+    server: AuthServer, make_engine: EngineFactory, recorder: AuditRecorder
 ) -> None:
     """If renewal fails while the token is valid, the token is still served and renewal retried later."""
     clock = ManualClock()
@@ -85,7 +84,7 @@ def test_failed_renewal_keeps_serving_the_valid_token(
     server.fail_next(1, status=400, error="invalid_request")
     clock.advance(0.85 * old.lifetime_seconds)
     assert old is engine.get_token()
-    wait_until(lambda: len(recorder.of(TokenFailed)) == 1)
+    wait_until(lambda: len(recorder.of_type(TokenFailed)) == 1)
     assert old is engine.get_token()
     assert 2 == server.counters.token_requests  # no retry before the pause is over
     clock.advance(60)
@@ -127,7 +126,7 @@ def test_wrong_secret_is_rejected_once_without_looping(
 
 
 def test_rotated_secret_is_read_again_and_retried(
-    server: AuthServer, make_engine: EngineFactory, recorder: EventRecorder
+    server: AuthServer, make_engine: EngineFactory, recorder: AuditRecorder
 ) -> None:
     """A cached secret that the server rejects is re-read fresh; the new value gets the token."""
     secrets = DictSecrets(ttl=3600)
@@ -141,27 +140,27 @@ def test_rotated_secret_is_read_again_and_retried(
     assert first.access_token != second.access_token
     assert (3, 1) == (server.counters.token_requests, server.counters.invalid_client)
     assert 2 == secrets.reads
-    assert ["changed"] == [event.kind for event in recorder.of(SecretRotation)]
+    assert ["changed"] == [event.kind for event in recorder.of_type(SecretRotation)]
 
 
 def test_429_with_retry_after_is_waited_for(
-    server: AuthServer, make_engine: EngineFactory, recorder: EventRecorder
+    server: AuthServer, make_engine: EngineFactory, recorder: AuditRecorder
 ) -> None:
     """A 429 is retried after the server's Retry-After, not the backoff."""
     server.fail_next(1, status=429, retry_after="3")
     token = make_engine().get_token()
     assert token.access_token
-    assert [(1, 3.0)] == [(event.attempt, event.delay_seconds) for event in recorder.of(TokenRetried)]
+    assert [(1, 3.0)] == [(event.attempt, event.delay_seconds) for event in recorder.of_type(TokenRetried)]
     assert 2 == server.counters.token_requests
 
 
 def test_retry_after_is_capped_by_the_deadline(
-    server: AuthServer, make_engine: EngineFactory, recorder: EventRecorder
+    server: AuthServer, make_engine: EngineFactory, recorder: AuditRecorder
 ) -> None:
     """A Retry-After longer than what is left of the deadline is cut to the deadline."""
     server.fail_next(1, status=503, retry_after="600")
     make_engine(retry=RetryPolicy(attempts=3, deadline=20)).get_token()
-    [retried] = recorder.of(TokenRetried)
+    [retried] = recorder.of_type(TokenRetried)
     assert 15 < retried.delay_seconds <= 20
 
 
@@ -194,10 +193,7 @@ def test_invalid_scope_is_not_retried(server: AuthServer, make_engine: EngineFac
 
 def test_unreachable_endpoint_is_retried_then_reported(make_engine: EngineFactory) -> None:
     """Connection refused counts as transient; the final error names the endpoint."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    endpoint = f"http://127.0.0.1:{port}/token"
+    endpoint = f"http://127.0.0.1:{free_port()}/token"
     with pytest.raises(RetriesExhaustedError, match=f"token endpoint {endpoint} still failing"):
         make_engine(token_endpoint=endpoint, retry=RetryPolicy(attempts=2, deadline=5)).get_token()
 
@@ -276,11 +272,11 @@ def test_plain_http_to_a_remote_token_endpoint_is_refused() -> None:
 
 
 def test_audit_events_carry_fingerprints_not_values(
-    server: AuthServer, make_engine: EngineFactory, recorder: EventRecorder
+    server: AuthServer, make_engine: EngineFactory, recorder: AuditRecorder
 ) -> None:
     """Issued events name the client, scopes, lifetime and a token fingerprint."""
     token = make_engine().get_token()
-    [issued] = recorder.of(TokenIssued)
+    [issued] = recorder.of_type(TokenIssued)
     assert (server.test_client_id, ("api.read",), token.fingerprint) == (
         issued.client_id,
         issued.scopes,

@@ -19,10 +19,10 @@ from credflow import (
     hookimpl,
 )
 from credflow.events import SecretRotation, TokenFailed, TokenRequested, TokenRetried
-from credflow.testing import AuthServer, await_until
+from credflow.testing import AuditRecorder, AuthServer, await_until
 
 from .conftest import EngineFactory
-from .support import DictSecrets, EventRecorder
+from .support import DictSecrets
 
 
 async def test_token_is_issued_and_cached(server: AuthServer, make_engine: EngineFactory) -> None:
@@ -34,7 +34,7 @@ async def test_token_is_issued_and_cached(server: AuthServer, make_engine: Engin
 
 
 async def test_token_is_renewed_in_the_background_before_expiry(
-    server: AuthServer, make_engine: EngineFactory, recorder: EventRecorder
+    server: AuthServer, make_engine: EngineFactory, recorder: AuditRecorder
 ) -> None:
     """Past 80% of the lifetime the old token is served while a background task renews it."""
     clock = ManualClock()
@@ -44,7 +44,7 @@ async def test_token_is_renewed_in_the_background_before_expiry(
     assert old is await engine.aget_token()
     await await_until(lambda: server.counters.tokens_issued == 2)
     await await_until(lambda: engine._slot is not None and engine._slot.token is not old)
-    assert ["cold", "renewal"] == [event.reason for event in recorder.of(TokenRequested)]
+    assert ["cold", "renewal"] == [event.reason for event in recorder.of_type(TokenRequested)]
 
 
 async def test_expired_token_is_fetched_by_the_caller(server: AuthServer, make_engine: EngineFactory) -> None:
@@ -58,7 +58,7 @@ async def test_expired_token_is_fetched_by_the_caller(server: AuthServer, make_e
 
 
 async def test_failed_renewal_keeps_serving_the_valid_token(
-    server: AuthServer, make_engine: EngineFactory, recorder: EventRecorder
+    server: AuthServer, make_engine: EngineFactory, recorder: AuditRecorder
 ) -> None:
     """If renewal fails while the token is valid, the token is still served."""
     clock = ManualClock()
@@ -67,7 +67,7 @@ async def test_failed_renewal_keeps_serving_the_valid_token(
     server.fail_next(1, status=400, error="invalid_request")
     clock.advance(0.85 * old.lifetime_seconds)
     assert old is await engine.aget_token()
-    await await_until(lambda: len(recorder.of(TokenFailed)) == 1)
+    await await_until(lambda: len(recorder.of_type(TokenFailed)) == 1)
     assert old is await engine.aget_token()
     assert 2 == server.counters.token_requests
 
@@ -97,7 +97,7 @@ async def test_wrong_secret_is_rejected_once_without_looping(
 
 
 async def test_rotated_secret_is_read_again_and_retried(
-    server: AuthServer, make_engine: EngineFactory, recorder: EventRecorder
+    server: AuthServer, make_engine: EngineFactory, recorder: AuditRecorder
 ) -> None:
     """A cached secret that the server rejects is re-read fresh; the new value gets the token."""
     secrets = DictSecrets(ttl=3600)
@@ -109,16 +109,16 @@ async def test_rotated_secret_is_read_again_and_retried(
     await engine.ainvalidate(first)
     assert first.access_token != (await engine.aget_token()).access_token
     assert (3, 1, 2) == (server.counters.token_requests, server.counters.invalid_client, secrets.reads)
-    assert ["changed"] == [event.kind for event in recorder.of(SecretRotation)]
+    assert ["changed"] == [event.kind for event in recorder.of_type(SecretRotation)]
 
 
 async def test_429_with_retry_after_is_waited_for(
-    server: AuthServer, make_engine: EngineFactory, recorder: EventRecorder
+    server: AuthServer, make_engine: EngineFactory, recorder: AuditRecorder
 ) -> None:
     """A 429 is retried after the server's Retry-After, not the backoff."""
     server.fail_next(1, status=429, retry_after="3")
     assert (await make_engine().aget_token()).access_token
-    assert [(1, 3.0)] == [(event.attempt, event.delay_seconds) for event in recorder.of(TokenRetried)]
+    assert [(1, 3.0)] == [(event.attempt, event.delay_seconds) for event in recorder.of_type(TokenRetried)]
 
 
 async def test_5xx_then_success(server: AuthServer, make_engine: EngineFactory) -> None:

@@ -5,7 +5,7 @@ The surface is written down here, once:
 - a plugin's code imports only from `credflow` (what an application uses),
   `credflow.plugin` (the plugin kit), `credflow.hookspecs` (the contract) and
   `credflow.events` (audit records);
-- a plugin's tests and benchmarks may also import `credflow.testing`,
+- a plugin's tests, benchmarks and test kit (its `testing.py`) may also import `credflow.testing`,
   `credflow.clock` (the engine's `ManualClock`, which tests move by hand) and
   `credflow.cli` to run a command (`main(["check", ...])`) in-process;
 - every name imported from those modules is in that module's `__all__`, and
@@ -72,7 +72,8 @@ EXPECTED_ALL = [
 
 def _is_test_file(path: Path) -> bool:
     parts = path.relative_to(PLUGINS).parts
-    return "tests" in parts or "bench" in parts or path.name == "conftest.py"
+    # A plugin's `testing.py` is its kit for tests (a real server to test against), built on ours.
+    return "tests" in parts or "bench" in parts or path.name in {"conftest.py", "testing.py"}
 
 
 def credflow_imports(path: Path) -> list[tuple[int, str, str | None]]:

@@ -22,10 +22,11 @@ from credflow import (
 from credflow.events import SecretFailed
 from credflow.secret._bounded_reads import MAX_STUCK_PER_SCHEME
 from credflow.secret.file import FileSecretSource
-from credflow.testing import AuthServer
+from credflow.testing import AuditRecorder, AuthServer, wait_until
 
 from .conftest import EngineFactory
 from .secret_blocking import (
+    HANG,
     SECRET_BOUND,
     SHORT_DEADLINE,
     SHORT_TIMEOUT,
@@ -33,10 +34,8 @@ from .secret_blocking import (
     SlowListing,
     make_fifo,
     replace_with_file,
-    wait_until,
     within,
 )
-from .support import EventRecorder
 
 SHORT = {"retry": RetryPolicy(attempts=1, deadline=SHORT_DEADLINE), "timeout": SHORT_TIMEOUT}
 
@@ -94,7 +93,7 @@ def test_fifo_swapped_in_after_the_stat_is_refused_without_blocking(tmp_path: Pa
 def test_slow_source_is_abandoned_at_the_bound_and_engine_recovers(
     server: AuthServer,
     make_engine: EngineFactory,
-    recorder: EventRecorder,
+    recorder: AuditRecorder,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A fetch blocked on an event is abandoned at retry.deadline + timeout; later reads succeed."""
@@ -108,7 +107,7 @@ def test_slow_source_is_abandoned_at_the_bound_and_engine_recovers(
         within(engine.get_token)
     fetches_while_stuck = slow.fetches
     slow.release.set()
-    wait_until(lambda: not engine._host.reads.stuck())
+    wait_until(lambda: not engine._host.reads.stuck(), timeout=HANG)
     token = within(engine.get_token)
 
     assert f"secret slow:billing: no answer from its source within {SECRET_BOUND:g}s" in str(abandoned.value)
@@ -120,7 +119,7 @@ def test_slow_source_is_abandoned_at_the_bound_and_engine_recovers(
         f"reading secret slow:billing took longer than {SECRET_BOUND:g}s; the read is abandoned and "
         "left to finish on its thread, and further reads of it are refused until it does"
     ] == warnings
-    assert ["slow:billing", "slow:billing"] == [event.reference for event in recorder.of(SecretFailed)]
+    assert ["slow:billing", "slow:billing"] == [event.reference for event in recorder.of_type(SecretFailed)]
 
 
 def test_stuck_reads_of_one_scheme_are_capped() -> None:

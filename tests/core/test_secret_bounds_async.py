@@ -16,7 +16,7 @@ from credflow import (
     SecretSourceError,
     SecretSourceUnavailableError,
 )
-from credflow.testing import AuthServer
+from credflow.testing import AuthServer, wait_until
 
 from .conftest import EngineFactory
 from .secret_blocking import (
@@ -29,7 +29,6 @@ from .secret_blocking import (
     SlowListing,
     make_fifo,
     replace_with_file,
-    wait_until,
     within,
 )
 

@@ -13,10 +13,9 @@ import pytest
 from credflow import CredentialsRejectedError, OAuthError, TokenResponseError
 from credflow.events import TokenFailed
 from credflow.protocol import SERVER_TEXT_LIMIT, server_text
-from credflow.testing import AuthServer
+from credflow.testing import AuditRecorder, AuthServer
 
 from .conftest import EngineFactory
-from .support import EventRecorder
 
 # A log-injection attempt: a forged line after CR/LF, ANSI escapes, a bidi override, a NUL.
 HOSTILE = "bad\r\n2026-01-01 INFO credflow.audit token issued\x1b[31m red\x1b[0m \u202eevil\x00"
@@ -55,7 +54,7 @@ def assert_clean(text: str) -> None:
 def test_error_fields_are_cleaned_in_the_error_and_the_audit_line(
     server: AuthServer,
     make_engine: EngineFactory,
-    recorder: EventRecorder,
+    recorder: AuditRecorder,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """error, error_description and error_uri: escaped and cut in the exception, the event and the log."""
@@ -70,7 +69,7 @@ def test_error_fields_are_cleaned_in_the_error_and_the_audit_line(
     for text in (str(error), error.error, error.error_description or "", error.error_uri or ""):
         assert_clean(text)
     assert (error.error_description or "").startswith("bad\\x0d\\x0a2026-01-01 INFO")
-    assert_clean(recorder.of(TokenFailed)[0].message)
+    assert_clean(recorder.of_type(TokenFailed)[0].message)
     logged = [
         record.getMessage() for record in caplog.records if "token request failed" in record.getMessage()
     ]

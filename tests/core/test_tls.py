@@ -16,12 +16,11 @@ from werkzeug.serving import make_server
 
 from credflow import ClientConfig, ConfigError, RetriesExhaustedError, TokenEndpointError
 from credflow.events import TokenRetried
-from credflow.testing import AuthServer
+from credflow.testing import AuditRecorder, AuthServer
 from credflow.testing.app import TOKEN_PATH
 from tests.leakcheck import LEDGER
 
 from .conftest import EngineFactory
-from .support import EventRecorder
 from .tls_front import QuietHandler, TlsFront
 
 SETTINGS = {"token_endpoint": "https://auth.example.com/token", "client_id": "c", "client_secret": "env:S"}
@@ -124,7 +123,7 @@ def _unverified_message(url: str, reason: str) -> str:
 
 
 def test_untrusted_certificate_fails_at_once_with_its_cause(
-    make_engine: EngineFactory, front: TlsFront, recorder: EventRecorder
+    make_engine: EngineFactory, front: TlsFront, recorder: AuditRecorder
 ) -> None:
     """A certificate from an unknown CA: one handshake, no retry, OpenSSL's reason in the message."""
     url = front.url(TOKEN_PATH)
@@ -137,12 +136,12 @@ def test_untrusted_certificate_fails_at_once_with_its_cause(
     assert (_unverified_message(url, "unable to get local issuer certificate"), 1, []) == (
         str(caught.value),
         front.handshakes,
-        recorder.of(TokenRetried),
+        recorder.of_type(TokenRetried),
     )
 
 
 async def test_untrusted_certificate_fails_at_once_with_its_cause_async(
-    make_engine: EngineFactory, front: TlsFront, recorder: EventRecorder
+    make_engine: EngineFactory, front: TlsFront, recorder: AuditRecorder
 ) -> None:
     """The async path: one handshake, no retry, OpenSSL's reason in the message."""
     url = front.url(TOKEN_PATH)
@@ -155,12 +154,12 @@ async def test_untrusted_certificate_fails_at_once_with_its_cause_async(
     assert (_unverified_message(url, "unable to get local issuer certificate"), 1, []) == (
         str(caught.value),
         front.handshakes,
-        recorder.of(TokenRetried),
+        recorder.of_type(TokenRetried),
     )
 
 
 def test_self_signed_certificate_is_named_as_such(
-    make_engine: EngineFactory, self_signed_front: TlsFront, recorder: EventRecorder
+    make_engine: EngineFactory, self_signed_front: TlsFront, recorder: AuditRecorder
 ) -> None:
     """A self-signed certificate: the message says so (OpenSSL's wording), and it is not retried."""
     engine = make_engine(token_endpoint=self_signed_front.url(TOKEN_PATH))
@@ -169,11 +168,11 @@ def test_self_signed_certificate_is_named_as_such(
         engine.get_token()
 
     assert re.search(r"certificate verify failed: self[- ]signed certificate\.", str(caught.value))
-    assert (1, []) == (self_signed_front.handshakes, recorder.of(TokenRetried))
+    assert (1, []) == (self_signed_front.handshakes, recorder.of_type(TokenRetried))
 
 
 def test_certificate_of_another_ca_is_not_retried_through_discovery(
-    make_engine: EngineFactory, front: TlsFront, tmp_path: Path, recorder: EventRecorder
+    make_engine: EngineFactory, front: TlsFront, tmp_path: Path, recorder: AuditRecorder
 ) -> None:
     """Discovery (issuer=) over a certificate from another CA fails at once too, naming the metadata URL."""
     other_ca = tmp_path / "other-ca.pem"
@@ -185,7 +184,7 @@ def test_certificate_of_another_ca_is_not_retried_through_discovery(
 
     assert str(caught.value).startswith(f"TLS connection to {front.url('/.well-known/')}")
     assert "certificate verify failed: unable to get local issuer certificate" in str(caught.value)
-    assert (1, []) == (front.handshakes, recorder.of(TokenRetried))
+    assert (1, []) == (front.handshakes, recorder.of_type(TokenRetried))
 
 
 # --- a discovered token endpoint with credentials ---------------------------------------

@@ -1,7 +1,7 @@
 """The Python examples of the documentation run, as written, against real servers.
 
 The conventions (`<!-- not-run: reason -->`, `<!-- fixture: auth_server -->`)
-are described in `tests/docs/examples.py`.
+are described in `credflow.testing.docs_examples` and `tests/docs/examples.py`.
 """
 
 from __future__ import annotations
@@ -16,11 +16,12 @@ from unittest import mock
 import pytest
 
 import credflow
+from credflow.testing import DocsExample, runnable
 from credflow.testing.pytest_plugin import AuthServerFactory
 
-from .examples import FIXTURES, PAGES_TESTED_ELSEWHERE, Example, examples
+from .examples import FIXTURES, PAGES_TESTED_ELSEWHERE, examples
 
-RUN = [example for example in examples() if example.not_run is None]
+RUN = runnable(examples())
 NOT_RUN = [example for example in examples() if example.not_run is not None]
 
 
@@ -50,16 +51,14 @@ def _auth_server(factory: AuthServerFactory) -> dict[str, Any]:
 
 @pytest.mark.parametrize("example", RUN, ids=[example.name for example in RUN])
 def test_example_runs(
-    example: Example, isolated: None, credflow_auth_server_factory: AuthServerFactory
+    example: DocsExample, isolated: None, credflow_auth_server_factory: AuthServerFactory
 ) -> None:
     """The example runs to the end without an exception (its own asserts included)."""
-    namespace: dict[str, Any] = {"__name__": "__docs_example__"}
-    unknown = set(example.fixtures) - FIXTURES
-    assert set() == unknown, f"{example.name}: unknown fixture; known: {sorted(FIXTURES)}"
+    namespace: dict[str, Any] = {}
     if "auth_server" in example.fixtures:
         namespace.update(_auth_server(credflow_auth_server_factory))
 
-    exec(compile(example.code, example.name, "exec"), namespace)  # noqa: S102 - our own documentation
+    example.run(namespace, known_fixtures=FIXTURES)
 
 
 def test_not_run_examples_say_why() -> None:

@@ -20,8 +20,8 @@ import credflow
 from credflow import ClientConfig, PluginHost, RetryPolicy, TokenEngine
 from credflow.errors import CredflowError
 from credflow.events import TokenRetried
+from credflow.testing import AuditRecorder
 from credflow.transport._retry import is_testing
-from tests.core.support import EventRecorder
 from tests.leakcheck import LEDGER
 
 from .matrix import FAULTS, SETTINGS, TOKEN, TOKEN_VALUE, Fault, TlsKind
@@ -115,7 +115,7 @@ def _error_texts(error: BaseException | None) -> list[str]:
 
 
 def _run(server: FaultServer, config: ClientConfig, asynchronous: bool) -> Run:
-    recorder = EventRecorder()
+    recorder = AuditRecorder()
     server.reset_count()
     engine = TokenEngine(config, plugins=PluginHost(plugins=(recorder,), load_entry_points=False))
     token, error = None, None
@@ -132,7 +132,7 @@ def _run(server: FaultServer, config: ClientConfig, asynchronous: bool) -> Run:
         token=token,
         error=error,
         seconds=seconds,
-        client_tries=len(recorder.of(TokenRetried)) + 1,
+        client_tries=len(recorder.of_type(TokenRetried)) + 1,
         server_tries=server.connections,
         outputs=outputs,
     )

@@ -17,16 +17,15 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import selectors
-import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
 
 import httpx
 import pytest
+
+from credflow.testing import ManagedProcess
 
 __all__ = ["DotServer", "dot", "dot_session"]
 
@@ -44,8 +43,11 @@ class DotServer:
     def __init__(self) -> None:
         self.client_secret = secrets.token_urlsafe(18) + "%2B+x"
         self._directory = tempfile.TemporaryDirectory(prefix="credflow-dot-")
-        self._process = subprocess.Popen(
+        self.port = 0
+        self._process = ManagedProcess(
             [sys.executable, "-m", "tests.interop.dot.serve"],
+            name="the DOT server (tests.interop.dot.serve)",
+            ready=self._read_port,
             cwd=REPOSITORY,
             env={
                 **os.environ,
@@ -53,16 +55,14 @@ class DotServer:
                 "DOT_CLIENT_ID": self.client_id,
                 "DOT_CLIENT_SECRET": self.client_secret,
             },
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
+            startup_timeout=STARTUP_TIMEOUT_SECONDS,
+            stop_timeout=STOP_TIMEOUT_SECONDS,
         )
-        assert self._process.stdout is not None
         try:
-            line = _read_line(self._process.stdout, STARTUP_TIMEOUT_SECONDS)
-            self.port = int(json.loads(line)["port"])
-        except (ValueError, KeyError, TimeoutError) as exc:
-            self.stop()
-            raise RuntimeError(f"the DOT server did not start: {exc!r} (its stderr is above)") from None
+            self._process.start()
+        except BaseException:
+            self._directory.cleanup()
+            raise
         self.url = f"http://127.0.0.1:{self.port}"
         self.issuer = f"{self.url}/tenant1"
         self.token_endpoint = f"{self.issuer}/o/token/"
@@ -85,24 +85,16 @@ class DotServer:
 
     def stop(self) -> None:
         """Terminate the server and remove its database."""
-        if self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=STOP_TIMEOUT_SECONDS)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
-        if self._process.stdout is not None:
-            self._process.stdout.close()
+        self._process.stop()
         self._directory.cleanup()
 
-
-def _read_line(stream: IO[bytes], timeout: float) -> bytes:
-    with selectors.DefaultSelector() as selector:
-        selector.register(stream, selectors.EVENT_READ)
-        if not selector.select(timeout):
-            raise TimeoutError(f"no ready line within {timeout:g} s")
-    return stream.readline()
+    def _read_port(self) -> bool:
+        """Whether the server printed its `{"port": N}` line yet (kept in `port`)."""
+        for line in self._process.log().splitlines(keepends=True):
+            if line.startswith('{"port"') and line.endswith("\n"):
+                self.port = int(json.loads(line)["port"])
+                return True
+        return False
 
 
 @pytest.fixture(scope="session")

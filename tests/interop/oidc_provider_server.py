@@ -20,21 +20,19 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import shutil
-import subprocess
-import tempfile
-import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from secrets import token_urlsafe
 from types import TracebackType
-from typing import IO, Literal, NoReturn, Self
+from typing import Literal, Self
 from urllib.parse import quote
 
 import httpx
 import pytest
 import trustme
+
+from credflow.testing import ManagedProcess, ManagedProcessError
 
 __all__ = [
     "INSTALL_COMMAND",
@@ -66,8 +64,6 @@ TokenEndpointAuthMethod = Literal[
 DEFAULT_STARTUP_TIMEOUT_SECONDS = 20.0
 STOP_TIMEOUT_SECONDS = 5.0
 ADMIN_REQUEST_TIMEOUT_SECONDS = 10.0
-# Enough of node's stderr to explain a failed start without flooding the report.
-STDERR_EXCERPT_CHARS = 4000
 
 
 class OidcProviderStartupError(RuntimeError):
@@ -107,9 +103,7 @@ class OidcProviderServer:
         self.server_dir = server_dir
         # Chosen here and handed over in the environment, so it never appears on stdout.
         self._admin_token = token_urlsafe(32)
-        self._process: subprocess.Popen[bytes] | None = None
-        self._stderr_file: IO[bytes] | None = None
-        self._stdout_reader: threading.Thread | None = None
+        self._process: ManagedProcess | None = None
         self._admin_client: httpx.Client | None = None
         self._ready: dict[str, object] | None = None
 
@@ -124,42 +118,23 @@ class OidcProviderServer:
             raise OidcProviderStartupError(problem)
         node = shutil.which("node")
         assert node is not None  # checked by missing_prerequisites
-        self._stderr_file = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
-        self._process = subprocess.Popen(
-            [
-                node,
-                "server.mjs",
-                "--port",
-                str(self.port),
-                "--token-ttl",
-                str(self.token_ttl_seconds),
-            ],
+        process = ManagedProcess(
+            [node, "server.mjs", "--port", str(self.port), "--token-ttl", str(self.token_ttl_seconds)],
+            name="oidc-provider (node server.mjs)",
+            ready=lambda: self._read_ready_line(process),
             cwd=self.server_dir,
             env={
                 **os.environ,
                 "OIDC_PROVIDER_ADMIN_TOKEN": self._admin_token,
                 **{f"OIDC_PROVIDER_TLS_{name.upper()}": str(path) for name, path in self.tls_files.items()},
             },
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=self._stderr_file,
+            startup_timeout=self.startup_timeout_seconds,
+            stop_timeout=STOP_TIMEOUT_SECONDS,
         )
-        ready_lines: queue.Queue[bytes] = queue.Queue()
-        self._stdout_reader = threading.Thread(
-            target=_forward_first_line_then_drain,
-            args=(self._process.stdout, ready_lines),
-            name="oidc-provider-stdout",
-            daemon=True,
-        )
-        self._stdout_reader.start()
         try:
-            first_line = ready_lines.get(timeout=self.startup_timeout_seconds)
-        except queue.Empty:
-            self._fail_start(f"printed no ready line within {self.startup_timeout_seconds} s")
-        ready = _parse_ready_line(first_line)
-        if ready is None:
-            self._fail_start("exited or printed something other than its ready line")
-        self._ready = ready
+            self._process = process.start()
+        except ManagedProcessError as error:
+            raise OidcProviderStartupError(f"{self.server_dir / 'server.mjs'}: {error}") from None
         self._admin_client = httpx.Client(
             base_url=self.issuer,
             headers={"Authorization": f"Bearer {self._admin_token}"},
@@ -169,28 +144,24 @@ class OidcProviderServer:
         )
 
     def stop(self) -> None:
-        """Terminate the server and release its pipes; safe to call more than once."""
+        """Terminate the server; safe to call more than once."""
         if self._admin_client is not None:
             self._admin_client.close()
             self._admin_client = None
         if self._process is not None:
-            if self._process.poll() is None:
-                self._process.terminate()
-                try:
-                    self._process.wait(timeout=STOP_TIMEOUT_SECONDS)
-                except subprocess.TimeoutExpired:
-                    self._process.kill()
-                    self._process.wait()
-            if self._stdout_reader is not None:
-                self._stdout_reader.join()
-                self._stdout_reader = None
-            if self._process.stdout is not None:
-                self._process.stdout.close()
+            self._process.stop()
             self._process = None
-        if self._stderr_file is not None:
-            self._stderr_file.close()
-            self._stderr_file = None
         self._ready = None
+
+    def _read_ready_line(self, process: ManagedProcess) -> bool:
+        """Whether the server printed its ready line yet (kept in `_ready`)."""
+        # Complete lines only: the last one may still be being written.
+        for line in process.log().splitlines(keepends=True):
+            if line.endswith("\n"):
+                self._ready = _parse_ready_line(line)
+                if self._ready is not None:
+                    return True
+        return False
 
     def __enter__(self) -> Self:
         self.start()
@@ -203,22 +174,6 @@ class OidcProviderServer:
         traceback: TracebackType | None,
     ) -> None:
         self.stop()
-
-    def _fail_start(self, what_went_wrong: str) -> NoReturn:
-        assert self._process is not None
-        assert self._stderr_file is not None
-        stderr_file = self._stderr_file
-        self._stderr_file = None  # keep it open through stop() so it can be read afterwards
-        try:
-            self.stop()
-            stderr_file.seek(0)
-            stderr = stderr_file.read().decode("utf-8", errors="replace")
-        finally:
-            stderr_file.close()
-        raise OidcProviderStartupError(
-            f"oidc-provider server ({self.server_dir / 'server.mjs'}) {what_went_wrong}.\n"
-            f"node stderr:\n{stderr[-STDERR_EXCERPT_CHARS:] or '(empty)'}"
-        )
 
     # -- where things are ------------------------------------------------------------------
 
@@ -360,15 +315,7 @@ def _secrets_path(client_id: str) -> str:
     return f"/admin/clients/{quote(client_id, safe='')}/secrets"
 
 
-def _forward_first_line_then_drain(stdout: IO[bytes] | None, lines: queue.Queue[bytes]) -> None:
-    """Hand the ready line (empty at end of file) to start(), then keep the pipe from filling."""
-    assert stdout is not None
-    lines.put(stdout.readline())
-    for _ in stdout:
-        pass
-
-
-def _parse_ready_line(line: bytes) -> dict[str, object] | None:
+def _parse_ready_line(line: str) -> dict[str, object] | None:
     try:
         ready: object = json.loads(line)
     except ValueError:

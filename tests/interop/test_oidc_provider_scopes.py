@@ -6,8 +6,8 @@ import pytest
 
 from credflow import ClientConfig, PluginHost, TokenEngine
 from credflow.events import TokenIssued
+from credflow.testing import AuditRecorder
 
-from ..core.support import EventRecorder
 from .oidc_provider_server import OidcProviderServer
 
 CLIENT_ID = "scopes-client"
@@ -20,7 +20,7 @@ def test_exact_grant_from_oidc_provider_reports_nothing(
     """A client allowed api.read and api.write asking for api.read gets it, and no warning."""
     oidc_provider.upsert_client(CLIENT_ID, [SECRET], scope="api.read api.write")
     monkeypatch.setenv("SCOPES_CLIENT_SECRET", SECRET)
-    recorder = EventRecorder()
+    recorder = AuditRecorder()
     config = ClientConfig(
         client_id=CLIENT_ID,
         client_secret="env:SCOPES_CLIENT_SECRET",
@@ -29,5 +29,5 @@ def test_exact_grant_from_oidc_provider_reports_nothing(
     )
     with TokenEngine(config, plugins=PluginHost(plugins=(recorder,), load_entry_points=False)) as engine:
         token = engine.get_token()
-    [issued] = recorder.of(TokenIssued)
+    [issued] = recorder.of_type(TokenIssued)
     assert ("api.read", ()) == (token.scope, issued.excess_scopes)

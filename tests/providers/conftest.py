@@ -8,9 +8,8 @@ from typing import Any
 import pytest
 
 from credflow import ClientConfig, PluginHost, RetryPolicy, TokenEngine, set_testing
+from credflow.testing import AuditRecorder
 from credflow.transport._retry import is_testing
-
-from ..core.support import EventRecorder
 
 SECRET_ENV = "PROVIDER_TEST_SECRET"
 SECRET = "s3cret-value~with+odd/chars"
@@ -19,9 +18,9 @@ EngineFactory = Callable[..., TokenEngine]
 
 
 @pytest.fixture
-def recorder() -> EventRecorder:
+def recorder() -> AuditRecorder:
     """Every audit event of the test's engines."""
-    return EventRecorder()
+    return AuditRecorder()
 
 
 @pytest.fixture
@@ -34,7 +33,7 @@ def no_retry_waits() -> Iterator[None]:
 
 
 @pytest.fixture
-def make_engine(recorder: EventRecorder, monkeypatch: pytest.MonkeyPatch) -> Iterator[EngineFactory]:
+def make_engine(recorder: AuditRecorder, monkeypatch: pytest.MonkeyPatch) -> Iterator[EngineFactory]:
     """Build an engine from ClientConfig keywords; the secret SECRET is in $PROVIDER_TEST_SECRET."""
     monkeypatch.setenv(SECRET_ENV, SECRET)
     engines: list[TokenEngine] = []

@@ -8,9 +8,9 @@ import pytest
 
 from credflow import CredentialsRejectedError, ExcessScopesError, OAuthError, RotationPolicy
 from credflow.events import TokenIssued
+from credflow.testing import AuditRecorder
 from credflow.testing.providers import Auth0Imitation
 
-from ..core.support import EventRecorder
 from .conftest import SECRET, SECRET_ENV, EngineFactory
 
 API = "https://api.acme.example"
@@ -40,13 +40,13 @@ def settings(auth0: Auth0Imitation, **changes: Any) -> dict[str, Any]:
 
 
 def test_token_with_audience_and_quota_headers(
-    auth0: Auth0Imitation, make_engine: EngineFactory, recorder: EventRecorder
+    auth0: Auth0Imitation, make_engine: EngineFactory, recorder: AuditRecorder
 ) -> None:
     """audience is sent; the 24 h lifetime and the quota header reach the audit event."""
     token = make_engine(**settings(auth0)).get_token()
     assert 86400 == round(token.lifetime_seconds)
     assert API == auth0.requests[0].params["audience"]
-    [issued] = recorder.of(TokenIssued)
+    [issued] = recorder.of_type(TokenIssued)
     assert issued.rate_limit is not None
     assert "b=per_hour;q=10;r=9;t=3600" == issued.rate_limit["auth0-client-quota-limit"]
     assert {"x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset"} <= set(issued.rate_limit)
@@ -102,11 +102,11 @@ def test_rotation_delay_bridged_by_fallback_secrets(
 
 
 def test_no_scope_asked_grants_everything_and_warns(
-    auth0: Auth0Imitation, make_engine: EngineFactory, recorder: EventRecorder
+    auth0: Auth0Imitation, make_engine: EngineFactory, recorder: AuditRecorder
 ) -> None:
     """Without scopes Auth0 grants every scope of the client grant: one least-privilege warning."""
     make_engine(**settings(auth0, scopes=())).get_token()
-    [issued] = recorder.of(TokenIssued)
+    [issued] = recorder.of_type(TokenIssued)
     assert ("read:invoices", "write:invoices") == issued.excess_scopes
     assert issued.excess_scopes_fix is not None
     assert "Machine to Machine Applications" in issued.excess_scopes_fix

@@ -8,9 +8,9 @@ import pytest
 
 from credflow import ConfigError, CredentialsRejectedError, OAuthError
 from credflow.events import TokenIssued, TokenRetried
+from credflow.testing import AuditRecorder
 from credflow.testing.providers import EntraImitation
 
-from ..core.support import EventRecorder
 from .conftest import SECRET, SECRET_ENV, EngineFactory
 
 RESOURCE = "api://billing"
@@ -120,11 +120,11 @@ def test_tenant_not_found(entra: EntraImitation, make_engine: EngineFactory) -> 
 
 
 def test_roles_granted_are_not_reported_as_excess(
-    entra: EntraImitation, make_engine: EngineFactory, recorder: EventRecorder
+    entra: EntraImitation, make_engine: EngineFactory, recorder: AuditRecorder
 ) -> None:
     """/.default asks for every consented permission: the roles claim cannot be broader than asked."""
     make_engine(**settings(entra)).get_token()
-    [issued] = recorder.of(TokenIssued)
+    [issued] = recorder.of_type(TokenIssued)
     assert () == issued.excess_scopes
 
 
@@ -154,10 +154,10 @@ def test_refresh_in_is_honoured(credflow_signing_key: Any, make_engine: EngineFa
 
 
 def test_429_with_retry_after_is_honoured(
-    entra: EntraImitation, make_engine: EngineFactory, recorder: EventRecorder, no_retry_waits: None
+    entra: EntraImitation, make_engine: EngineFactory, recorder: AuditRecorder, no_retry_waits: None
 ) -> None:
     """Entra's 429 carries Retry-After, which the retry waits out."""
     entra.rate_limit_next(1, reset_in=7)
     assert make_engine(**settings(entra)).get_token().access_token
-    [retried] = recorder.of(TokenRetried)
+    [retried] = recorder.of_type(TokenRetried)
     assert 7.0 == retried.delay_seconds

@@ -8,6 +8,7 @@ import pytest
 
 from credflow import ExcessScopesError
 from credflow.events import TokenIssued, TokenRetried
+from credflow.testing import AuditRecorder
 from credflow.testing.providers import (
     Auth0Imitation,
     CognitoImitation,
@@ -15,7 +16,6 @@ from credflow.testing.providers import (
     OktaImitation,
 )
 
-from ..core.support import EventRecorder
 from .conftest import SECRET, EngineFactory
 
 
@@ -27,23 +27,23 @@ def cognito(credflow_cognito: CognitoImitation) -> CognitoImitation:
 
 
 def test_generic_path_reports_broader_grants(
-    cognito: CognitoImitation, make_engine: EngineFactory, recorder: EventRecorder
+    cognito: CognitoImitation, make_engine: EngineFactory, recorder: AuditRecorder
 ) -> None:
     """Without a provider the comparison runs too, pointing at the authorization server."""
     make_engine(client_id="app-client", token_endpoint=cognito.token_endpoint).get_token()
-    [issued] = recorder.of(TokenIssued)
+    [issued] = recorder.of_type(TokenIssued)
     assert ("billing-api/read", "billing-api/write") == issued.excess_scopes
     assert "the authorization server's client settings" == issued.excess_scopes_fix
 
 
 def test_generic_path_exact_grant_is_quiet(
-    cognito: CognitoImitation, make_engine: EngineFactory, recorder: EventRecorder
+    cognito: CognitoImitation, make_engine: EngineFactory, recorder: AuditRecorder
 ) -> None:
     """A token granting what was asked reports nothing."""
     make_engine(
         client_id="app-client", token_endpoint=cognito.token_endpoint, scopes=("billing-api/read",)
     ).get_token()
-    [issued] = recorder.of(TokenIssued)
+    [issued] = recorder.of_type(TokenIssued)
     assert () == issued.excess_scopes
 
 
@@ -70,7 +70,7 @@ def test_one_audit_warning_per_broader_token(
 
 
 def test_auth0_429_headers_reach_the_audit_hooks(
-    credflow_auth0: Auth0Imitation, make_engine: EngineFactory, recorder: EventRecorder, no_retry_waits: None
+    credflow_auth0: Auth0Imitation, make_engine: EngineFactory, recorder: AuditRecorder, no_retry_waits: None
 ) -> None:
     """Auth0's 429 has x-ratelimit-reset and no Retry-After: waited for, and audited."""
     credflow_auth0.apis.add("https://api")
@@ -85,7 +85,7 @@ def test_auth0_429_headers_reach_the_audit_hooks(
         token_endpoint=credflow_auth0.token_endpoint,
     )
     assert engine.get_token().access_token
-    [retried] = recorder.of(TokenRetried)
+    [retried] = recorder.of_type(TokenRetried)
     assert retried.rate_limit is not None
     assert "0" == retried.rate_limit["x-ratelimit-remaining"]
     assert 4 <= retried.delay_seconds <= 7

@@ -8,9 +8,9 @@ import pytest
 
 from credflow import CredentialsRejectedError, OAuthError
 from credflow.events import TokenIssued
+from credflow.testing import AuditRecorder
 from credflow.testing.providers import CognitoImitation, KeycloakImitation
 
-from ..core.support import EventRecorder
 from .conftest import SECRET, SECRET_ENV, EngineFactory
 
 COGNITO_DOMAIN = "acme.auth.eu-west-1.amazoncognito.com"
@@ -42,7 +42,7 @@ def cognito_settings(cognito: CognitoImitation, **changes: Any) -> dict[str, Any
 
 
 def test_keycloak_token_reports_default_client_scopes(
-    credflow_keycloak: KeycloakImitation, make_engine: EngineFactory, recorder: EventRecorder
+    credflow_keycloak: KeycloakImitation, make_engine: EngineFactory, recorder: AuditRecorder
 ) -> None:
     """Keycloak adds its default client scopes: 300 s token, one least-privilege warning naming them."""
     credflow_keycloak.add_client(
@@ -50,7 +50,7 @@ def test_keycloak_token_reports_default_client_scopes(
     )
     token = make_engine(**keycloak_settings(credflow_keycloak)).get_token()
     assert 300 == round(token.lifetime_seconds)
-    [issued] = recorder.of(TokenIssued)
+    [issued] = recorder.of_type(TokenIssued)
     assert ("profile", "email") == issued.excess_scopes
     assert issued.excess_scopes_fix is not None
     assert "Client scopes" in issued.excess_scopes_fix
@@ -91,13 +91,13 @@ async def test_keycloak_rotation_policy_keeps_the_old_secret(
 
 
 def test_cognito_basic_only_and_scope_claim(
-    credflow_cognito: CognitoImitation, make_engine: EngineFactory, recorder: EventRecorder
+    credflow_cognito: CognitoImitation, make_engine: EngineFactory, recorder: AuditRecorder
 ) -> None:
     """Cognito gets Basic; with no scope it grants every allowed scope, read from the JWT's scope claim."""
     credflow_cognito.add_client("app-client", SECRET, scopes=("billing-api/read", "billing-api/write"))
     make_engine(**cognito_settings(credflow_cognito, scopes=())).get_token()
     assert "basic" == credflow_cognito.requests[0].client_auth
-    [issued] = recorder.of(TokenIssued)
+    [issued] = recorder.of_type(TokenIssued)
     assert ("billing-api/read", "billing-api/write") == issued.excess_scopes
 
 

@@ -8,9 +8,9 @@ import pytest
 
 from credflow import CredentialsRejectedError, OAuthError
 from credflow.events import TokenIssued, TokenRetried
+from credflow.testing import AuditRecorder
 from credflow.testing.providers import OktaImitation
 
-from ..core.support import EventRecorder
 from .conftest import SECRET, SECRET_ENV, EngineFactory
 
 
@@ -35,13 +35,13 @@ def settings(okta: OktaImitation, **changes: Any) -> dict[str, Any]:
 
 
 def test_token_from_the_custom_server(
-    okta: OktaImitation, make_engine: EngineFactory, recorder: EventRecorder
+    okta: OktaImitation, make_engine: EngineFactory, recorder: AuditRecorder
 ) -> None:
     """The custom server's token endpoint issues the scope asked for; rate-limit headers are audited."""
     token = make_engine(**settings(okta)).get_token()
     assert "billing.read" == token.scope
     assert "/oauth2/default/v1/token" == okta.requests[0].path
-    [issued] = recorder.of(TokenIssued)
+    [issued] = recorder.of_type(TokenIssued)
     assert issued.rate_limit is not None
     assert "x-rate-limit-reset" in issued.rate_limit
 
@@ -52,12 +52,12 @@ async def test_token_from_the_custom_server_async(okta: OktaImitation, make_engi
 
 
 def test_429_waits_until_x_rate_limit_reset(
-    okta: OktaImitation, make_engine: EngineFactory, recorder: EventRecorder, no_retry_waits: None
+    okta: OktaImitation, make_engine: EngineFactory, recorder: AuditRecorder, no_retry_waits: None
 ) -> None:
     """A 429 with X-Rate-Limit-Reset and no Retry-After is retried at the reset, within the deadline."""
     okta.rate_limit_next(1, reset_in=20)
     assert make_engine(**settings(okta)).get_token().access_token
-    [retried] = recorder.of(TokenRetried)
+    [retried] = recorder.of_type(TokenRetried)
     assert 18 <= retried.delay_seconds <= 22
     assert "rate limit resets in" in retried.reason
     assert retried.rate_limit is not None
@@ -65,24 +65,24 @@ def test_429_waits_until_x_rate_limit_reset(
 
 
 async def test_429_waits_until_x_rate_limit_reset_async(
-    okta: OktaImitation, make_engine: EngineFactory, recorder: EventRecorder, no_retry_waits: None
+    okta: OktaImitation, make_engine: EngineFactory, recorder: AuditRecorder, no_retry_waits: None
 ) -> None:
     """The async path waits for the reset as well."""
     okta.rate_limit_next(1, reset_in=20)
     assert (await make_engine(**settings(okta)).aget_token()).access_token
-    [retried] = recorder.of(TokenRetried)
+    [retried] = recorder.of_type(TokenRetried)
     assert 18 <= retried.delay_seconds <= 22
 
 
 def test_reset_beyond_the_deadline_is_capped(
-    okta: OktaImitation, make_engine: EngineFactory, recorder: EventRecorder, no_retry_waits: None
+    okta: OktaImitation, make_engine: EngineFactory, recorder: AuditRecorder, no_retry_waits: None
 ) -> None:
     """A reset later than the deadline is waited only up to the deadline."""
     from credflow import RetryPolicy
 
     okta.rate_limit_next(1, reset_in=500)
     make_engine(**settings(okta, retry=RetryPolicy(attempts=3, deadline=30))).get_token()
-    [retried] = recorder.of(TokenRetried)
+    [retried] = recorder.of_type(TokenRetried)
     assert 25 < retried.delay_seconds <= 30
 
 
@@ -122,14 +122,14 @@ def test_undefined_scope(okta: OktaImitation, make_engine: EngineFactory) -> Non
 
 
 def test_default_scopes_grant_without_scope(
-    credflow_okta: OktaImitation, make_engine: EngineFactory, recorder: EventRecorder
+    credflow_okta: OktaImitation, make_engine: EngineFactory, recorder: AuditRecorder
 ) -> None:
     """default_scopes = true sends no scope; the defaults granted are reported as broader than asked."""
     credflow_okta.servers["default"] = (("billing.read", "billing.write"), ("billing.read",))
     credflow_okta.add_client("svc", SECRET)
     make_engine(**settings(credflow_okta, scopes=(), default_scopes=True)).get_token()
     assert "scope" not in credflow_okta.requests[0].params
-    [issued] = recorder.of(TokenIssued)
+    [issued] = recorder.of_type(TokenIssued)
     assert ("billing.read",) == issued.excess_scopes
 
 

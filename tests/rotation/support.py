@@ -1,4 +1,4 @@
-"""Helpers for the rotation tests: an audit recorder, a Kubernetes-style secret volume, engines."""
+"""Helpers for the rotation tests: a recorder of rotation events, a Kubernetes-style volume, engines."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from credflow import ClientConfig, PluginHost, RetryPolicy, RotationPolicy, TokenEngine, hookimpl
-from credflow.events import AuditEvent, SecretFetched, SecretRotation
+from credflow import ClientConfig, PluginHost, RetryPolicy, RotationPolicy, TokenEngine
+from credflow.events import SecretFetched, SecretRotation
+from credflow.testing import AuditRecorder
 
 CLIENT_ID = "rotation-client"
 
@@ -22,57 +23,20 @@ NEW = "new-secret-2222"
 NEWER = "newer-secret-3333"
 
 
-class EventRecorder:
-    """An audit plugin that keeps every event (thread-safe: engines emit from many threads)."""
-
-    def __init__(self) -> None:
-        self.events: list[AuditEvent] = []
-        self._lock = threading.Lock()
-
-    def _keep(self, event: AuditEvent) -> None:
-        with self._lock:
-            self.events.append(event)
-
-    def of(self, kind: type[AuditEvent]) -> list[Any]:
-        """The events of one type, in the order they were emitted."""
-        with self._lock:
-            return [event for event in self.events if isinstance(event, kind)]
+class EventRecorder(AuditRecorder):
+    """`AuditRecorder` with the questions rotation tests ask of the events."""
 
     def rotation_kinds(self) -> list[str]:
         """The `kind` of every `SecretRotation` event, in order."""
-        return [event.kind for event in self.of(SecretRotation)]
+        return [event.kind for event in self.of_type(SecretRotation)]
 
     def backend_reads(self, *, fresh: bool | None = None) -> int:
         """Secret reads that reached the backend (not answered from the source's cache)."""
         return sum(
             1
-            for event in self.of(SecretFetched)
+            for event in self.of_type(SecretFetched)
             if not event.cached and (fresh is None or event.fresh == fresh)
         )
-
-    @hookimpl
-    def credflow_token_requested(self, event: AuditEvent) -> None:
-        self._keep(event)
-
-    @hookimpl
-    def credflow_token_issued(self, event: AuditEvent) -> None:
-        self._keep(event)
-
-    @hookimpl
-    def credflow_token_failed(self, event: AuditEvent) -> None:
-        self._keep(event)
-
-    @hookimpl
-    def credflow_secret_fetched(self, event: AuditEvent) -> None:
-        self._keep(event)
-
-    @hookimpl
-    def credflow_secret_failed(self, event: AuditEvent) -> None:
-        self._keep(event)
-
-    @hookimpl
-    def credflow_secret_rotation(self, event: AuditEvent) -> None:
-        self._keep(event)
 
 
 def make_engine(
@@ -176,17 +140,8 @@ async def aget_tokens_concurrently(engine: TokenEngine, callers: int) -> list[st
     )
 
 
-def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:
-    """Poll `condition()` until it is true; fail after `timeout` seconds (a bound, not a pace)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout:g}s")
-        time.sleep(0.01)
-
-
 async def await_for(condition: Callable[[], bool | Awaitable[bool]], timeout: float = 30.0) -> None:
-    """`wait_for` for async tests: poll `condition()` (awaited if need be) without blocking the loop."""
+    """`wait_until` for async tests, the condition awaited if need be: polls without blocking the loop."""
     deadline = time.monotonic() + timeout
 
     async def met() -> bool:

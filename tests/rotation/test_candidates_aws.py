@@ -66,7 +66,7 @@ def test_manager_first_falls_back_to_awsprevious_then_back_to_awscurrent(
         rejected.append(rejected_requests(auth_server, lambda: renew(engine)))
         rejected.append(rejected_requests(auth_server, lambda: renew(engine)))  # primary again
 
-    events = recorder.of(SecretRotation)
+    events = recorder.of_type(SecretRotation)
     expected = (
         [1, 0, 1, 0],
         [
@@ -95,7 +95,7 @@ def test_server_first_uses_awspending_until_it_is_rejected(
         rejected.append(rejected_requests(auth_server, lambda: renew(engine)))
         rejected.append(rejected_requests(auth_server, lambda: renew(engine)))
 
-    events = recorder.of(SecretRotation)
+    events = recorder.of_type(SecretRotation)
     expected = (
         [1, 0, 1, 0],
         [

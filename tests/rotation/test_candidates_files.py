@@ -41,7 +41,7 @@ def test_manager_first_falls_back_to_the_secondary_file_then_back(
         rejected.append(renew_counting_rejections(engine, auth_server))
         rejected.append(renew_counting_rejections(engine, auth_server))
 
-    events = recorder.of(SecretRotation)
+    events = recorder.of_type(SecretRotation)
     expected = (
         [1, 0, 1, 0],
         [

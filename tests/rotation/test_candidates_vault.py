@@ -58,7 +58,7 @@ def test_manager_first_falls_back_to_the_previous_version_then_back(
         rejected.append(renew_counting_rejections(engine, auth_server))
 
     reference = f"vault:secret/{secret_name}#client_secret"
-    events = recorder.of(SecretRotation)
+    events = recorder.of_type(SecretRotation)
     expected = (
         [1, 0, 1, 0],
         [

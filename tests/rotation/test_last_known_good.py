@@ -9,7 +9,7 @@ import pytest
 from credflow import ConfigError, CredentialsRejectedError, ManualClock, RotationPolicy, TokenEngine
 from credflow.config._file import load_config
 from credflow.events import TokenFailed
-from credflow.testing import AuthServer
+from credflow.testing import AuthServer, wait_until
 
 from .support import (
     CLIENT_ID,
@@ -19,7 +19,6 @@ from .support import (
     get_tokens_concurrently,
     make_engine,
     publish_file,
-    wait_for,
 )
 
 # Threads asking for a token at the moment it is needed: the load a rotation meets.
@@ -110,11 +109,11 @@ def test_server_replaced_first_serves_the_current_token_until_the_file_follows(
         before = auth_server.counters.snapshot()
         clock.advance(TOKEN_LIFETIME * 0.9)  # due for renewal, still usable
         during_gap = get_tokens_concurrently(engine, CALLERS)  # starts a background renewal: refused
-        wait_for(lambda: len(recorder.of(TokenFailed)) == 1)
+        wait_until(lambda: len(recorder.of_type(TokenFailed)) == 1, timeout=30)
         publish_file(path, NEW)
         clock.advance(60)  # past the engine's pause before the next renewal
         after_file = get_tokens_concurrently(engine, CALLERS)  # starts the next renewal: NEW works
-        wait_for(lambda: engine.get_token().fingerprint != first.fingerprint)
+        wait_until(lambda: engine.get_token().fingerprint != first.fingerprint, timeout=30)
 
     expected = {
         "during_gap": ["token"] * CALLERS,

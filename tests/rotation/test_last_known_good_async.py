@@ -85,7 +85,7 @@ async def test_server_replaced_first_serves_the_current_token_until_the_file_fol
         before = auth_server.counters.snapshot()
         clock.advance(TOKEN_LIFETIME * 0.9)  # due for renewal, still usable
         during_gap = await aget_tokens_concurrently(engine, CALLERS)  # background renewal: refused
-        await await_for(lambda: len(recorder.of(TokenFailed)) == 1)
+        await await_for(lambda: len(recorder.of_type(TokenFailed)) == 1)
         publish_file(path, NEW)
         clock.advance(60)  # past the engine's pause before the next renewal
         after_file = await aget_tokens_concurrently(engine, CALLERS)  # next renewal: NEW works

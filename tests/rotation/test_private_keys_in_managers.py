@@ -110,5 +110,5 @@ def test_vault_key_rotation_previous_version_bridges_then_new_key(
         auth_server.set_public_keys(SIGNER, new.public_set())  # then the old key removed
         engine.invalidate(bridged)
         engine.get_token()
-    kinds = [event.kind for event in recorder.of(SecretRotation)]
+    kinds = [event.kind for event in recorder.of_type(SecretRotation)]
     assert ("candidate-fallback", "fallback-ended") == (kinds[-2], kinds[-1])

@@ -2,27 +2,27 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
+from credflow.testing import DocsExample, page_examples, runnable
+
 DOCS_PAGE = Path(__file__).resolve().parents[3] / "docs" / "plugins" / "aws.md"
-BLOCK = re.compile(r"(<!-- not-run: [^>]+ -->\n)?```python\n(.*?)```", re.DOTALL)
-
-
-def runnable_blocks(page: Path) -> list[str]:
-    """The ```python blocks of `page` not preceded by a `<!-- not-run: reason -->` marker."""
-    return [code for marker, code in BLOCK.findall(page.read_text(encoding="utf-8")) if not marker]
+EXAMPLES = page_examples(DOCS_PAGE, root=DOCS_PAGE.parents[1])
 
 
 def test_the_page_has_runnable_examples() -> None:
     """At least one example on the page is run, so this test cannot pass vacuously."""
-    assert len(runnable_blocks(DOCS_PAGE)) >= 1
+    assert len(runnable(EXAMPLES)) >= 1
 
 
-@pytest.mark.parametrize("index", range(len(runnable_blocks(DOCS_PAGE))))
-def test_docs_example_runs(index: int) -> None:
+def test_not_run_examples_say_why() -> None:
+    """Every example left out carries its reason."""
+    assert [] == [example.name for example in EXAMPLES if example.not_run == ""]
+
+
+@pytest.mark.parametrize("example", runnable(EXAMPLES), ids=str)
+def test_docs_example_runs(example: DocsExample) -> None:
     """Each runnable Python example on the docs page runs without error."""
-    code = runnable_blocks(DOCS_PAGE)[index]
-    exec(compile(code, f"{DOCS_PAGE}:example-{index}", "exec"), {})  # noqa: S102 - our own docs
+    example.run()

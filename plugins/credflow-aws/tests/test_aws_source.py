@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from credflow import (
     SecretSourceError,
     SecretSourceUnavailableError,
 )
+from credflow.testing import free_port
 
 
 def test_plain_string_is_the_secret(aws: MotoSecretsManager, make_host: MakeHost, name: str) -> None:
@@ -220,9 +220,7 @@ def test_stale_value_served_while_server_is_down(make_host: MakeHost, name: str)
 
 def test_unreachable_endpoint_is_unavailable(make_host: MakeHost, name: str) -> None:
     """A closed port is SecretSourceUnavailableError naming the endpoint."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    closed = f"http://127.0.0.1:{free_port()}"
 
     with pytest.raises(SecretSourceUnavailableError) as caught:
         make_host(endpoint_url=closed, max_attempts=1, timeout=2).resolve_secret(

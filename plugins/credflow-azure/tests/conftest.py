@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +21,7 @@ from azure_helpers import (
 from credflow_azure.testing import KeyVaultServer, make_client_certificate
 
 import credflow
+from credflow.testing import free_port
 
 
 @pytest.fixture(scope="session")
@@ -94,7 +94,4 @@ def host(make_host: HostFactory) -> credflow.PluginHost:
 @pytest.fixture
 def closed_port() -> int:
     """A 127.0.0.1 port nothing listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
+    return free_port()

@@ -3,30 +3,28 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
 from pathlib import Path
-from unittest import mock
 
 import pytest
 from credflow_azure import AzureKeyVaultSettings
 
+from credflow.testing import DocsExample, page_examples, runnable
+
 DOCS_PAGE = Path(__file__).resolve().parents[3] / "docs" / "plugins" / "azure.md"
 README = Path(__file__).resolve().parents[1] / "README.md"
+EXAMPLES = runnable(page_examples(DOCS_PAGE, root=DOCS_PAGE.parents[1]))
 
 
-def python_blocks(page: Path) -> list[str]:
-    """The ```python blocks of `page`."""
-    return re.findall(r"```python\n(.*?)```", page.read_text(encoding="utf-8"), re.DOTALL)
+def test_the_page_has_runnable_examples() -> None:
+    """At least one example on the page is run, so the test below cannot pass vacuously."""
+    assert len(EXAMPLES) >= 1
 
 
-@pytest.mark.parametrize("index", range(len(python_blocks(DOCS_PAGE))))
-def test_docs_example_runs(index: int) -> None:
+@pytest.mark.parametrize("example", EXAMPLES, ids=str)
+def test_docs_example_runs(example: DocsExample) -> None:
     """Each Python example on the docs page runs without error (against the local imitation)."""
-    code = python_blocks(DOCS_PAGE)[index]
-
-    with mock.patch.dict(os.environ):
-        exec(compile(code, f"{DOCS_PAGE}:example-{index}", "exec"), {})  # noqa: S102 - our own docs
+    example.run()
 
 
 @pytest.mark.parametrize("page", [DOCS_PAGE, README], ids=["docs", "readme"])

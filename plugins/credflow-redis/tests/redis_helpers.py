@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import secrets
-import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import credflow_redis.plugin
 
-from credflow import CachePolicy, ClientConfig, PluginHost, RetryPolicy, TokenEngine, hookimpl
+from credflow import CachePolicy, ClientConfig, PluginHost, RetryPolicy, TokenEngine
 from credflow.events import CacheBackendEvent
+from credflow.testing import AuditRecorder
 
 if TYPE_CHECKING:  # the fleet child script imports this module: keep it light
     import pytest
@@ -25,22 +25,17 @@ CLIENT_ID = "billing-service"
 SCOPE = "api.read"
 
 
-class EventRecorder:
-    """An audit plugin that keeps the cache backend events it receives."""
+class EventRecorder(AuditRecorder):
+    """`AuditRecorder` with the shared cache's events picked out."""
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.cache_events: list[CacheBackendEvent] = []
-
-    @hookimpl
-    def credflow_cache_backend(self, event: CacheBackendEvent) -> None:
-        with self._lock:
-            self.cache_events.append(event)
+    @property
+    def cache_events(self) -> list[CacheBackendEvent]:
+        """The cache backend events so far, in order."""
+        return self.of_type(CacheBackendEvent)
 
     def kinds(self) -> list[str]:
         """The kinds of the cache events so far, in order."""
-        with self._lock:
-            return [event.kind for event in self.cache_events]
+        return [event.kind for event in self.cache_events]
 
 
 def acl_setuser(redis_url: str, user: str, *rules: str) -> None:

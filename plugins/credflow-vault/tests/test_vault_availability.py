@@ -12,6 +12,7 @@ from credflow_vault.testing import VaultDevServer
 from vault_helpers import MakeHost, read, vault_source
 
 from credflow import PluginHost, SecretSourceUnavailableError
+from credflow.testing import free_port
 
 
 @pytest.fixture
@@ -47,9 +48,7 @@ def test_sealed_server_serves_stale_then_says_sealed(sealable_server: VaultDevSe
 
 def test_connection_refused_names_the_address(make_host: MakeHost) -> None:
     """Nothing listening: SecretSourceUnavailableError naming the address to check."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]  # closed again before the read: nothing listens
+    port = free_port()
     host = make_host(address=f"http://127.0.0.1:{port}")
 
     with pytest.raises(SecretSourceUnavailableError) as caught:

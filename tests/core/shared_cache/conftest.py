@@ -6,9 +6,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from credflow.testing import AuthServer
+from credflow.testing import AuditRecorder, AuthServer
 
-from ..support import EventRecorder
 from .support import SECOND_CLIENT_ID, SECOND_SECRET_ENV, WRONG_SECRET_ENV, SharedEngines
 
 
@@ -22,7 +21,7 @@ def other_server(credflow_auth_server_factory: Callable[..., AuthServer], server
 
 @pytest.fixture
 def shared(
-    server: AuthServer, recorder: EventRecorder, monkeypatch: pytest.MonkeyPatch
+    server: AuthServer, recorder: AuditRecorder, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[SharedEngines]:
     """Engines sharing one plugin host; a second client and a wrong secret in the environment."""
     monkeypatch.setenv(SECOND_SECRET_ENV, "second-client-secret")

@@ -18,9 +18,8 @@ from credflow import (
     hookimpl,
 )
 from credflow.hookspecs import RegisterTokenCache
-from credflow.testing import AuthServer
+from credflow.testing import AuditRecorder, AuthServer
 
-from ..support import EventRecorder
 from ..test_cache_key import OUTSIDE_THE_KEY, PROFILE_SETTINGS, VARIATIONS
 
 SECOND_CLIENT_ID = "second-client"
@@ -72,7 +71,7 @@ class SharedEngines:
     """Builds engines of the test client on one plugin host, so they share its memory cache."""
 
     server: AuthServer
-    recorder: EventRecorder
+    recorder: AuditRecorder
     plugins: tuple[object, ...] = ()
     engines: list[TokenEngine] = field(default_factory=list)
 

@@ -7,9 +7,8 @@ import threading
 import pytest
 
 from credflow import CredentialsRejectedError, ManualClock, TokenResponseError
-from credflow.testing import AuthServer
+from credflow.testing import AuditRecorder, AuthServer
 
-from ..support import EventRecorder
 from .support import (
     GATED,
     SETTINGS,
@@ -112,7 +111,7 @@ def test_cold_threads_of_two_engines_send_one_request(shared: SharedEngines, ser
     assert (100, 1, 1) == (len(tokens), len(set(tokens)), server.counters.token_requests)
 
 
-def test_second_engine_waits_on_the_lock_of_the_first(server: AuthServer, recorder: EventRecorder) -> None:
+def test_second_engine_waits_on_the_lock_of_the_first(server: AuthServer, recorder: AuditRecorder) -> None:
     """While one engine holds the fetch lock, the other is refused it and then finds its token."""
     gate = GatedMemoryCache()
     engines = SharedEngines(server, recorder, plugins=(gate,))

@@ -9,9 +9,8 @@ import pytest
 
 from credflow import CredentialsRejectedError, ManualClock, TokenEndpointError, TokenResponseError, hookimpl
 from credflow.events import AuditEvent
-from credflow.testing import AuthServer
+from credflow.testing import AuditRecorder, AuthServer
 
-from ..support import EventRecorder
 from .support import (
     GATED,
     SETTINGS,
@@ -109,7 +108,7 @@ async def test_cold_tasks_of_two_engines_send_one_request(shared: SharedEngines,
 
 
 async def test_second_engine_waits_on_the_lock_of_the_first(
-    server: AuthServer, recorder: EventRecorder
+    server: AuthServer, recorder: AuditRecorder
 ) -> None:
     """While one engine's task holds the fetch lock, the other's is refused it and finds its token."""
     gate = GatedMemoryCache()
@@ -141,7 +140,7 @@ class RequestSent:
 
 
 def test_flight_stopped_with_its_event_loop_releases_the_lock(
-    server: AuthServer, recorder: EventRecorder
+    server: AuthServer, recorder: AuditRecorder
 ) -> None:
     """A fetch cancelled by the end of its event loop frees the in-process lock for the next one."""
     server.latency = 2.0

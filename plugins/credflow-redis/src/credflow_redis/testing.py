@@ -18,13 +18,13 @@ import shutil
 import signal
 import socket
 import ssl
-import subprocess
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Self
+
+from credflow.testing import ManagedProcess, ManagedProcessError, free_port
 
 __all__ = ["RedisSentinel", "RedisServer", "RedisServerError", "TlsFiles", "find_redis_server"]
 
@@ -58,25 +58,8 @@ def find_redis_server() -> str:
 
 
 # A cluster node also listens on its port + 10000 (the cluster bus): Redis refuses ports above this.
-_HIGHEST_CLUSTER_PORT = 55535
-
-
-def _free_port(*, cluster: bool = False) -> int:
-    while True:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = int(probe.getsockname()[1])
-        if not cluster or (port <= _HIGHEST_CLUSTER_PORT and _port_is_free(port + 10000)):
-            return port
-
-
-def _port_is_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
+_CLUSTER_BUS_OFFSET = 10000
+_HIGHEST_CLUSTER_PORT = 65535 - _CLUSTER_BUS_OFFSET
 
 
 class RedisServer:
@@ -102,7 +85,7 @@ class RedisServer:
         self._binary = ""
         self._port = 0
         self._directory: tempfile.TemporaryDirectory[str] | None = None
-        self._process: subprocess.Popen[bytes] | None = None
+        self._process: ManagedProcess | None = None
 
     # --- lifecycle ---------------------------------------------------------------
 
@@ -111,32 +94,31 @@ class RedisServer:
         if self._process is not None:
             raise RedisServerError("the Redis server is already running")
         self._binary = self._binary or find_redis_server()
-        self._port = self._port or _free_port(cluster=self.cluster)
+        if not self._port:
+            self._port = (
+                free_port(highest=_HIGHEST_CLUSTER_PORT, also_free_at=_CLUSTER_BUS_OFFSET)
+                if self.cluster
+                else free_port()
+            )
         if self._directory is None:
             self._directory = tempfile.TemporaryDirectory(prefix="credflow-redis-")
-        self._process = subprocess.Popen(  # noqa: S603 - our own argv, the binary found on PATH
+        process = ManagedProcess(
             [self._binary, *self._arguments(Path(self._directory.name))],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
+            name=f"{Path(self._binary).name} on port {self._port}",
+            ready=self._ready,
+            startup_timeout=self._startup_timeout,
         )
-        self._wait_ready()
+        try:
+            self._process = process.start()
+        except ManagedProcessError as error:
+            raise RedisServerError(str(error)) from None
         return self
 
     def stop(self) -> None:
         """Stop the server (SIGKILL if it does not exit promptly); does nothing when stopped."""
         process, self._process = self._process, None
-        if process is None:
-            return
-        process.send_signal(signal.SIGCONT)  # a paused server cannot act on SIGTERM
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
+        if process is not None:
+            process.stop()
 
     def restart(self) -> None:
         """Stop and start again on the same port, empty (nothing is persisted)."""
@@ -178,7 +160,7 @@ class RedisServer:
     @property
     def running(self) -> bool:
         """Whether the server process is alive."""
-        return self._process is not None and self._process.poll() is None
+        return self._process is not None and self._process.running
 
     @property
     def port(self) -> int:
@@ -225,31 +207,10 @@ class RedisServer:
             arguments += ["--requirepass", self.password]
         return arguments
 
-    def _running_process(self) -> subprocess.Popen[bytes]:
+    def _running_process(self) -> ManagedProcess:
         if self._process is None:
             raise RedisServerError("the Redis server is not running")
         return self._process
-
-    def _wait_ready(self) -> None:
-        process = self._running_process()
-        deadline = time.monotonic() + self._startup_timeout
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                output = process.stdout.read().decode(errors="replace") if process.stdout else ""
-                if process.stdout is not None:
-                    process.stdout.close()
-                self._process = None
-                raise RedisServerError(
-                    f"{self._binary} exited with status {process.returncode} on port {self._port}: "
-                    f"{output.strip()[-500:]}"
-                )
-            if self._ready():
-                return
-            time.sleep(0.02)
-        self.stop()
-        raise RedisServerError(
-            f"{self._binary} did not answer on port {self._port} within {self._startup_timeout:g}s"
-        )
 
     def _ready(self) -> bool:
         reply = self._command(b"PING")

@@ -17,9 +17,7 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import ssl
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -28,6 +26,8 @@ from typing import Any
 
 import httpx
 import hvac  # type: ignore[import-untyped,unused-ignore]  # hvac ships no types
+
+from credflow.testing import ManagedProcess, free_port
 
 __all__ = ["BinaryNotFoundError", "VaultDevServer", "find_bao_binary"]
 
@@ -67,13 +67,6 @@ def find_bao_binary() -> str:
     )
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 class VaultDevServer:
     """One `bao server -dev` process; a context manager."""
 
@@ -87,15 +80,14 @@ class VaultDevServer:
     ) -> None:
         self.binary = binary or find_bao_binary()
         self.root_token = root_token or "root-" + secrets.token_hex(12)
-        self.port = _free_port()
+        self.port = free_port()
         self.tls = tls
         self.address = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         #: With `tls=True`, the CA file that signed the server's certificate (after `start()`).
         self.ca_cert: str | None = None
         self._startup_timeout = startup_timeout
         self._home: tempfile.TemporaryDirectory[str] | None = None
-        self._log_path: Path | None = None
-        self._process: subprocess.Popen[bytes] | None = None
+        self._process: ManagedProcess | None = None
         self._clients: list[hvac.Client] = []
         self._unseal_key: str | None = None
         self._admin: hvac.Client | None = None
@@ -105,7 +97,6 @@ class VaultDevServer:
     def start(self) -> VaultDevServer:
         """Start the server and wait until `/v1/sys/health` answers; return self."""
         self._home = tempfile.TemporaryDirectory(prefix="credflow-bao-")
-        self._log_path = Path(self._home.name) / "server.log"
         env = {key: value for key, value in os.environ.items() if not key.startswith(("VAULT_", "BAO_"))}
         env["HOME"] = self._home.name
         tls_args: list[str] = []
@@ -115,51 +106,37 @@ class VaultDevServer:
             tls_dir.mkdir()
             tls_args = ["-dev-tls", f"-dev-tls-cert-dir={tls_dir}"]
             self.ca_cert = str(tls_dir / "vault-ca.pem")
-        with open(self._log_path, "wb") as log:
-            # The binary is the located bao/vault and every argument is ours.
-            self._process = subprocess.Popen(  # noqa: S603
-                [
-                    self.binary,
-                    "server",
-                    "-dev",
-                    f"-dev-listen-address=127.0.0.1:{self.port}",
-                    f"-dev-root-token-id={self.root_token}",
-                    *tls_args,
-                ],
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=env,
-                cwd=self._home.name,
-            )
+        self._process = ManagedProcess(
+            [
+                self.binary,
+                "server",
+                "-dev",
+                f"-dev-listen-address=127.0.0.1:{self.port}",
+                f"-dev-root-token-id={self.root_token}",
+                *tls_args,
+            ],
+            name=f"the dev server at {self.address} ({self.binary} server -dev)",
+            ready=self._healthy,
+            env=env,
+            cwd=self._home.name,
+            startup_timeout=self._startup_timeout,
+            stop_timeout=10,
+        )
         try:
-            self._wait_healthy()
+            self._process.start()
+            self._unseal_key = self._read_unseal_key()
         except BaseException:
             self.stop()
             raise
         return self
 
-    def _wait_healthy(self) -> None:
-        assert self._process is not None
-        deadline = time.monotonic() + self._startup_timeout
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                raise RuntimeError(
-                    f"{self.binary} server -dev exited with {self._process.returncode}:\n{self.log()[-2000:]}"
-                )
-            try:
-                answer = httpx.get(f"{self.address}/v1/sys/health", timeout=1, verify=self._verify())
-            except (httpx.TransportError, OSError):
-                # OSError: with TLS the CA file appears a moment after the process starts.
-                answer = None
-            if answer is not None and answer.status_code == 200:
-                self._unseal_key = self._read_unseal_key()
-                return
-            time.sleep(0.1)
-        raise RuntimeError(
-            f"the dev server at {self.address} was not healthy within {self._startup_timeout}s:\n"
-            f"{self.log()[-2000:]}"
-        )
+    def _healthy(self) -> bool:
+        try:
+            answer = httpx.get(f"{self.address}/v1/sys/health", timeout=1, verify=self._verify())
+        except (httpx.TransportError, OSError):
+            # OSError: with TLS the CA file appears a moment after the process starts.
+            return False
+        return answer.status_code == 200
 
     def _read_unseal_key(self) -> str | None:
         # The banner with the unseal key is printed just after the listener is up.
@@ -182,13 +159,7 @@ class VaultDevServer:
         self._clients.clear()
         self._admin = None
         if self._process is not None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
-            self._process = None
+            self._process.stop()
         if self._home is not None:
             self._home.cleanup()
             self._home = None
@@ -205,10 +176,8 @@ class VaultDevServer:
         self.stop()
 
     def log(self) -> str:
-        """The server's output so far (for failure messages)."""
-        if self._log_path is None or not self._log_path.exists():
-            return ""
-        return self._log_path.read_text(encoding="utf-8", errors="replace")
+        """The server's output so far (for failure messages); after `stop()`, all of its last run's."""
+        return self._process.log() if self._process is not None else ""
 
     # --- administration -----------------------------------------------------------
 
