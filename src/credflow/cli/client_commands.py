@@ -11,9 +11,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
-from .._security import tls_context
 from ..agent import AGENT_ENV
 from ..config._client import ClientConfig
 from ..errors import ApiError, CredflowError
@@ -149,6 +146,8 @@ def _body(data: str | None) -> bytes | None:
 def run_request(args: argparse.Namespace) -> int:
     """Call an API with the client's token; print the body; fail on an HTTP error status."""
     import httpx
+
+    from .._security import tls_context
 
     config = load_from_args(args)
     name = chosen_client(config, args.client)
