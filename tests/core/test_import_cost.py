@@ -113,7 +113,7 @@ NOT_ON_THE_WARM_PATH = {
     "credflow.engine._acquisition",
     "credflow.engine._effects",
     "credflow.engine._engine",
-    "credflow.transport",
+    "credflow.transport._http",
     "credflow.client_auth",
     "credflow.providers",
     "credflow._engine_events",
