@@ -160,3 +160,48 @@ def test_engine_events_resolve_from_credflow_events() -> None:
         "assert not missing, missing"
     )
     assert "credflow._engine_events" in modules
+
+
+# The plugin machinery a warm `credflow token` of built-in plugins does without: pluggy, the host
+# and its hook specifications, the configuration printer, the engine's events, fuzzy matching.
+NO_PLUGIN_HOST = {
+    "pluggy",
+    "credflow.hookspecs",
+    "credflow.plugins._host",
+    "credflow.plugins._resolution",
+    "credflow.plugins._loading",
+    "credflow.config._plugin_settings",
+    "credflow.config._show",
+    "credflow.events",
+    "difflib",
+}
+
+
+@pytest.mark.parametrize("scheme", ["env", "file"])
+def test_warm_token_builds_no_plugin_host(
+    server: AuthServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scheme: str
+) -> None:
+    """A warm `credflow token` reads an env: or file: secret by its built-in source: no pluggy, no host."""
+    secret_file = tmp_path / "secret"
+    secret_file.write_text(server.test_client_secret)
+    secret_file.chmod(0o600)
+    reference = "env:TEST_CLIENT_SECRET" if scheme == "env" else f"file:{secret_file}"
+    config = tmp_path / "credflow.toml"
+    config.write_text(
+        f'[clients.api]\ntoken_endpoint = "{server.token_endpoint}"\n'
+        f'client_id = "{server.test_client_id}"\nclient_secret = "{reference}"\n'
+    )
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    warm_up = subprocess.run(
+        [sys.executable, "-m", "credflow", "token", "--config", str(config)], capture_output=True, check=False
+    )
+    assert 0 == warm_up.returncode
+    code = (
+        "import contextlib, io\nfrom credflow.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    assert main(['token', '--config', {str(config)!r}]) == 0"
+    )
+
+    modules = modules_after(code)
+
+    assert ([], 1) == (sorted(NO_PLUGIN_HOST & modules), server.counters.token_requests)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 from dataclasses import replace
@@ -11,7 +12,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .._security import tls_context
 from ..agent import AGENT_ENV
 from ..config._client import ClientConfig
 from ..errors import ApiError, CredflowError
@@ -24,8 +24,14 @@ if TYPE_CHECKING:
     # Only `credflow request` calls an API with httpx; `credflow token` never imports it.
     import httpx
 
+    from ..config._file import CredflowConfig
+    from ..secret._reference import SecretReference
+    from ..secret._value import SecretValue
+
 __all__ = ["run_request", "run_token", "token_json"]
 
+# The built-in audit plugin's logger (plugins._audit_log; importing it would import pluggy).
+_AUDIT_LOGGER = "credflow.audit"
 # Calls to the API get the same bound as a token request, and more for slow APIs.
 _API_TIMEOUT_SECONDS = 30.0
 
@@ -94,15 +100,15 @@ def _with_file_cache(client: ClientConfig, no_cache: bool) -> ClientConfig:
 def cached_token(args: argparse.Namespace) -> tuple[Token, ClientConfig] | None:
     """The client's token from the file cache, if one is there and not yet due for renewal.
 
-    What an engine does first, without building one: no entry-point plugin, no HTTP client, no
-    event loop is imported, so a warm `credflow token` costs little more than starting Python.
-    Anything else (a miss, a plugin's secret scheme or cache backend, any error) returns `None`
-    and the command runs the engine, which loads everything and reports errors properly.
+    What an engine does first, without building one: no entry-point plugin, no plugin host
+    (pluggy), no HTTP client, no event loop is imported, so a warm `credflow token` costs little
+    more than starting Python. Anything else (a miss, a plugin's secret scheme or cache backend,
+    any error) returns `None` and the command runs the engine, which loads everything and
+    reports errors properly.
     """
     from ..config._file import load_config
     from ..engine._cache import CacheScope, cache_key, renewal_times
     from ..engine._file_cache import FileTokenCache, default_cache_directory
-    from ..secret._value import SecretValue
 
     try:
         config = load_config(getattr(args, "config", None), env=os.environ, load_entry_points=False)
@@ -112,13 +118,36 @@ def cached_token(args: argparse.Namespace) -> tuple[Token, ClientConfig] | None:
                 return None
             directory = client.cache.settings.get("directory")
             cache = FileTokenCache(Path(directory).expanduser() if directory else default_cache_directory())
-            secret: SecretValue = config.plugin_host().resolve_secret(client.secret_reference, fresh=False)
+            secret = _warm_secret(config, client.secret_reference)
+            if secret is None:
+                return None
             token = cache.load(CacheScope(cache_key(client), client.client_id, secret))
     except (CredflowError, UsageError, OSError):
         return None
     if token is None or datetime.now(UTC) >= renewal_times(token, client)[0]:
         return None
     return token, client
+
+
+def _warm_secret(config: CredflowConfig, reference: SecretReference) -> SecretValue | None:
+    """The client's secret for the warm path, or `None` when it cannot be read (the engine says why).
+
+    A host's resolution adds one thing to a built-in source's read: an audit record. Unless
+    someone would see it (`--debug`, an application's logging), the built-in source is called
+    directly and no plugin host (pluggy) is built.
+    """
+    from ..plugins._builtin import BUILTIN_SECRET_SCHEMES, builtin_secret_source
+
+    if (
+        reference.scheme not in BUILTIN_SECRET_SCHEMES
+        or config.sources
+        or logging.getLogger(_AUDIT_LOGGER).isEnabledFor(logging.INFO)
+    ):
+        return config.plugin_host().resolve_secret(reference, fresh=False)
+    try:
+        return builtin_secret_source(reference.scheme).fetch(reference, fresh=False)
+    except Exception:  # the engine's run reads it again and reports the failure, audited
+        return None
 
 
 def _headers(values: list[str]) -> list[tuple[str, str]]:
@@ -147,6 +176,8 @@ def _body(data: str | None) -> bytes | None:
 def run_request(args: argparse.Namespace) -> int:
     """Call an API with the client's token; print the body; fail on an HTTP error status."""
     import httpx
+
+    from .._security import tls_context
 
     config = load_from_args(args)
     name = chosen_client(config, args.client)

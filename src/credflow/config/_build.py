@@ -5,7 +5,6 @@ A secret reference is never echoed back in an error: a mistake there may be the 
 from __future__ import annotations
 
 import dataclasses
-import difflib
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -39,6 +38,8 @@ def _shown(value: object) -> str:
 
 
 def _unknown_key(key: str, known: list[str], *, hint: str = "") -> str:
+    import difflib  # here: a valid table (the usual case) never needs it
+
     close = difflib.get_close_matches(key, known, n=1)
     suggestion = f"; did you mean '{close[0]}'?" if close else f" (known keys: {', '.join(sorted(known))})"
     return f"unknown key{suggestion}{hint}"
@@ -154,6 +155,8 @@ def _build_policy(table: PolicyTable, value: object, fail: Callable[[str, str], 
         if setting is not None:
             arguments[key] = _checked(setting, item, fail)
             continue
+        import difflib  # here: only a key outside the schema needs it
+
         close = difflib.get_close_matches(key, list(table.settings), n=1, cutoff=0.8)
         if table.open and not close:
             extra[key] = item

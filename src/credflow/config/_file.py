@@ -24,29 +24,28 @@ Environment variables override the file, for twelve-factor deployments::
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import stat
 import threading
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
-from ..plugins._host import PluginHost
+from ..plugins._builtin import BUILTIN_CACHE_BACKENDS, BUILTIN_SECRET_SCHEMES
 from ..plugins._install_hints import KNOWN_SCHEME_PACKAGES
-from ._build import build_client, build_telemetry
+from ._build import CheckCacheSettings, build_client, build_telemetry
 from ._checks import MAX_FILE_BYTES
 from ._client import ClientConfig
-from ._show import client_table, redact_settings
 from ._telemetry import TelemetryConfig
 
 if TYPE_CHECKING:
     from ..agent.settings import AgentSettings
     from ..engine._engine import TokenEngine
+    from ..plugins._host import PluginHost
 
 __all__ = ["CONFIG_ENV", "DEFAULT_CONFIG_PATH", "CredflowConfig", "load_config"]
 
@@ -69,6 +68,7 @@ class CredflowConfig:
     `clients` maps each name to its validated `ClientConfig`; `sources` maps a
     secret scheme to its `[sources.<scheme>]` table; `telemetry` is the
     `[telemetry]` table; `path` is the file read (`None` when there was none).
+    `plugins` is the `PluginHost`, or a function that builds it when first used.
     """
 
     def __init__(
@@ -77,7 +77,7 @@ class CredflowConfig:
         clients: Mapping[str, ClientConfig],
         sources: Mapping[str, Mapping[str, Any]],
         path: Path | None,
-        plugins: PluginHost,
+        plugins: PluginHost | Callable[[], PluginHost],
         origin: str,
         telemetry: TelemetryConfig | None = None,
         agent: AgentSettings | None = None,
@@ -90,7 +90,9 @@ class CredflowConfig:
         self.path = path
         #: The `[agent]` table, checked; `None` when the file has none.
         self.agent = agent
-        self._plugins = plugins
+        self._plugins: PluginHost | None = None if callable(plugins) else plugins
+        self._build_plugins: Callable[[], PluginHost] = plugins if callable(plugins) else lambda: plugins
+        self._plugins_lock = threading.Lock()
         self._origin = origin
         self._engines: dict[str, TokenEngine] = {}
         self._engines_lock = threading.Lock()
@@ -103,6 +105,8 @@ class CredflowConfig:
         if name is not None:
             if name in self.clients:
                 return name
+            import difflib  # here: only a misspelt name needs it
+
             close = difflib.get_close_matches(name, list(self.clients), n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
             raise ConfigError(f"{self._origin}: no client named '{name}'{hint} (clients: {self._names()})")
@@ -126,8 +130,18 @@ class CredflowConfig:
         return self.clients[self.client_name(name)]
 
     def plugin_host(self) -> PluginHost:
-        """The `PluginHost` built with the `[sources.*]` settings (loaded once, at load time)."""
-        return self._plugins
+        """The `PluginHost` built with the `[sources.*]` settings (once: at load time, or on first use).
+
+        A configuration that needs the built-in plugins alone was checked without one (see
+        `load_config`); its host, and pluggy with it, is built here the first time it is asked for.
+        """
+        host = self._plugins
+        if host is None:
+            with self._plugins_lock:
+                host = self._plugins
+                if host is None:
+                    host = self._plugins = self._build_plugins()
+        return host
 
     def engine(self, name: str | None = None) -> TokenEngine:
         """The `TokenEngine` of client `name` (the same engine on every call for one name)."""
@@ -137,7 +151,9 @@ class CredflowConfig:
         with self._engines_lock:
             engine = self._engines.get(resolved)
             if engine is None:
-                engine = self._engines[resolved] = TokenEngine(self.clients[resolved], plugins=self._plugins)
+                engine = self._engines[resolved] = TokenEngine(
+                    self.clients[resolved], plugins=self.plugin_host()
+                )
         return engine
 
     def close(self) -> None:
@@ -146,7 +162,8 @@ class CredflowConfig:
             engines, self._engines = list(self._engines.values()), {}
         for engine in engines:
             engine.close()
-        self._plugins.close()
+        if self._plugins is not None:  # a host never built holds nothing to close
+            self._plugins.close()
 
     def __enter__(self) -> CredflowConfig:
         return self
@@ -160,7 +177,9 @@ class CredflowConfig:
         Secret references are shown as references, never resolved; plugin
         settings that look secret are redacted. With `client`, only that client.
         """
-        schemes = self._plugins.secret_schemes
+        from ._show import client_table, redact_settings
+
+        schemes = self.plugin_host().secret_schemes
         if client is not None:
             names = [self.client_name(client)]
             sources: dict[str, Any] = {}
@@ -190,6 +209,11 @@ def load_config(
     and what is expected. `plugins` and `load_entry_points` are passed to the
     `PluginHost` that serves the configured secret schemes. `env` defaults
     to `os.environ` (a `None` default keeps the environment out of `help()`).
+
+    With the built-in plugins alone (`load_entry_points=False`, no `plugins`, no
+    `[sources.*]` table) building the host checks nothing: what it would serve is
+    known (`plugins._builtin`), so the clients are checked against that and the
+    host is built on first use. A warm `credflow token` so never imports pluggy.
     """
     env = os.environ if env is None else env
     file = _find_file(path, env)
@@ -203,14 +227,27 @@ def load_config(
     telemetry = build_telemetry(
         document.get("telemetry", {}), locate=lambda key: _locate(origins, ("telemetry", key), label)
     )
-    host = PluginHost(
-        source_settings=sources,
-        plugins=plugins,
-        load_entry_points=load_entry_points,
-        telemetry=telemetry,
-        locate=lambda key: _locate(origins, tuple(key.split(".")), label),
-    )
-    _check_sources(sources, host.secret_schemes, origins, label)
+
+    def build_host() -> PluginHost:
+        from ..plugins._host import PluginHost
+
+        return PluginHost(
+            source_settings=sources,
+            plugins=plugins,
+            load_entry_points=load_entry_points,
+            telemetry=telemetry,
+            locate=lambda key: _locate(origins, tuple(key.split(".")), label),
+        )
+
+    host: PluginHost | None = None
+    secret_schemes, cache_backends = BUILTIN_SECRET_SCHEMES, BUILTIN_CACHE_BACKENDS
+    # The built-in backends declare no settings: their keys of a cache table are kept as given.
+    check_cache_settings: CheckCacheSettings | None = None
+    if load_entry_points or plugins or sources:
+        host = build_host()
+        _check_sources(sources, host.secret_schemes, origins, label)
+        secret_schemes, cache_backends = host.secret_schemes, host.cache_backends
+        check_cache_settings = host.check_cache_settings
 
     clients: dict[str, ClientConfig] = {}
     for name, table in document.get("clients", {}).items():
@@ -222,9 +259,9 @@ def load_config(
             name,
             table,
             locate=locate,
-            secret_schemes=host.secret_schemes,
-            cache_backends=host.cache_backends,
-            check_cache_settings=host.check_cache_settings,
+            secret_schemes=secret_schemes,
+            cache_backends=cache_backends,
+            check_cache_settings=check_cache_settings,
         )
     origin = label if file is not None else f"environment variables (no ./{DEFAULT_CONFIG_PATH})"
     agent = None
@@ -234,9 +271,9 @@ def load_config(
         agent = AgentSettings.from_table(document["agent"], clients=frozenset(clients), label=label)
     return CredflowConfig(
         clients=clients,
-        sources=host.source_settings,
+        sources=host.source_settings if host is not None else {},
         path=file,
-        plugins=host,
+        plugins=host if host is not None else build_host,
         origin=origin,
         telemetry=telemetry,
         agent=agent,
@@ -356,6 +393,8 @@ def _check_depth(document: dict[str, Any], origins: dict[Path_, str], label: str
 def _check_sections(document: dict[str, Any], label: str) -> None:
     for key, value in document.items():
         if key not in _SECTIONS:
+            import difflib  # here: only a misspelt table needs it
+
             close = difflib.get_close_matches(key, _SECTIONS, n=1)
             hint = (
                 f"did you mean '{close[0]}'?" if close else "expected [clients.<name>] or [sources.<scheme>]"

@@ -166,8 +166,9 @@ class ClientSchema:
             yield from table.settings.values()
 
 
-def _settings_of(cls: type, prefix: str) -> dict[str, Setting]:
-    hints = get_type_hints(cls)
+def _settings_of(cls: type, prefix: str, hints: Mapping[str, Any] | None = None) -> dict[str, Setting]:
+    if hints is None:
+        hints = get_type_hints(cls)  # evaluates every annotation: a caller that has them passes them
     settings: dict[str, Setting] = {}
     for item in dataclasses.fields(cls):
         if dataclasses.is_dataclass(hints[item.name]) or item.name == _OPEN_TABLE_FIELD:
@@ -206,7 +207,7 @@ def client_schema() -> ClientSchema:
                 doc=item.metadata.get("doc", ""),
                 open=any(f.name == _OPEN_TABLE_FIELD for f in dataclasses.fields(policy)),
             )
-    return ClientSchema(settings=_settings_of(ClientConfig, ""), tables=tables)
+    return ClientSchema(settings=_settings_of(ClientConfig, "", hints), tables=tables)
 
 
 # --- the configuration reference --------------------------------------------

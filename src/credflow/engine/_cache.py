@@ -21,13 +21,13 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Protocol, TypeGuard, runtime_checkable
 
 from ..config._client import SECRET_METHODS, ClientConfig
-from ..events import AuditEvent
 from ..protocol import TokenRequest, build_token_request
 from ..secret._value import SecretValue
 from ..token import Token
 
 if TYPE_CHECKING:
     from ..client_auth._methods import ClientCertificate
+    from ..events import AuditEvent
 
 __all__ = [
     "CacheContext",

@@ -28,6 +28,7 @@ from ..errors import ConfigError, PluginError, UnknownSecretSchemeError
 from ..secret._bounded_reads import BoundedReads
 from ..secret._source import SecretSource, SecretSourceFactory, SourceContext
 from ._audit import dispatch
+from ._builtin import builtin_secret_source
 from ._install_hints import KNOWN_CACHE_PACKAGES, KNOWN_SCHEME_PACKAGES
 from ._loading import (
     BLOCK_ENV,
@@ -102,15 +103,15 @@ class PluginHost(SecretResolution):
         self._deferred_lock = threading.RLock()
         self.reads = BoundedReads()
 
-        from ..secret import env as env_source
-        from ..secret import file as file_source
         from ._audit_log import AuditLogPlugin
 
         self._register_plugin(BuiltinResolver(self), "credflow.resolver", None)
         self._register_plugin(_BuiltinCaches(), "credflow.memory-cache", None)
         self._register_plugin(_BuiltinFileCache(), "credflow.file-cache", None)
-        self._register_plugin(env_source, "credflow.env", None)
-        self._register_plugin(file_source, "credflow.file", None)
+        self._register_plugin(_BuiltinSecretSource("env", "environment variables"), "credflow.env", None)
+        self._register_plugin(
+            _BuiltinSecretSource("file", "files, whole or one key of a JSON object"), "credflow.file", None
+        )
         self._register_plugin(AuditLogPlugin(), "credflow.audit", None)
         for index, plugin in enumerate(plugins):
             name = getattr(plugin, "__name__", None) or f"{type(plugin).__name__}-{index}"
@@ -440,6 +441,20 @@ class _BuiltinFileCache:
         from ..engine._file_cache import file_token_cache
 
         return file_token_cache(context)
+
+
+class _BuiltinSecretSource:
+    """Registers a built-in secret scheme (`env`, `file`); their modules hold no hook (no pluggy)."""
+
+    def __init__(self, scheme: str, description: str) -> None:
+        self._scheme = scheme
+        self._description = description
+
+    @hookspecs.hookimpl
+    def credflow_register_secret_sources(self, register: hookspecs.RegisterSecretSource) -> None:
+        register(
+            self._scheme, lambda context: builtin_secret_source(context.scheme), description=self._description
+        )
 
 
 _default_host: PluginHost | None = None

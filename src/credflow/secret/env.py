@@ -1,14 +1,15 @@
-"""`env:NAME[#key]`: a secret in an environment variable (optionally a JSON object)."""
+"""`env:NAME[#key]`: a secret in an environment variable (optionally a JSON object).
+
+Registered by the plugin host (`credflow.env`); this module imports no plugin machinery, so a warm
+`credflow token` reads the variable without pluggy."""
 
 from __future__ import annotations
 
 import os
 
 from ..errors import SecretNotFoundError
-from ..hookspecs import RegisterSecretSource, hookimpl
 from ._reference import SecretReference
 from ._select import select_value
-from ._source import SourceContext
 from ._value import SecretValue
 
 __all__ = ["EnvSecretSource"]
@@ -25,13 +26,3 @@ class EnvSecretSource:
                 reference=str(reference),
             )
         return select_value(raw, reference, where=f"environment variable {reference.body}")
-
-
-@hookimpl
-def credflow_register_secret_sources(register: RegisterSecretSource) -> None:
-    """Serve the `env` scheme."""
-
-    def factory(context: SourceContext) -> EnvSecretSource:
-        return EnvSecretSource()
-
-    register("env", factory, description="environment variables")

@@ -11,6 +11,8 @@ for ever, a device such as /dev/zero never ends, a socket cannot be opened.
 The type is checked with `stat` before opening, and again with `fstat` on a
 descriptor opened non-blocking, so a file swapped for a FIFO in between is
 refused too rather than waited on.
+
+Registered by the plugin host (`credflow.file`); this module imports no plugin machinery.
 """
 
 from __future__ import annotations
@@ -22,10 +24,8 @@ from dataclasses import dataclass
 
 from ..config._checks import MAX_FILE_BYTES
 from ..errors import SecretAccessDeniedError, SecretNotFoundError, SecretSourceError
-from ..hookspecs import RegisterSecretSource, hookimpl
 from ._reference import SecretReference
 from ._select import select_value
-from ._source import SourceContext
 from ._value import SecretValue
 
 __all__ = ["FileSecretSource"]
@@ -120,13 +120,3 @@ class FileSecretSource:
             ) from None
         # Editors and `echo` add a final newline that is never part of the secret.
         return text.removesuffix("\n").removesuffix("\r")
-
-
-@hookimpl
-def credflow_register_secret_sources(register: RegisterSecretSource) -> None:
-    """Serve the `file` scheme."""
-
-    def factory(context: SourceContext) -> FileSecretSource:
-        return FileSecretSource()
-
-    register("file", factory, description="files, whole or one key of a JSON object")
