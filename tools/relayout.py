@@ -6,11 +6,10 @@ with `python tools/relayout.py tests plugins bench`: each
 `from credflow.<old> import …` becomes the module's new home (`MOVES`).
 
 `python tools/relayout.py --move` applies the moves themselves to a tree that
-still has the old layout (a branch that forked before them): it rewrites every
-import inside `src/credflow` for the module's new place, every absolute import
-outside it, then `git mv`s each module. Run it once, on a clean tree; then add
-the package `__init__`s and the splits of `schema.py` and `plugins.py` as
-h/layout has them (`git checkout h/layout -- <files>`).
+still has the old layout: it rewrites every import inside `src/credflow` for
+the module's new place, every absolute import outside it, then `git mv`s each
+module. Run it once, on a clean tree; the sub-packages' `__init__`s and the
+splits of `schema.py` and `plugins.py` are not part of it.
 """
 
 from __future__ import annotations
