@@ -1,6 +1,6 @@
 """Performing the acquisition's effects, on the sync path and on the async path.
 
-`acquisition.py` decides; this module does the I/O it asks for. The two
+`_acquisition` decides; this module does the I/O it asks for. The two
 drivers differ only where they must: the sync one calls, the async one
 awaits (and moves blocking plugin calls to a worker thread). Retries of the
 token endpoint, audit of retries and the "a cache backend never becomes an

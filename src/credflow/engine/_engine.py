@@ -6,7 +6,7 @@ the first caller (thread or asyncio task) starts it, every other caller waits
 for its result, so a burst of callers costs one token request. A token in its
 renewal window is still served while a background flight renews it; if that
 renewal fails the token is served until it expires and renewal is tried again
-later. The acquisition itself (`acquisition.py`) is written once; `effects.py`
+later. The acquisition itself (`_acquisition`) is written once; `_effects`
 performs its effects on the sync or the async path.
 """
 

@@ -2,7 +2,7 @@
 
 The transport only moves bytes. It marks connection errors, timeouts, 5xx and
 429 answers as `TransientError` (with the server's `Retry-After`) so that
-`retry.py` can decide; every other answer is returned as a `RawResponse` for
+`_retry` can decide; every other answer is returned as a `RawResponse` for
 `protocol.py` to parse. Each call is bounded by `timeout` as a whole, not only
 per read (see `_CutOff`). A certificate that fails verification is a
 `TokenEndpointError` at once: retrying cannot fix it.
