@@ -1,4 +1,4 @@
-"""The warm `credflow token` shortcut (`cli._fast_token`): same answer as the normal path, any doubt a miss."""
+"""The warm `credflow token` shortcut (`cli._fast_token`): the normal path's answer; any doubt, a miss."""
 
 from __future__ import annotations
 
@@ -60,14 +60,26 @@ class Cli:
         """Run it; return its stdout and the modules it imported (from -X importtime)."""
         environment = {**os.environ, "XDG_CACHE_HOME": str(self.cache_home), **(env or {})}
         done = subprocess.run(
-            [sys.executable, "-X", "importtime", "-m", "credflow", "token", "--config", str(self.config), *options],
+            [
+                sys.executable,
+                "-X",
+                "importtime",
+                "-m",
+                "credflow",
+                "token",
+                "--config",
+                str(self.config),
+                *options,
+            ],
             capture_output=True,
             text=True,
             env=environment,
             check=False,
             timeout=120,
         )
-        imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if "import time:" in line}
+        imported = {
+            line.split("|")[-1].strip() for line in done.stderr.splitlines() if "import time:" in line
+        }
         errors = [line for line in done.stderr.splitlines() if "import time:" not in line]
         assert (0, []) == (done.returncode, errors)
         return done.stdout, imported
@@ -139,7 +151,7 @@ def test_warm_fast_path_imports_no_parser_schema_or_logging(cli: Cli) -> None:
 
 
 def test_edited_configuration_takes_the_normal_path(cli: Cli, server: AuthServer) -> None:
-    """A configuration edit (even a comment) changes the record's name: the normal path answers, then rewrites."""
+    """An edit (even a comment) renames the record: the normal path answers, then the shortcut again."""
     first, _ = cli.run()
     cli.config.write_text(cli.config.read_text() + "# edited\n")
     edited, edited_imports = cli.run()
@@ -169,14 +181,21 @@ def test_changed_scopes_are_answered_by_the_normal_path(cli: Cli, server: AuthSe
 
 
 @pytest.mark.parametrize(
-    "variable", ["CREDFLOW_CLIENTS__API__SCOPES", "CREDFLOW_TELEMETRY__SERVICE_NAME", "CREDFLOW_UNRELATED"]
+    ("variable", "value"),
+    [
+        ("CREDFLOW_CLIENTS__API__SCOPES", '["api.read"]'),
+        ("CREDFLOW_CLIENTS__API__TIMEOUT", "25"),
+        ("CREDFLOW_X", "1"),
+    ],
 )
-def test_changed_credflow_variable_takes_the_normal_path(cli: Cli, server: AuthServer, variable: str) -> None:
+def test_changed_credflow_variable_takes_the_normal_path(
+    cli: Cli, server: AuthServer, variable: str, value: str
+) -> None:
     """Any CREDFLOW_* variable set or changed is a miss: the normal path reads the configuration."""
-    cli.run()
-    _, imported = cli.run(env={variable: '["api.read"]'})
+    first, _ = cli.run()
+    answer, imported = cli.run(env={variable: value})
 
-    assert (False, 1) == (fast(imported), server.counters.token_requests)
+    assert (first, False, 1) == (answer, fast(imported), server.counters.token_requests)
 
 
 def test_rotated_secret_is_a_miss_and_a_new_token(cli: Cli, server: AuthServer) -> None:
@@ -214,12 +233,19 @@ def test_token_due_for_renewal_takes_the_normal_path(
     cache.store(
         scope,
         Token(
-            access_token="due-token", token_type="Bearer", issued_at=now - timedelta(hours=1), expires_at=now + timedelta(minutes=5)
+            access_token="due-token",
+            token_type="Bearer",
+            issued_at=now - timedelta(hours=1),
+            expires_at=now + timedelta(minutes=5),
         ),
     )
     renewed, imported = cli.run()
 
-    assert (False, True, 2) == (fast(imported), renewed not in {first, "due-token\n"}, server.counters.token_requests)
+    assert (False, True, 2) == (
+        fast(imported),
+        renewed not in {first, "due-token\n"},
+        server.counters.token_requests,
+    )
 
 
 def test_expired_entry_with_a_late_refresh_hint_takes_the_normal_path(
@@ -276,10 +302,12 @@ def _fifo(record: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "damage", [_corrupt, _world_readable, _symlink, _escaping_entry, _truncated, _fifo], ids=lambda f: f.__name__
+    "damage",
+    [_corrupt, _world_readable, _symlink, _escaping_entry, _truncated, _fifo],
+    ids=lambda f: f.__name__,
 )
 def test_damaged_record_takes_the_normal_path(cli: Cli, server: AuthServer, damage: object) -> None:
-    """A corrupt, truncated, shared, symlinked or FIFO record, or one naming another file: normal path, no crash."""
+    """A corrupt, short, shared, symlinked or FIFO record, or one naming another file: normal path."""
     first, _ = cli.run()
     (record,) = cli.records()
     damage(record)  # type: ignore[operator]
@@ -324,7 +352,11 @@ def test_no_cache_takes_the_normal_path(cli: Cli, server: AuthServer) -> None:
 def test_agent_variable_takes_the_normal_path(cli: Cli, tmp_path: Path) -> None:
     """With CREDFLOW_AGENT set the token comes from the agent: the shortcut does not answer."""
     cli.run()
-    environment = {**os.environ, "XDG_CACHE_HOME": str(cli.cache_home), "CREDFLOW_AGENT": str(tmp_path / "no.sock")}
+    environment = {
+        **os.environ,
+        "XDG_CACHE_HOME": str(cli.cache_home),
+        "CREDFLOW_AGENT": str(tmp_path / "no.sock"),
+    }
     done = subprocess.run(
         [sys.executable, "-m", "credflow", "token", "--config", str(cli.config)],
         capture_output=True,
@@ -351,7 +383,8 @@ def test_record_holds_neither_secret_nor_token(cli: Cli, server: AuthServer) -> 
         [record.stat().st_mode & 0o777 for record in cli.records()],
     )
     assert {f"env:{SECRET_VARIABLE}"} == {
-        f"{document['secret']['scheme']}:{document['secret']['body']}" for document in map(json.loads, contents)
+        f"{document['secret']['scheme']}:{document['secret']['body']}"
+        for document in map(json.loads, contents)
     }
 
 
@@ -400,9 +433,10 @@ def test_shortcut_shares_the_file_cache_directory_and_bounds(tmp_path: Path) -> 
     relative = {"XDG_CACHE_HOME": "relative/dir", "HOME": str(tmp_path)}
 
     assert (
-        (str(default_cache_directory(env)), str(default_cache_directory(relative)), CONFIG_MAX_FILE_BYTES)
-        == (cache_directory(env), cache_directory(relative), MAX_FILE_BYTES)
-    )
+        str(default_cache_directory(env)),
+        str(default_cache_directory(relative)),
+        CONFIG_MAX_FILE_BYTES,
+    ) == (cache_directory(env), cache_directory(relative), MAX_FILE_BYTES)
 
 
 def test_key_derivation_matches_cryptography_hkdf() -> None:

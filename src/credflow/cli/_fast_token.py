@@ -71,7 +71,7 @@ _AUDIT_LOGGER = "credflow.audit"
 
 
 def parse_argv(argv: Sequence[str]) -> Options | None:
-    """`token` with `--config`, `--client`, `--json` (each at most once, in argparse's places), else `None`."""
+    """`token` with `--config`, `--client`, `--json` (each once, where argparse takes them), else `None`."""
     command = False
     given: dict[str, str] = {}
     as_json = False
@@ -136,6 +136,7 @@ def record_path(options: Options, env: Mapping[str, str]) -> str | None:
 
 def token_document(
     access_token: str,
+    *,
     token_type: str,
     expires_at: Any,
     scope: str | None,
@@ -277,7 +278,15 @@ def _answer(argv: Sequence[str], env: Mapping[str, str]) -> str | None:
     if not (scope is None or isinstance(scope, str)) or not isinstance(scopes, list):
         return None
     expires_at = datetime.fromisoformat(document["expires_at"])
-    return json.dumps(token_document(access_token, token_type, expires_at, scope, scopes, now), indent=2) + "\n"
+    document = token_document(
+        access_token,
+        token_type=token_type,
+        expires_at=expires_at,
+        scope=scope,
+        requested_scopes=scopes,
+        now=now,
+    )
+    return json.dumps(document, indent=2) + "\n"
 
 
 def write_record(path: str, record: dict[str, Any]) -> None:
@@ -303,7 +312,7 @@ def write_record(path: str, record: dict[str, Any]) -> None:
             os.fsync(handle.fileno())
         os.replace(temporary, path)
     except OSError:
-        try:
+        import contextlib
+
+        with contextlib.suppress(OSError):
             os.unlink(temporary)
-        except OSError:
-            pass

@@ -41,7 +41,12 @@ def token_json(token: Token, requested_scopes: tuple[str, ...], now: datetime) -
     """The `--json` form of a token: value, type, seconds left, expiry (UTC, `Z`) and scope."""
     # One function with the shortcut's, so both print the same bytes.
     return token_document(
-        token.access_token, token.token_type, token.expires_at, token.scope, requested_scopes, now
+        token.access_token,
+        token_type=token.token_type,
+        expires_at=token.expires_at,
+        scope=token.scope,
+        requested_scopes=requested_scopes,
+        now=now,
     )
 
 

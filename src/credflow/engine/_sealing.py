@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 __all__ = ["ENTRY_VERSION", "TAG_SIZE", "fingerprint_tag", "open_entry", "seal"]
 
 
-
 def _derive(scope: CacheScope, purpose: bytes) -> bytes:
     return derive_key(scope.secret.reveal(), scope.client_id, scope.key, purpose)
 
