@@ -29,10 +29,12 @@ def _import(module: str) -> Any:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `credflow` with `argv` (default: the command line); return the exit code."""
-    from ._fast_token import answer
-
     arguments = sys.argv[1:] if argv is None else argv
-    text = answer(arguments)
+    text = None
+    if "token" in arguments:  # other commands do not pay for importing the shortcut
+        from ._fast_token import answer
+
+        text = answer(arguments)
     if text is None:
         full_main: Any = _import(".main").main
         return int(full_main(argv))
