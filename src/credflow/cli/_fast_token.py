@@ -294,15 +294,17 @@ def write_record(path: str, record: dict[str, Any]) -> None:
 
     Called by the normal path after it answered; a failure only costs the next call its shortcut.
     """
-    import tempfile
-
     content = json.dumps({"format": RECORD_FORMAT, **record}, sort_keys=True).encode()
     directory = os.path.dirname(path)
     if not directory_is_private(directory) or read_own_file(path, MAX_RECORD_BYTES, private=True) == content:
         return
+    # A new file of our own (O_EXCL, 0600, no symlink followed) in the private directory, without
+    # `tempfile` (and the `random` it imports), which the warm normal path does not otherwise need.
+    temporary = os.path.join(directory, f".tmp-{os.urandom(8).hex()}")
     try:
-        # mkstemp creates the file 0600 with O_EXCL in the private directory.
-        descriptor, temporary = tempfile.mkstemp(prefix=".tmp-", dir=directory)
+        descriptor = os.open(
+            temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600
+        )
     except OSError:
         return
     try:
