@@ -452,3 +452,19 @@ def test_key_derivation_matches_cryptography_hkdf() -> None:
     ).derive(b"s3cret-value")
 
     assert expected == derive_key("s3cret-value", "client-id", "cache-key", b"aes-gcm")
+
+
+def test_package_main_stays_the_command_once_the_full_cli_is_imported() -> None:
+    """Loading `credflow.cli.main` through the package keeps `credflow.cli.main` the function, not the module."""
+    code = (
+        "import credflow.cli as cli\n"
+        "cli.build_parser()\n"
+        "assert cli.main(['--version']) == 0\n"
+        "from credflow.cli import ExitCode, main\n"
+        "assert callable(main) and ExitCode.OK == 0\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=120
+    )
+
+    assert (0, "") == (done.returncode, done.stderr)
