@@ -455,7 +455,7 @@ def test_key_derivation_matches_cryptography_hkdf() -> None:
 
 
 def test_package_main_stays_the_command_once_the_full_cli_is_imported() -> None:
-    """Loading `credflow.cli.main` through the package keeps `credflow.cli.main` the function, not the module."""
+    """Importing the full CLI through the package leaves `credflow.cli.main` the function, not the module."""
     code = (
         "import credflow.cli as cli\n"
         "cli.build_parser()\n"
