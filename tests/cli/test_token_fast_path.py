@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from credflow import CacheScope, SecretValue, Token, load_config
+from credflow.cli import ExitCode
 from credflow.cli._fast_token import MAX_FILE_BYTES, parse_argv
 from credflow.config._checks import MAX_FILE_BYTES as CONFIG_MAX_FILE_BYTES
 from credflow.engine._cache import cache_key
@@ -468,3 +469,23 @@ def test_package_main_stays_the_command_once_the_full_cli_is_imported() -> None:
     )
 
     assert (0, "") == (done.returncode, done.stderr)
+
+
+def test_unreadable_configuration_is_reported_by_the_normal_path(server: AuthServer, tmp_path: Path) -> None:
+    """A configuration the shortcut cannot open (a symlink loop) is the normal path's error, as before."""
+    loop = tmp_path / "loop.toml"
+    loop.symlink_to(loop)
+    environment = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    done = subprocess.run(
+        [sys.executable, "-m", "credflow", "token", "--config", str(loop)],
+        capture_output=True,
+        text=True,
+        env=environment,
+        check=False,
+        timeout=120,
+    )
+
+    assert (ExitCode.CONFIG, f"credflow: error: {loop}: configuration file not found\n") == (
+        done.returncode,
+        done.stderr,
+    )

@@ -123,8 +123,14 @@ def _config_identity(option: str | None, env: Mapping[str, str]) -> list[str] | 
 
 
 def record_path(options: Options, env: Mapping[str, str]) -> str | None:
-    """Where the shortcut record for `options` under `env` is, or `None` (no configuration to read)."""
-    config = _config_identity(options[0], env)
+    """Where the shortcut record for `options` under `env` is, or `None` (no configuration to read).
+
+    Never raises: the normal path calls it before loading the configuration, whose errors it reports.
+    """
+    try:
+        config = _config_identity(options[0], env)
+    except (OSError, ValueError):  # unreadable, or a path with a NUL byte
+        return None
     if config is None:
         return None
     directory = cache_directory(env)
