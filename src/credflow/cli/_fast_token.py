@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -112,14 +113,18 @@ def _config_identity(option: str | None, env: Mapping[str, str]) -> list[str] | 
         return [path, "absent"] if named is None else None
     try:
         info = os.fstat(descriptor)
-        if not (info.st_mode & 0o170000 == 0o100000 and info.st_size <= MAX_FILE_BYTES):
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
             return None
-        data = os.read(descriptor, MAX_FILE_BYTES + 1)
+        digest = hashlib.sha256()
+        size = 0
+        while chunk := os.read(descriptor, MAX_FILE_BYTES + 1 - size):  # every byte, as load_config reads
+            digest.update(chunk)
+            size += len(chunk)
+            if size > MAX_FILE_BYTES:
+                return None
     finally:
         os.close(descriptor)
-    if len(data) > MAX_FILE_BYTES:
-        return None
-    return [path, hashlib.sha256(data).hexdigest()]
+    return [path, digest.hexdigest()]
 
 
 def record_path(options: Options, env: Mapping[str, str]) -> str | None:
@@ -202,8 +207,7 @@ def _secret_file(path: str) -> str | None:
     except OSError:
         return None
     try:
-        info = os.fstat(descriptor)
-        if info.st_mode & 0o170000 != 0o100000:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
             return None
         data = os.read(descriptor, MAX_FILE_BYTES + 1)
     finally:
