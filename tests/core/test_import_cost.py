@@ -92,8 +92,10 @@ def test_warm_token_imports_no_http_client(
         [sys.executable, "-m", "credflow", "token", "--config", str(config)], capture_output=True, check=False
     )
     assert 0 == warm_up.returncode
+    # The module `credflow.cli.main`, not the package's `main` (which tries the shortcut first): the
+    # normal warm path, which answers whenever the shortcut cannot (tests/cli/test_token_fast_path.py).
     code = (
-        "import contextlib, io\nfrom credflow.cli import main\n"
+        "import contextlib, io\nfrom credflow.cli.main import main\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         f"    assert main(['token', '--config', {str(config)!r}]) == 0"
     )
@@ -140,8 +142,10 @@ def test_warm_token_imports_only_what_reading_the_cache_needs(
         [sys.executable, "-m", "credflow", "token", "--config", str(config)], capture_output=True, check=False
     )
     assert 0 == warm_up.returncode
+    # The module `credflow.cli.main`, not the package's `main` (which tries the shortcut first): the
+    # normal warm path, which answers whenever the shortcut cannot (tests/cli/test_token_fast_path.py).
     code = (
-        "import contextlib, io\nfrom credflow.cli import main\n"
+        "import contextlib, io\nfrom credflow.cli.main import main\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         f"    assert main(['token', '--config', {str(config)!r}]) == 0"
     )
@@ -196,8 +200,10 @@ def test_warm_token_builds_no_plugin_host(
         [sys.executable, "-m", "credflow", "token", "--config", str(config)], capture_output=True, check=False
     )
     assert 0 == warm_up.returncode
+    # The module `credflow.cli.main`, not the package's `main` (which tries the shortcut first): the
+    # normal warm path, which answers whenever the shortcut cannot (tests/cli/test_token_fast_path.py).
     code = (
-        "import contextlib, io\nfrom credflow.cli import main\n"
+        "import contextlib, io\nfrom credflow.cli.main import main\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         f"    assert main(['token', '--config', {str(config)!r}]) == 0"
     )

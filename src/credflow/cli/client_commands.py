@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..agent import AGENT_ENV
-from ..config._client import ClientConfig
+from ..config._client import SECRET_METHODS, ClientConfig
 from ..errors import ApiError, CredflowError
 from ..protocol import server_text
 from ..token import Token
+from ._fast_token import FAST_SECRET_SCHEMES, Options, record_path, token_document, write_record
 from .exit_codes import ExitCode, UsageError
 from .options import chosen_client, load_from_args
 
@@ -38,15 +39,15 @@ _API_TIMEOUT_SECONDS = 30.0
 
 def token_json(token: Token, requested_scopes: tuple[str, ...], now: datetime) -> dict[str, Any]:
     """The `--json` form of a token: value, type, seconds left, expiry (UTC, `Z`) and scope."""
-    # RFC 6749 §5.1: a response without `scope` grants exactly the scopes requested.
-    scope = token.scope if token.scope is not None else (" ".join(requested_scopes) or None)
-    return {
-        "access_token": token.access_token,
-        "token_type": token.token_type,
-        "expires_in": max(0, int((token.expires_at - now).total_seconds())),
-        "expires_at": token.expires_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "scope": scope,
-    }
+    # One function with the shortcut's, so both print the same bytes.
+    return token_document(
+        token.access_token,
+        token_type=token.token_type,
+        expires_at=token.expires_at,
+        scope=token.scope,
+        requested_scopes=requested_scopes,
+        now=now,
+    )
 
 
 def run_token(args: argparse.Namespace) -> int:
@@ -59,19 +60,21 @@ def run_token(args: argparse.Namespace) -> int:
     agent_socket = os.environ.get(AGENT_ENV)
     if agent_socket:
         return _token_from_agent(agent_socket, args)
+    options: Options = (getattr(args, "config", None), args.client, bool(args.json))
+    # Where the shortcut for these inputs goes, taken before the configuration is read (see _remember).
+    shortcut = None if args.no_cache or getattr(args, "debug", False) else record_path(options, os.environ)
     cached = None if args.no_cache else cached_token(args)
     if cached is not None:
-        token, client = cached
+        token, client, config = cached
     else:
         from ..engine._engine import TokenEngine
 
         config = load_from_args(args)
-        client = config.clients[chosen_client(config, args.client)]
-        with (
-            config,
-            TokenEngine(_with_file_cache(client, args.no_cache), plugins=config.plugin_host()) as engine,
-        ):
+        client = _with_file_cache(config.clients[chosen_client(config, args.client)], args.no_cache)
+        with config, TokenEngine(client, plugins=config.plugin_host()) as engine:
             token = engine.get_token()
+    if shortcut is not None:
+        _remember(shortcut, options, client, config)
     if args.json:
         print(json.dumps(token_json(token, client.scopes, datetime.now(UTC)), indent=2))
     else:
@@ -91,13 +94,51 @@ def _token_from_agent(socket_path: str, args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def _remember(path: str, options: Options, client: ClientConfig, config: CredflowConfig) -> None:
+    """Leave the shortcut record (`cli._fast_token`) for the next `credflow token` with these inputs.
+
+    Only where the shortcut answers exactly as this path does: the built-in file cache in its
+    default directory, a secret method with an `env:` or `file:` secret read by its built-in source
+    (no `[sources]` settings), nobody listening for the audit record of the secret read. The
+    record is named by the configuration's bytes read before and after loading it: an edit in
+    between leaves no record for either version.
+    """
+    reference = client.secret_reference
+    if (
+        client.cache.backend != "file"
+        or client.cache.settings
+        or config.sources
+        or reference.scheme not in FAST_SECRET_SCHEMES
+        or reference.params
+        or client.auth_method not in SECRET_METHODS
+        or logging.getLogger(_AUDIT_LOGGER).isEnabledFor(logging.INFO)
+        or record_path(options, os.environ) != path
+    ):
+        return
+    from ..engine._cache import cache_key
+    from ..engine._file_entries import entry_file_name
+
+    key = cache_key(client)
+    record = {
+        "entry": entry_file_name(key),
+        "client_id": client.client_id,
+        "cache_key": key,
+        "secret": {"scheme": reference.scheme, "body": reference.body, "key": reference.key},
+        "scopes": list(client.scopes),
+        "renew_fraction": client.cache.renew_fraction,
+        "renew_min_ahead": client.cache.renew_min_ahead,
+        "expiry_leeway": client.cache.expiry_leeway,
+    }
+    write_record(path, record)
+
+
 def _with_file_cache(client: ClientConfig, no_cache: bool) -> ClientConfig:
     if client.cache.backend == "memory" and not no_cache:
         return replace(client, cache=replace(client.cache, backend="file"))
     return client
 
 
-def cached_token(args: argparse.Namespace) -> tuple[Token, ClientConfig] | None:
+def cached_token(args: argparse.Namespace) -> tuple[Token, ClientConfig, CredflowConfig] | None:
     """The client's token from the file cache, if one is there and not yet due for renewal.
 
     What an engine does first, without building one: no entry-point plugin, no plugin host
@@ -126,7 +167,7 @@ def cached_token(args: argparse.Namespace) -> tuple[Token, ClientConfig] | None:
         return None
     if token is None or datetime.now(UTC) >= renewal_times(token, client)[0]:
         return None
-    return token, client
+    return token, client, config
 
 
 def _warm_secret(config: CredflowConfig, reference: SecretReference) -> SecretValue | None:

@@ -29,7 +29,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
-import hashlib
 import logging
 import os
 import stat
@@ -42,27 +41,20 @@ from typing import Any
 from ..errors import ConfigError
 from ..token import Token
 from ._cache import CacheContext, CacheScope
+from ._file_entries import MAX_ENTRY_BYTES, cache_directory, entry_file_name
 
 __all__ = ["MAX_ENTRY_BYTES", "FileTokenCache", "default_cache_directory", "file_token_cache"]
 
 logger = logging.getLogger("credflow.file_cache")
 
-#: An entry is a few hundred bytes (a JWT of several KiB at most); anything larger is not ours.
-MAX_ENTRY_BYTES = 64 * 1024
-
 # Owners granted without the lock file (it could not be opened): this process fetches on its own.
 _LOCAL_OWNER_PREFIX = "local:"
-_NAME_DOMAIN = b"credflow file token cache v1\0"
 _OPEN_FLAGS = os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 
 
 def default_cache_directory(env: Mapping[str, str] | None = None) -> Path:
     """`$XDG_CACHE_HOME/credflow`, else `~/.cache/credflow` (the XDG base directory default)."""
-    env = os.environ if env is None else env
-    base = env.get("XDG_CACHE_HOME", "")
-    # XDG: a relative path in $XDG_CACHE_HOME is invalid and must be ignored.
-    root = Path(base) if base and os.path.isabs(base) else Path.home() / ".cache"
-    return root / "credflow"
+    return Path(cache_directory(os.environ if env is None else env))
 
 
 def _check_directory(directory: Path) -> None:
@@ -111,12 +103,11 @@ class FileTokenCache:
         return f"<FileTokenCache directory={str(self.directory)!r} locks={len(self._held)}>"
 
     def _name(self, scope: CacheScope) -> str:
-        # The cache key is already a hash; hashing it again under a domain keeps names unlinkable to keys.
-        return hashlib.sha256(_NAME_DOMAIN + scope.key.encode()).hexdigest()[:40]
+        return entry_file_name(scope.key).removesuffix(".token")
 
     def entry_path(self, scope: CacheScope) -> Path:
         """Where the entry of `scope` is kept."""
-        return self.directory / f"{self._name(scope)}.token"
+        return self.directory / entry_file_name(scope.key)
 
     # --- the TokenCacheBackend protocol -------------------------------------
 

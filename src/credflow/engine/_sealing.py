@@ -25,30 +25,16 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from ..token import Token
+from ._file_entries import ENTRY_VERSION, NONCE_SIZE, TAG_SIZE, derive_key, open_document
 
 if TYPE_CHECKING:
     from ._cache import CacheScope
 
 __all__ = ["ENTRY_VERSION", "TAG_SIZE", "fingerprint_tag", "open_entry", "seal"]
 
-ENTRY_VERSION = b"\x01"
-TAG_SIZE = 16
-_NONCE_SIZE = 12
-# Named after the Redis cache that introduced it; kept so existing entries still open.
-_SALT = b"credflow-redis token cache v1"
-
 
 def _derive(scope: CacheScope, purpose: bytes) -> bytes:
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
-    hkdf = HKDF(
-        algorithm=hashes.SHA256(),
-        length=32,
-        salt=_SALT,
-        info=b"\0".join((purpose, scope.client_id.encode(), scope.key.encode())),
-    )
-    return hkdf.derive(scope.secret.reveal().encode())
+    return derive_key(scope.secret.reveal(), scope.client_id, scope.key, purpose)
 
 
 def fingerprint_tag(scope: CacheScope, token_fingerprint: str) -> bytes:
@@ -69,7 +55,7 @@ def seal(scope: CacheScope, token: Token, where: str) -> bytes:
         "scope": token.scope,
         "refresh_at": token.refresh_at.isoformat() if token.refresh_at is not None else None,
     }
-    nonce = os.urandom(_NONCE_SIZE)
+    nonce = os.urandom(NONCE_SIZE)
     ciphertext = AESGCM(_derive(scope, b"aes-gcm")).encrypt(
         nonce, json.dumps(document, separators=(",", ":")).encode(), where.encode()
     )
@@ -78,16 +64,10 @@ def seal(scope: CacheScope, token: Token, where: str) -> bytes:
 
 def open_entry(scope: CacheScope, entry: bytes, where: str) -> Token | None:
     """Decrypt an entry; `None` when it was sealed under another secret, another key, or is damaged."""
-    from cryptography.exceptions import InvalidTag
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
-    header = len(ENTRY_VERSION) + TAG_SIZE
-    if len(entry) <= header + _NONCE_SIZE or entry[:1] != ENTRY_VERSION:
+    document = open_document(entry, scope.secret.reveal(), scope.client_id, scope.key, where)
+    if document is None:
         return None
-    nonce, ciphertext = entry[header : header + _NONCE_SIZE], entry[header + _NONCE_SIZE :]
     try:
-        plain = AESGCM(_derive(scope, b"aes-gcm")).decrypt(nonce, ciphertext, where.encode())
-        document = json.loads(plain)
         refresh_at = document["refresh_at"]
         return Token(
             access_token=document["access_token"],
@@ -97,5 +77,5 @@ def open_entry(scope: CacheScope, entry: bytes, where: str) -> Token | None:
             scope=document["scope"],
             refresh_at=datetime.fromisoformat(refresh_at) if refresh_at is not None else None,
         )
-    except (InvalidTag, ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError):
         return None
