@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
 import os
 import threading
-import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -138,17 +135,3 @@ async def aget_tokens_concurrently(engine: TokenEngine, callers: int) -> list[st
     return sorted(
         "token" if not isinstance(result, BaseException) else type(result).__name__ for result in results
     )
-
-
-async def await_for(condition: Callable[[], bool | Awaitable[bool]], timeout: float = 30.0) -> None:
-    """`wait_until` for async tests, the condition awaited if need be: polls without blocking the loop."""
-    deadline = time.monotonic() + timeout
-
-    async def met() -> bool:
-        outcome = condition()
-        return await outcome if inspect.isawaitable(outcome) else outcome
-
-    while not await met():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout:g}s")
-        await asyncio.sleep(0.01)

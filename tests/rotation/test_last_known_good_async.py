@@ -6,9 +6,9 @@ from pathlib import Path
 
 from credflow import ManualClock
 from credflow.events import TokenFailed
-from credflow.testing import AuthServer
+from credflow.testing import AuthServer, await_until
 
-from .support import CLIENT_ID, NEW, OLD, EventRecorder, aget_tokens_concurrently, await_for, publish_file
+from .support import CLIENT_ID, NEW, OLD, EventRecorder, aget_tokens_concurrently, publish_file
 from .test_last_known_good import TOKEN_LIFETIME, file_engine
 
 # Tasks asking for a token at the moment it is needed.
@@ -85,7 +85,7 @@ async def test_server_replaced_first_serves_the_current_token_until_the_file_fol
         before = auth_server.counters.snapshot()
         clock.advance(TOKEN_LIFETIME * 0.9)  # due for renewal, still usable
         during_gap = await aget_tokens_concurrently(engine, CALLERS)  # background renewal: refused
-        await await_for(lambda: len(recorder.of_type(TokenFailed)) == 1)
+        await await_until(lambda: len(recorder.of_type(TokenFailed)) == 1, timeout=30.0)
         publish_file(path, NEW)
         clock.advance(60)  # past the engine's pause before the next renewal
         after_file = await aget_tokens_concurrently(engine, CALLERS)  # next renewal: NEW works
@@ -95,7 +95,7 @@ async def test_server_replaced_first_serves_the_current_token_until_the_file_fol
             renewed.append(await engine.aget_token())
             return renewed[-1].fingerprint != first.fingerprint
 
-        await await_for(renewal_done)
+        await await_until(renewal_done, timeout=30.0)
 
     expected = {
         "during_gap": ["token"] * CALLERS,

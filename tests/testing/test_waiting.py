@@ -51,3 +51,14 @@ async def test_await_until_fails_at_the_deadline() -> None:
     """`await_until` fails like `wait_until` when the condition never holds."""
     with pytest.raises(AssertionError, match=r"still not true after 0\.05 s"):
         await await_until(lambda: False, timeout=0.05)
+
+
+async def test_await_until_awaits_an_async_predicate() -> None:
+    """An async predicate is awaited on each poll, and its first true value returned."""
+    polls: list[int] = []
+
+    async def third_poll() -> int:
+        polls.append(len(polls) + 1)
+        return polls[-1] if len(polls) == 3 else 0
+
+    assert (3, [1, 2, 3]) == (await await_until(third_poll), polls)

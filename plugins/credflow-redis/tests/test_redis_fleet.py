@@ -150,7 +150,8 @@ def test_cold_fleet_then_five_lifetimes_cost_one_request_each(
     # The cold request and 5 renewals, each due renew_fraction * lifetime after the one before.
     cycle = lifetime * renew_fraction
     requests.wait_for(6, timeout=10 * cycle)
-    time.sleep(cycle / 2)  # an observation window: a duplicate of the last renewal would come in it
+    # The window closes at the next on-time renewal: a duplicate of the last one would come before it.
+    requests.wait_for(7, timeout=10 * cycle)
     fleet.tell(children, "stop")
     done = fleet.results(children, "done")
     gaps = requests.gaps()

@@ -177,7 +177,7 @@ def test_short_lived_login_token_is_renewed(
     reader_policy: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Past 2/3 of its 3 s TTL the token is renewed, and it outlives its first TTL."""
+    """Past 2/3 of its 6 s TTL the token is renewed, and it outlives its first TTL."""
     # The source's clock is the test's: when it renews is decided here, not by the machine's load.
     clock = ManualClock()
     monkeypatch.setattr(
@@ -185,19 +185,19 @@ def test_short_lived_login_token_is_renewed(
         "VaultSecretSource",
         functools.partial(VaultSecretSource, clock=clock.monotonic),
     )
-    auth = approle_settings(vault_server, reader_policy, token_ttl="3s", token_max_ttl="60s")
+    auth = approle_settings(vault_server, reader_policy, token_ttl="6s", token_max_ttl="60s")
     host = make_host(auth=auth)
     reference = f"vault:secret/{billing_secret}#client_secret"
     read(host, reference)
     logged_in = time.monotonic()
 
-    # Vault expires tokens on its own clock: renew halfway through the real TTL (1.5 s of slack
-    # either side), then read once the first TTL has really passed.
-    time.sleep(1.5)
-    clock.advance(2.2)  # past 2/3 of the TTL for the source: this read renews
+    # Vault expires tokens on its own clock, so real time must pass: renew halfway through the real
+    # TTL (3 s of slack either side for a loaded machine), then read once the first TTL has passed.
+    time.sleep(3.0)
+    clock.advance(4.2)  # past 2/3 of the TTL for the source: this read renews
     read(host, reference)
-    time.sleep(max(0.0, logged_in + 3.2 - time.monotonic()))
-    clock.advance(1.3)  # 1.3 s into the renewed TTL: not yet 2/3, no second renewal
+    time.sleep(max(0.0, logged_in + 6.2 - time.monotonic()))
+    clock.advance(2.6)  # 2.6 s into the renewed TTL: not yet 2/3, no second renewal
     value = read(host, reference)
 
     source = vault_source(host)

@@ -10,9 +10,10 @@ still ends the test.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar, overload
 
 __all__ = ["await_until", "wait_until"]
 
@@ -40,17 +41,34 @@ def wait_until(
         time.sleep(interval)
 
 
+@overload
+async def await_until(
+    predicate: Callable[[], Awaitable[T]],
+    *,
+    timeout: float = ...,
+    interval: float = ...,
+    message: str = ...,
+) -> T: ...
+@overload
 async def await_until(
     predicate: Callable[[], T],
+    *,
+    timeout: float = ...,
+    interval: float = ...,
+    message: str = ...,
+) -> T: ...
+async def await_until(
+    predicate: Callable[[], Any],
     *,
     timeout: float = DEFAULT_TIMEOUT,
     interval: float = DEFAULT_INTERVAL,
     message: str = "",
-) -> T:
-    """`wait_until` for async tests: the event loop runs while it waits."""
+) -> Any:
+    """`wait_until` for async tests: the event loop runs while it waits; an awaitable result is awaited."""
     deadline = time.monotonic() + timeout
     while True:
-        value = predicate()
+        outcome = predicate()
+        value = await outcome if inspect.isawaitable(outcome) else outcome
         if value:
             return value
         if time.monotonic() >= deadline:
