@@ -8,8 +8,9 @@ read at acquisition time through the same sources as a secret."""
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from ._methods import TLS_METHODS as TLS_METHODS
@@ -23,14 +24,4 @@ __all__ = ["TLS_METHODS", "AssertionRequest", "ClientAuthenticator", "ClientCert
 # Loaded on first use: a client with a secret method never imports the signing code.
 _MODULE_OF = dict.fromkeys(__all__, "._methods")
 
-
-def __getattr__(name: str) -> Any:
-    try:
-        module = _MODULE_OF[name]
-    except KeyError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    return getattr(importlib.import_module(module, __name__), name)
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _MODULE_OF, __all__)
