@@ -74,7 +74,7 @@ class ServiceResult:
     rotation_events: list[tuple[float, str, str | None]] = field(default_factory=list)
 
 
-class _Tally:
+class CallTally:
     """API call outcomes from every thread and task."""
 
     def __init__(self) -> None:
@@ -127,7 +127,7 @@ class _AuditTally:
             self.rotations.append((time.monotonic(), event.kind, event.candidate))
 
 
-def _failure(response: httpx.Response | None, error: Exception | None) -> str | None:
+def call_failure(response: httpx.Response | None, error: Exception | None) -> str | None:
     if error is not None:
         # credflow's messages name references and endpoints, never secrets.
         return f"{type(error).__name__}: {str(error)[:200]}"
@@ -135,19 +135,21 @@ def _failure(response: httpx.Response | None, error: Exception | None) -> str | 
     return None if response.status_code == 200 else f"HTTP {response.status_code}"
 
 
-def _thread_worker(engine: TokenEngine, url: str, pause: float, stop: threading.Event, tally: _Tally) -> None:
+def thread_worker(
+    engine: TokenEngine, url: str, pause: float, stop: threading.Event, tally: CallTally
+) -> None:
     stop.wait(random.uniform(0, pause))
     with httpx.Client(auth=engine.httpx_auth(), timeout=10.0, trust_env=False) as client:
         while not stop.is_set():
             try:
-                tally.record(_failure(client.get(url), None))
+                tally.record(call_failure(client.get(url), None))
             except Exception as exc:  # every failure is counted and reported
-                tally.record(_failure(None, exc))
+                tally.record(call_failure(None, exc))
             stop.wait(pause)
 
 
-async def _task_worker(
-    client: httpx.AsyncClient, url: str, pause: float, stop: asyncio.Event, tally: _Tally
+async def task_worker(
+    client: httpx.AsyncClient, url: str, pause: float, stop: asyncio.Event, tally: CallTally
 ) -> None:
     async def rest(seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
@@ -156,13 +158,13 @@ async def _task_worker(
     await rest(random.uniform(0, pause))
     while not stop.is_set():
         try:
-            tally.record(_failure(await client.get(url), None))
+            tally.record(call_failure(await client.get(url), None))
         except Exception as exc:
-            tally.record(_failure(None, exc))
+            tally.record(call_failure(None, exc))
         await rest(pause)
 
 
-async def _run(config: ServiceConfig, engine: TokenEngine, tally: _Tally) -> None:
+async def _run(config: ServiceConfig, engine: TokenEngine, tally: CallTally) -> None:
     url = f"{config.api_url}/drill"
     stop_threads = threading.Event()
     stop_tasks = asyncio.Event()
@@ -181,7 +183,7 @@ async def _run(config: ServiceConfig, engine: TokenEngine, tally: _Tally) -> Non
     threading.Thread(target=wait_for_stop, name="drill-stop", daemon=True).start()
     threads = [
         threading.Thread(
-            target=_thread_worker,
+            target=thread_worker,
             args=(engine, url, config.thread_pause_seconds, stop_threads, tally),
             name=f"drill-worker-{index}",
         )
@@ -195,7 +197,7 @@ async def _run(config: ServiceConfig, engine: TokenEngine, tally: _Tally) -> Non
     ) as client:
         await asyncio.gather(
             *(
-                _task_worker(client, url, config.task_pause_seconds, stop_tasks, tally)
+                task_worker(client, url, config.task_pause_seconds, stop_tasks, tally)
                 for _ in range(config.tasks)
             )
         )
@@ -232,7 +234,7 @@ def run(config: ServiceConfig) -> ServiceResult:
         scopes=("api.read",),
         rotation=RotationPolicy(try_versions=config.try_versions),
     )
-    tally = _Tally()
+    tally = CallTally()
     try:
         with TokenEngine(client_config, plugins=host) as engine:
             asyncio.run(_run(config, engine, tally))

@@ -25,9 +25,7 @@ growth below `rss_growth_bound_mib`.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
-import random
 import secrets
 import threading
 import time
@@ -42,12 +40,12 @@ from credflow import ClientConfig, PluginHost, RotationPolicy, TokenEngine, hook
 from credflow.events import SecretFetched, TokenFailed
 from credflow.testing import AuthServer
 from tests.drill.counting import CountingSourcePlugin
+from tests.drill.service import CallTally, task_worker, thread_worker
 
 __all__ = ["SoakReport", "SoakSettings", "resident_mib", "run_soak"]
 
 CLIENT_ID = "soak-service"
 SECRET_PATH = "soak/service-client"
-_KEPT_FAILURE_KINDS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,24 +136,6 @@ def resident_mib() -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / (1 << 20)
 
 
-class _Tally:
-    """API call outcomes from every thread and task."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.calls = 0
-        self.failed = 0
-        self.failures: Counter[str] = Counter()
-
-    def record(self, failure: str | None) -> None:
-        with self._lock:
-            self.calls += 1
-            if failure is not None:
-                self.failed += 1
-                if failure in self.failures or len(self.failures) < _KEPT_FAILURE_KINDS:
-                    self.failures[failure] += 1
-
-
 class _Audit:
     """Counts failed acquisitions and stale secrets from the audit hooks."""
 
@@ -176,26 +156,8 @@ class _Audit:
                 self.stale += 1
 
 
-def _failure(response: httpx.Response | None, error: Exception | None) -> str | None:
-    if error is not None:
-        return f"{type(error).__name__}: {str(error)[:200]}"  # credflow's messages hold no secret
-    assert response is not None
-    return None if response.status_code == 200 else f"HTTP {response.status_code}"
-
-
-def _thread_worker(engine: TokenEngine, url: str, pause: float, stop: threading.Event, tally: _Tally) -> None:
-    stop.wait(random.uniform(0, pause))
-    with httpx.Client(auth=engine.httpx_auth(), timeout=10.0, trust_env=False) as client:
-        while not stop.is_set():
-            try:
-                tally.record(_failure(client.get(url), None))
-            except Exception as exc:  # every failure is counted and reported
-                tally.record(_failure(None, exc))
-            stop.wait(pause)
-
-
 async def _tasks(
-    engine: TokenEngine, url: str, settings: SoakSettings, stop: threading.Event, tally: _Tally
+    engine: TokenEngine, url: str, settings: SoakSettings, stop: threading.Event, tally: CallTally
 ) -> None:
     stopped = asyncio.Event()
 
@@ -203,24 +165,17 @@ async def _tasks(
         await asyncio.to_thread(stop.wait)
         stopped.set()
 
-    async def rest(seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stopped.wait(), seconds)
-
-    async def worker(client: httpx.AsyncClient) -> None:
-        await rest(random.uniform(0, settings.task_pause_seconds))
-        while not stopped.is_set():
-            try:
-                tally.record(_failure(await client.get(url), None))
-            except Exception as exc:
-                tally.record(_failure(None, exc))
-            await rest(settings.task_pause_seconds)
-
     limits = httpx.Limits(max_connections=settings.tasks, max_keepalive_connections=settings.tasks)
     async with httpx.AsyncClient(
         auth=engine.httpx_auth(), timeout=10.0, limits=limits, trust_env=False
     ) as client:
-        await asyncio.gather(relay_stop(), *(worker(client) for _ in range(settings.tasks)))
+        await asyncio.gather(
+            relay_stop(),
+            *(
+                task_worker(client, url, settings.task_pause_seconds, stopped, tally)
+                for _ in range(settings.tasks)
+            ),
+        )
 
 
 class _Conductor:
@@ -329,7 +284,7 @@ def run_soak(settings: SoakSettings, *, log: Callable[[str], None] | None = None
             scopes=("api.read",),
             rotation=RotationPolicy(try_versions=True),
         )
-        tally = _Tally()
+        tally = CallTally()
         stop = threading.Event()
         url = f"{server.api_url}/read/soak"
         rss_start = 0.0
@@ -337,7 +292,7 @@ def run_soak(settings: SoakSettings, *, log: Callable[[str], None] | None = None
             with TokenEngine(config, plugins=host) as engine:
                 threads = [
                     threading.Thread(
-                        target=_thread_worker,
+                        target=thread_worker,
                         args=(engine, url, settings.thread_pause_seconds, stop, tally),
                         name=f"soak-worker-{index}",
                     )
